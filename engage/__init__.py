@@ -1,0 +1,134 @@
+"""engage: outreach, QR tracking, reminders and uptake insight for an occupational health service."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from engage.config import check_production_safety, load_settings
+from engage.extensions import csrf, db, limiter, login_manager, migrate
+
+# Feature packages, each with a blueprint called `bp` in its views module.
+FEATURES = ("home", "auth", "audit", "directory")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app from the environment, with `config` overriding for tests and scripts."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(load_settings(instance_path=app.instance_path))
+    if config:
+        app.config.from_mapping(config)
+    check_production_safety(app.config)
+
+    register_logging(app)
+    register_proxy(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_security(app)
+    register_templating(app)
+    register_errors(app)
+    register_cli(app)
+    return app
+
+
+def register_logging(app: Flask) -> None:
+    from engage.logging_setup import configure_logging
+
+    configure_logging(app)
+
+
+def register_proxy(app: Flask) -> None:
+    """Trust X-Forwarded-* only from the configured number of proxies in front of the app."""
+    hops = app.config["TRUSTED_PROXY_COUNT"]
+    if hops:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops
+        )
+
+
+def register_extensions(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        # Wait for a writer instead of failing at once; WAL lets readers carry on meanwhile.
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {"timeout": 30})
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+                     render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    from engage.auth.sessions import load_user
+
+    login_manager.user_loader(load_user)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    if uri.startswith("sqlite"):
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from importlib import import_module
+
+    for feature in FEATURES:
+        views = import_module(f"engage.{feature}.views")
+        app.register_blueprint(views.bp)
+
+
+def register_security(app: Flask) -> None:
+    from engage.auth.access import check_every_route_declares_access, enforce_access
+    from engage.auth.sessions import enforce_session_lifetime
+    from engage.security import add_security_headers
+
+    app.before_request(forget_previous_request)
+    app.before_request(enforce_session_lifetime)
+    app.before_request(enforce_access)
+    app.after_request(add_security_headers)
+    check_every_route_declares_access(app)
+
+
+def forget_previous_request() -> None:
+    """Drop per-request caches from `g`.
+
+    `g` belongs to the app context, which a request reuses when one is already pushed (tests,
+    scripts); a cached user or banner flag must never leak from one request into the next.
+    """
+    from flask import g
+
+    for name in ("_login_user", "demo_present"):
+        g.pop(name, None)
+
+
+def register_templating(app: Flask) -> None:
+    from engage.templating import init_templating
+
+    init_templating(app)
+
+
+def register_errors(app: Flask) -> None:
+    from engage.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_cli(app: Flask) -> None:
+    from engage.auth.cli import users_cli
+    from engage.demo.cli import demo_cli
+    from engage.directory.cli import directory_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(directory_cli)
+    app.cli.add_command(demo_cli)

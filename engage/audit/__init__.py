@@ -1,0 +1,1 @@
+"""Who did what to the data, and when: the audit log admins read."""

@@ -1,0 +1,1 @@
+"""Organisations (practices, federations, pharmacies), localities and contacts; ODS and CSV imports."""

@@ -1,0 +1,183 @@
+"""The organisations outreach is aimed at, where they are, and whom to contact there."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Date, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engage.database import UTCDateTime, utcnow
+from engage.extensions import db
+
+
+def _enum(cls: type[enum.Enum], length: int = 30) -> Enum:
+    # Stored as the value text with a CHECK, the same on SQLite and PostgreSQL.
+    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e],
+                validate_strings=True)
+
+
+class OrgKind(enum.StrEnum):
+    GP_PRACTICE = "gp_practice"
+    GP_FEDERATION = "gp_federation"
+    COMMUNITY_PHARMACY = "community_pharmacy"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "gp_practice": "GP practice",
+            "gp_federation": "GP federation",
+            "community_pharmacy": "Community pharmacy",
+            "other": "Other",
+        }[self.value]
+
+    @property
+    def plural(self) -> str:
+        return {
+            "gp_practice": "GP practices",
+            "gp_federation": "GP federations",
+            "community_pharmacy": "Community pharmacies",
+            "other": "Other settings",
+        }[self.value]
+
+
+class OrgStatus(enum.StrEnum):
+    ACTIVE = "active"
+    CLOSED = "closed"
+    DORMANT = "dormant"
+    PROPOSED = "proposed"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class ContactRole(enum.StrEnum):
+    PRACTICE_MANAGER = "practice_manager"
+    REFERRAL_MANAGER = "referral_manager"
+    PHARMACY_LEAD = "pharmacy_lead"
+    CLINICAL_LEAD = "clinical_lead"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class OrgSource(enum.StrEnum):
+    ODS = "ods"
+    CSV = "csv"
+    MANUAL = "manual"
+    DEMO = "demo"
+
+
+class Locality(db.Model):  # type: ignore[name-defined]
+    """A geographical area the steering group reports by (Cambridge, Fens, ...): data, not code."""
+
+    __tablename__ = "locality"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str] = mapped_column(String(300), default="")
+
+    rules: Mapped[list[LocalityRule]] = relationship(
+        back_populates="locality", cascade="all, delete-orphan", order_by="LocalityRule.value"
+    )
+
+
+class LocalityRuleKind(enum.StrEnum):
+    POSTCODE_DISTRICT = "postcode_district"  # the outward code, e.g. PE13
+    POST_TOWN = "post_town"  # e.g. WISBECH
+
+
+class LocalityRule(db.Model):  # type: ignore[name-defined]
+    """Maps a postcode district or post town to a locality; postcode districts win."""
+
+    __tablename__ = "locality_rule"
+    __table_args__ = (UniqueConstraint("kind", "value", name="uq_locality_rule_kind_value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[LocalityRuleKind] = mapped_column(_enum(LocalityRuleKind))
+    value: Mapped[str] = mapped_column(String(60))  # upper case, single-spaced
+    locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id", ondelete="CASCADE"))
+
+    locality: Mapped[Locality] = relationship(back_populates="rules")
+
+
+class Organisation(db.Model):  # type: ignore[name-defined]
+    """A GP practice, federation, pharmacy or other setting, identified by its ODS code."""
+
+    __tablename__ = "organisation"
+    __table_args__ = (
+        Index("ix_organisation_kind_status", "kind", "status"),
+        Index("ix_organisation_locality_id", "locality_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ods_code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[OrgKind] = mapped_column(_enum(OrgKind))
+    status: Mapped[OrgStatus] = mapped_column(_enum(OrgStatus), default=OrgStatus.ACTIVE)
+    locality_id: Mapped[int | None] = mapped_column(ForeignKey("locality.id", ondelete="SET NULL"))
+    # True when a person chose the locality: imports and rule changes then leave it alone.
+    locality_locked: Mapped[bool] = mapped_column(default=False)
+    pcn: Mapped[str | None] = mapped_column(String(120), index=True)
+    address: Mapped[str] = mapped_column(Text, default="")  # lines joined with newlines
+    post_town: Mapped[str] = mapped_column(String(80), default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    open_date: Mapped[date | None] = mapped_column(Date)
+    close_date: Mapped[date | None] = mapped_column(Date)
+    commissioner: Mapped[str] = mapped_column(String(10), default="")
+    prescribing_setting: Mapped[int | None] = mapped_column()
+    staff_headcount: Mapped[int | None] = mapped_column()
+    source: Mapped[OrgSource] = mapped_column(_enum(OrgSource), default=OrgSource.MANUAL)
+    is_demo: Mapped[bool] = mapped_column(default=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    locality: Mapped[Locality | None] = relationship()
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan", order_by="Contact.name"
+    )
+
+
+class Contact(db.Model):  # type: ignore[name-defined]
+    """A named person at an organisation who receives invitations and reminders."""
+
+    __tablename__ = "contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[ContactRole] = mapped_column(_enum(ContactRole), default=ContactRole.OTHER)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    do_not_email: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="contacts")
+
+
+class DirectoryImport(db.Model):  # type: ignore[name-defined]
+    """One completed import into the directory, with what it did."""
+
+    __tablename__ = "directory_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(10))  # "ods" or "csv"
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    sha256: Mapped[str] = mapped_column(String(64))
+    commissioner: Mapped[str] = mapped_column(String(10), default="")
+    rows_read: Mapped[int] = mapped_column(default=0)
+    added: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    closed: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,20 @@
+"""Headline counts of the directory."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engage.directory.models import Organisation, OrgKind, OrgStatus
+
+
+def directory_counts(session: Session) -> dict[OrgKind, int]:
+    """Active organisations per kind."""
+    rows = session.execute(
+        select(Organisation.kind, func.count())
+        .where(Organisation.status == OrgStatus.ACTIVE)
+        .group_by(Organisation.kind)
+    ).all()
+    counts = {kind: 0 for kind in OrgKind}
+    counts.update({kind: n for kind, n in rows})
+    return counts

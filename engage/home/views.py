@@ -1,0 +1,18 @@
+"""The page people land on after signing in."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from engage.auth.access import Access, access
+from engage.directory.summary import directory_counts
+from engage.extensions import db
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+@access(Access.VIEW)
+def index() -> str:
+    """A short overview with links to each area."""
+    return render_template("home/index.html", counts=directory_counts(db.session))

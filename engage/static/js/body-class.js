@@ -1,0 +1,2 @@
+// Runs first in <body>, before paint, so NHS.UK components style themselves for JavaScript.
+document.body.className += ' js-enabled' + ('noModule' in HTMLScriptElement.prototype ? ' nhsuk-frontend-supported' : '');

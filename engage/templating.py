@@ -1,0 +1,66 @@
+"""Jinja filters and globals shared by every page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, g, request, url_for
+from flask_login import current_user
+
+LONDON = ZoneInfo("Europe/London")
+NHSUK_VERSION = "10.6.1"
+
+
+def london(value: datetime | None, fmt: str = "%-d %b %Y %H:%M") -> str:
+    """Show a stored UTC time in UK local time, daylight saving included."""
+    if value is None:
+        return ""
+    return value.astimezone(LONDON).strftime(fmt)
+
+
+def long_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(LONDON).date()
+    return value.strftime("%-d %B %Y")
+
+
+def navigation() -> list[dict[str, Any]]:
+    """Header links for the signed-in user's role; the current section is marked."""
+    if not current_user.is_authenticated:
+        return []
+    items = [
+        ("Overview", "home.index", "home."),
+        ("Directory", "directory.index", "directory."),
+    ]
+    if current_user.is_admin:
+        items += [("Users", "auth.users", "auth."), ("Audit log", "audit.index", "audit.")]
+    endpoint = request.endpoint or ""
+    return [
+        {"text": text, "href": url_for(target), "current": endpoint.startswith(prefix)}
+        for text, target, prefix in items
+    ]
+
+
+def demo_data_present() -> bool:
+    """Whether demo data is loaded, checked once per request for the banner."""
+    if "demo_present" not in g:
+        from engage.demo.marker import demo_loaded
+        from engage.extensions import db
+
+        try:
+            g.demo_present = demo_loaded(db.session)
+        except Exception:  # noqa: BLE001 - an error page must still render without a database
+            g.demo_present = False
+    return bool(g.demo_present)
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.filters["london"] = london
+    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.globals.update(
+        navigation=navigation, demo_data_present=demo_data_present, nhsuk_version=NHSUK_VERSION
+    )

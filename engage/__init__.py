@@ -1,4 +1,4 @@
-"""engage: outreach, QR tracking, reminders and uptake insight for an occupational health service."""
+"""engage: outreach, QR tracking, reminders and uptake insight for occupational health."""
 
 from __future__ import annotations
 

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"  # noqa: S105 - refused in production
+MIN_SECRET_KEY_LENGTH = 32
 ENVIRONMENTS = ("development", "production", "test")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(RuntimeError):
@@ -55,25 +58,59 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def load_settings(env: Mapping[str, str] | None = None, instance_path: str = "instance") -> dict[str, Any]:
+def env_rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
+    """A Flask-Limiter limit string such as `5 per minute;30 per hour`, checked now."""
+    from limits import parse_many
+
+    value = env_str(env, name, default)
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(
+            f"{name} must look like '5 per minute;30 per hour', got {value!r}"
+        ) from None
+    return value
+
+
+def env_list(env: Mapping[str, str], name: str) -> list[str]:
+    """A comma-separated setting as a list, blanks dropped."""
+    return [item.strip() for item in env.get(name, "").split(",") if item.strip()]
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, instance_path: str = "instance"
+) -> dict[str, Any]:
     """Build the Flask config mapping from environment variables."""
     env = os.environ if env is None else env
     environment = env_str(env, "ENGAGE_ENV", "development")
     if environment not in ENVIRONMENTS:
-        raise ConfigError(f"ENGAGE_ENV must be one of {', '.join(ENVIRONMENTS)}, got {environment!r}")
+        raise ConfigError(
+            f"ENGAGE_ENV must be one of {', '.join(ENVIRONMENTS)}, got {environment!r}"
+        )
     production = environment == "production"
+    secure_cookies = env_bool(env, "SESSION_COOKIE_SECURE", production)
+    max_hours = env_int(env, "SESSION_MAX_HOURS", 12, minimum=1)
 
     default_db = "sqlite:///" + os.path.join(instance_path, "engage.db")
     database_url = normalise_database_url(env_str(env, "DATABASE_URL") or default_db)
 
     secret_key = env_str(env, "SECRET_KEY") or DEV_SECRET_KEY
     upload_mb = env_int(env, "MAX_UPLOAD_MB", 20, minimum=1)
+    login_limit = env_rate_limit(env, "LOGIN_RATE_LIMIT", "5 per minute;30 per hour")
+    log_level = env_str(env, "LOG_LEVEL", "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
+    public_base_url = env_str(env, "PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    if not public_base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"PUBLIC_BASE_URL must start with https://, got {public_base_url!r}")
 
     return {
         "ENGAGE_ENV": environment,
         "SECRET_KEY": secret_key,
+        # Old keys still accepted for reading cookies, so a key rotation signs nobody out.
+        "SECRET_KEY_FALLBACKS": env_list(env, "SECRET_KEY_FALLBACKS"),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "PUBLIC_BASE_URL": env_str(env, "PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "PUBLIC_BASE_URL": public_base_url,
         "SENDGRID_API_KEY": env_str(env, "SENDGRID_API_KEY"),
         "SENDGRID_API_HOST": env_str(env, "SENDGRID_API_HOST", "https://api.sendgrid.com"),
         "SENDGRID_WEBHOOK_PUBLIC_KEY": env_str(env, "SENDGRID_WEBHOOK_PUBLIC_KEY"),
@@ -82,35 +119,68 @@ def load_settings(env: Mapping[str, str] | None = None, instance_path: str = "in
         "RATELIMIT_STORAGE_URI": env_str(env, "RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": env_bool(env, "RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_RATE_LIMIT": env_str(env, "LOGIN_RATE_LIMIT", "5 per minute;30 per hour"),
+        # If Redis goes away, keep limiting per worker rather than failing every log-in.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "LOGIN_RATE_LIMIT": login_limit,
         "TRUSTED_PROXY_COUNT": env_int(env, "TRUSTED_PROXY_COUNT", 0),
         "SESSION_IDLE_MINUTES": env_int(env, "SESSION_IDLE_MINUTES", 30, minimum=1),
-        "SESSION_MAX_HOURS": env_int(env, "SESSION_MAX_HOURS", 12, minimum=1),
-        "SESSION_COOKIE_NAME": "engage_session",
+        "SESSION_MAX_HOURS": max_hours,
+        # The browser drops the cookie by itself once the absolute lifetime is over.
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=max_hours),
+        # __Host- makes browsers refuse the cookie unless it is Secure, host-only and path /,
+        # so a sibling subdomain cannot plant or overwrite it.
+        "SESSION_COOKIE_NAME": "__Host-engage_session" if secure_cookies else "engage_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": env_bool(env, "SESSION_COOKIE_SECURE", production),
-        "REMEMBER_COOKIE_SECURE": env_bool(env, "SESSION_COOKIE_SECURE", production),
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PREFERRED_URL_SCHEME": "https" if production else "http",
-        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session, which expires itself
+        # The token lives as long as the session, which expires by itself.
+        "WTF_CSRF_TIME_LIMIT": None,
         "SCHEDULER_ENABLED": env_bool(env, "SCHEDULER_ENABLED", False),
         "DEMO_BANNER": env_bool(env, "DEMO_BANNER", True),
-        "LOG_LEVEL": env_str(env, "LOG_LEVEL", "INFO").upper(),
+        "LOG_LEVEL": log_level,
         "DEBUG": False,
         "TESTING": environment == "test",
     }
 
 
-def check_production_safety(config: Mapping[str, Any]) -> None:
-    """Refuse to serve production with development secrets or debug switched on."""
+def check_production_safety(
+    config: Mapping[str, Any], env: Mapping[str, str] | None = None
+) -> None:
+    """Refuse to serve production with development secrets, debug or insecure cookies."""
     if config.get("ENGAGE_ENV") != "production":
         return
+    env = os.environ if env is None else env
     key = config.get("SECRET_KEY") or ""
-    if key == DEV_SECRET_KEY or len(key) < 32:
+    if key == DEV_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH:
         raise ConfigError(
-            "SECRET_KEY must be set to a random value of at least 32 characters in production "
-            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_KEY_LENGTH} "
+            "characters in production (make one with `flask settings secret-key`)"
         )
-    if config.get("DEBUG"):
-        raise ConfigError("DEBUG must be off in production")
+    # `flask run --debug` reads FLASK_DEBUG itself and would serve the interactive debugger.
+    if config.get("DEBUG") or env_bool(env, "FLASK_DEBUG", False):
+        raise ConfigError("Debug mode must be off in production: unset FLASK_DEBUG")
+    if not config.get("SESSION_COOKIE_SECURE"):
+        raise ConfigError(
+            "SESSION_COOKIE_SECURE cannot be false in production: serve engage over HTTPS"
+        )
+
+
+def production_warnings(config: Mapping[str, Any]) -> list[str]:
+    """Settings that work but are probably a mistake in production; logged at start-up."""
+    if config.get("ENGAGE_ENV") != "production":
+        return []
+    warnings = []
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        warnings.append("DATABASE_URL is not set: using SQLite; production should use PostgreSQL")
+    if config.get("RATELIMIT_STORAGE_URI", "").startswith("memory://"):
+        warnings.append(
+            "RATELIMIT_STORAGE_URI is memory://: each worker counts log-in failures on its own; "
+            "use redis:// when running several workers"
+        )
+    if not config.get("PUBLIC_BASE_URL", "").startswith("https://"):
+        warnings.append("PUBLIC_BASE_URL should be an https:// address in production")
+    return warnings

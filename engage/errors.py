@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -20,7 +20,7 @@ MESSAGES = {
     405: ("That action is not allowed here",
           "Changes can only be made with the buttons and forms in engage. Go back and use them."),
     413: ("The file is too large",
-          "Files can be up to {limit} MB. Split the file into smaller parts, or remove columns "
+          "Files can be up to {limit}. Split the file into smaller parts, or remove columns "
           "engage does not need, and upload it again."),
     429: ("Too many attempts",
           "Wait a few minutes and try again. If you have forgotten your password, ask an "
@@ -29,13 +29,23 @@ MESSAGES = {
           "Try again later. Nothing you entered has been saved. If it keeps happening, tell the "
           "engage administrator the time it happened."),
 }
+# Headers an HTTP error must keep on its page: Allow on 405, Retry-After on 429 and 503.
+KEPT_HEADERS = ("Allow", "Retry-After")
 
 
-def render_error(code: int, title: str | None = None, message: str | None = None) -> tuple[str, int]:
+def size_label(size: int) -> str:
+    """A byte count as people say it: 20 MB, 512 KB."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):g} MB"
+    return f"{max(1, size // 1024)} KB"
+
+
+def render_error(
+    code: int, title: str | None = None, message: str | None = None
+) -> tuple[str, int]:
+    """The error page for `code`, with its usual words unless others are given."""
     default_title, default_message = MESSAGES.get(code, MESSAGES[500])
-    from flask import current_app
-
-    limit = current_app.config.get("MAX_CONTENT_LENGTH", 0) // (1024 * 1024)
+    limit = size_label(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
     return (
         render_template(
             "errors/error.html",
@@ -57,12 +67,18 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+    def http_error(error: HTTPException) -> tuple[str, int, list[tuple[str, str]]] | HTTPException:
         if error.code is None or error.code < 400:
             return error
-        return render_error(error.code)
+        body, code = render_error(error.code)
+        headers = [(k, v) for k, v in error.get_headers() if k in KEPT_HEADERS]
+        return body, code, headers
 
     @app.errorhandler(Exception)
     def unhandled(error: Exception) -> tuple[str, int]:
+        # The traceback goes to the log for the operator; the reader gets the generic page.
         log.exception("unhandled error", exc_info=error)
+        from engage.extensions import db
+
+        db.session.rollback()  # a failed transaction must not break the page or the next request
         return render_error(InternalServerError.code)

@@ -1,7 +1,13 @@
-"""Creating users, checking passwords, changing roles and ending sessions."""
+"""Creating users, checking passwords, changing roles and ending sessions.
+
+The plain functions (`create_user`, `change_role`, ...) change one thing. The `*_by` functions
+are what views and commands call: they also check who is acting and write the audit record, in
+the same transaction, so every route into a change leaves the same trail.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
@@ -9,27 +15,64 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from engage.audit.log import record_event
 from engage.auth.models import Role, User
 
 MIN_PASSWORD_LENGTH = 12
+# Long enough for any passphrase, short enough that hashing it is never a denial of service.
+MAX_PASSWORD_LENGTH = 256
+# Words that make a password easy to guess in this setting (ASVS: context-specific words).
+CONTEXT_WORDS = ("password", "engage", "nhs", "occupationalhealth", "qwerty", "letmein",
+                 "welcome", "admin", "changeme", "123456")
+# Runs such as 123456789012 or qwertyuiopas, in either direction.
+_KEYBOARD_RUNS = "".join(
+    run * 30 + run[::-1] * 30 for run in ("0123456789", "qwertyuiop", "asdfghjkl")
+)
 # Checked against when the email is unknown, so a miss costs the same time as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-used-for-timing")
 
 
 class AccountError(ValueError):
-    """A user account request that cannot be carried out, with a message for the person."""
+    """A user account request that cannot be carried out, with a message for the person.
+
+    `field` names the form field the message belongs to, so a page can show it in place.
+    """
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def normalise_email(raw: str) -> str:
+    """The canonical, lower-case form of an address, or AccountError saying what is wrong."""
     try:
         return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise AccountError(f"{raw!r} is not a valid email address: {exc}") from None
+        raise AccountError(f"{raw!r} is not a valid email address: {exc}", "email") from None
 
 
-def check_password_strength(password: str) -> None:
+def check_password_strength(password: str, email: str = "") -> None:
+    """Length rules, plus refusing passwords that are only a guessable word and digits."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.")
+        raise AccountError(
+            f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.", "password"
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(
+            f"The password must be at most {MAX_PASSWORD_LENGTH} characters long.", "password"
+        )
+    letters = re.sub(r"[^a-z]", "", password.lower())
+    local_part = email.split("@", 1)[0].lower()
+    guessable = {word for word in CONTEXT_WORDS if word.isalpha()}
+    if len(local_part) >= 4:
+        guessable.add(re.sub(r"[^a-z]", "", local_part))
+    if len(set(password)) <= 2 or password.lower() in _KEYBOARD_RUNS or any(
+        letters and letters == word * (len(letters) // len(word)) for word in guessable if word
+    ):
+        raise AccountError(
+            "That password is too easy to guess. Use three or four unrelated words instead.",
+            "password",
+        )
 
 
 def find_user(session: Session, email: str) -> User | None:
@@ -37,10 +80,11 @@ def find_user(session: Session, email: str) -> User | None:
 
 
 def create_user(session: Session, email: str, password: str, role: Role, name: str = "") -> User:
+    """Add a user (no audit record: see `add_user_by`)."""
     address = normalise_email(email)
     if find_user(session, address) is not None:
-        raise AccountError(f"A user with the email {address} already exists.")
-    check_password_strength(password)
+        raise AccountError(f"A user with the email {address} already exists.", "email")
+    check_password_strength(password, address)
     user = User(
         email=address, name=name.strip(), role=role, password_hash=generate_password_hash(password)
     )
@@ -52,8 +96,8 @@ def create_user(session: Session, email: str, password: str, role: Role, name: s
 def authenticate(session: Session, email: str, password: str, now: datetime) -> User | None:
     """The active user with this email and password, or None; same cost either way."""
     user = find_user(session, email)
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+    if user is None or len(password) > MAX_PASSWORD_LENGTH:
+        check_password_hash(_DUMMY_HASH, password[:MAX_PASSWORD_LENGTH])
         return None
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
@@ -67,7 +111,8 @@ def end_all_sessions(user: User) -> None:
 
 
 def set_password(user: User, password: str) -> None:
-    check_password_strength(password)
+    """New password; every existing session ends, since one may be the reason for the change."""
+    check_password_strength(password, user.email)
     user.password_hash = generate_password_hash(password)
     end_all_sessions(user)
 
@@ -93,4 +138,56 @@ def _keep_one_admin(session: Session, leaving: User) -> None:
         )
     )
     if not others:
-        raise AccountError("engage needs at least one active administrator; add another first.")
+        raise AccountError(
+            "engage needs at least one active administrator; add another first.", "role"
+        )
+
+
+# Audited operations: `actor` is the signed-in user, or None for the command line.
+
+
+def add_user_by(session: Session, actor: User | None, email: str, password: str, role: Role,
+                name: str = "") -> User:
+    """Add a user and record who added them."""
+    user = create_user(session, email, password, role, name=name)
+    record_event(session, actor, "user.create", f"Added {user.email} as {user.role.label}",
+                 target=user, details={"role": user.role.value})
+    return user
+
+
+def update_user_by(session: Session, actor: User | None, user: User, role: Role | None = None,
+                   active: bool | None = None, new_password: str = "") -> list[str]:
+    """Apply the changes an administrator asked for; one audit record per kind of change."""
+    changes = []
+    if active is False and actor is not None and actor.id == user.id:
+        raise AccountError("You cannot disable your own account.", "active")
+    if role is not None and role is not user.role:
+        old = user.role
+        change_role(session, user, role)
+        changes.append(f"role {old.value} → {role.value}")
+        record_event(session, actor, "user.role", f"{user.email}: role {old.value} → {role.value}",
+                     target=user, details={"from": old.value, "to": role.value})
+    if active is not None and active != user.active:
+        set_active(session, user, active)
+        changes.append("enabled" if active else "disabled")
+        record_event(session, actor, "user.enable" if active else "user.disable",
+                     f"{user.email}: {'enabled' if active else 'disabled'}", target=user)
+    if new_password:
+        set_password(user, new_password)
+        changes.append("password reset")
+        record_event(session, actor, "user.password_reset",
+                     f"{user.email}: password reset by an administrator", target=user)
+    return changes
+
+
+def change_own_password(session: Session, user: User, current: str, new: str) -> None:
+    """A user replacing their own password; the current one proves it is them."""
+    if not check_password_hash(user.password_hash, current[:MAX_PASSWORD_LENGTH]):
+        raise AccountError("Your current password is not right.", "current_password")
+    if check_password_hash(user.password_hash, new[:MAX_PASSWORD_LENGTH]):
+        raise AccountError(
+            "Choose a new password that is different from the current one.", "new_password"
+        )
+    set_password(user, new)
+    record_event(session, user, "user.password_change", f"{user.email} changed their password",
+                 target=user)

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from engage.database import UTCDateTime, utcnow
 from engage.extensions import db
 
+ROLE_LABELS = {"admin": "Administrator", "manager": "Project manager", "steering": "Steering group"}
+
 
 class Role(enum.StrEnum):
     ADMIN = "admin"
@@ -20,9 +22,7 @@ class Role(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"admin": "Administrator", "manager": "Project manager", "steering": "Steering group"}[
-            self.value
-        ]
+        return ROLE_LABELS[self.value]
 
 
 class User(UserMixin, db.Model):  # type: ignore[name-defined]

@@ -46,18 +46,26 @@ def end_session() -> None:
     session.clear()
 
 
+def session_expired(auth_at: float, seen_at: float, now: float, idle_seconds: float,
+                    lifetime_seconds: float) -> bool:
+    """Idle too long, or signed in too long ago; a session missing its times has expired."""
+    return now - seen_at > idle_seconds or now - auth_at > lifetime_seconds
+
+
 def enforce_session_lifetime() -> Response | None:
-    """Sign out after inactivity or once the absolute lifetime has passed."""
-    if request.endpoint == "static" or not current_user.is_authenticated:
+    """Before every request: sign out after inactivity or once the absolute lifetime has passed."""
+    endpoint = request.endpoint or ""
+    if endpoint == "static" or endpoint.endswith(".static") or not current_user.is_authenticated:
         return None
     now = time.time()
-    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
-    lifetime = current_app.config["SESSION_MAX_HOURS"] * 3600
-    auth_at = session.get(AUTH_AT, 0)
-    seen_at = session.get(SEEN_AT, 0)
-    if now - seen_at > idle or now - auth_at > lifetime:
+    config = current_app.config
+    if session_expired(
+        float(session.get(AUTH_AT, 0)), float(session.get(SEEN_AT, 0)), now,
+        config["SESSION_IDLE_MINUTES"] * 60, config["SESSION_MAX_HOURS"] * 3600,
+    ):
         end_session()
         flash("You were signed out because your session expired. Sign in again to continue.")
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("auth.login", next=target))
     session[SEEN_AT] = now
     return None

@@ -1,24 +1,25 @@
-"""Log-in, log-out and user administration."""
+"""Log-in, log-out, changing one's own password, and user administration."""
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from engage.audit.log import record_event
 from engage.auth.access import Access, access
 from engage.auth.accounts import (
     AccountError,
+    add_user_by,
     authenticate,
-    change_role,
-    create_user,
+    change_own_password,
     end_all_sessions,
-    set_active,
-    set_password,
+    update_user_by,
 )
-from engage.auth.forms import EditUserForm, LoginForm, NewUserForm
+from engage.auth.forms import ChangePasswordForm, EditUserForm, LoginForm, NewUserForm
 from engage.auth.models import Role, User
 from engage.auth.redirects import safe_next_path
 from engage.auth.sessions import end_session, start_session
@@ -26,17 +27,26 @@ from engage.database import utcnow
 from engage.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
+log = logging.getLogger(__name__)
 
 
 def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
 
 
 def _login_email_key() -> str:
     return "login-email:" + (request.form.get("email") or "").strip().lower()
 
 
+def add_error(form: FlaskForm, error: AccountError, default: str) -> None:
+    """Show an account error beside the field it is about (the password fields share one)."""
+    candidates = [error.field, "new_password" if error.field == "password" else "", default]
+    field = form[next(name for name in candidates if name and name in form)]
+    field.errors = list(field.errors) + [str(error)]
+
+
 def _failed(response: Response) -> bool:
+    """Only failed attempts count towards the limit: success answers with a redirect."""
     return response.status_code != 302
 
 
@@ -44,33 +54,56 @@ def _failed(response: Response) -> bool:
 @access(Access.PUBLIC)
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
 @limiter.limit(_login_limit, methods=["POST"], key_func=_login_email_key, deduct_when=_failed)
-def login() -> Response | str | tuple[str, int]:
-    """Sign in; failed attempts are rate-limited per address and per account."""
+def login() -> Response | str:
+    """Sign in; failed attempts are rate-limited per client address and per account."""
     form = LoginForm(next=request.args.get("next", ""))
+    home = url_for("home.index")
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(safe_next_path(form.next.data, url_for("home.index")))
+        return redirect(safe_next_path(form.next.data, home))
     if form.validate_on_submit():
         user = authenticate(db.session, form.email.data or "", form.password.data or "", utcnow())
         if user is not None:
             db.session.commit()
             start_session(user)
-            return redirect(safe_next_path(form.next.data, url_for("home.index")))
+            log.info("signed in: user %s", user.id)
+            return redirect(safe_next_path(form.next.data, home))
+        log.info("failed sign-in for %r from %s", (form.email.data or "")[:254],
+                 request.remote_addr)
         form.email.errors = list(form.email.errors) + [
             "The email address or password is not right, or the account is disabled"
         ]
-        return render_template("auth/login.html", form=form), 200
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
-@access(Access.VIEW)
+@access(Access.SELF)
 def logout() -> Response:
     """Sign out everywhere: the session version moves on, so copied cookies stop working."""
     end_all_sessions(current_user)
     db.session.commit()
+    log.info("signed out: user %s", current_user.id)
     end_session()
     flash("You have signed out.")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@access(Access.SELF)
+def change_password() -> Response | str:
+    """Change your own password; every other session you have ends."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_own_password(db.session, current_user, form.current_password.data or "",
+                                form.new_password.data or "")
+        except AccountError as exc:
+            add_error(form, exc, default="new_password")
+        else:
+            db.session.commit()
+            start_session(current_user._get_current_object())  # this device carries on
+            flash("Your password has been changed. You have been signed out everywhere else.")
+            return redirect(url_for("home.index"))
+    return render_template("auth/change_password.html", form=form)
 
 
 @bp.get("/admin/users")
@@ -88,15 +121,12 @@ def new_user() -> Response | str:
     form = NewUserForm()
     if form.validate_on_submit():
         try:
-            user = create_user(
-                db.session, form.email.data or "", form.password.data or "",
-                Role(form.role.data), name=form.name.data or "",
-            )
+            user = add_user_by(db.session, current_user, form.email.data or "",
+                               form.password.data or "", Role(form.role.data),
+                               name=form.name.data or "")
         except AccountError as exc:
-            form.email.errors = list(form.email.errors) + [str(exc)]
+            add_error(form, exc, default="email")
         else:
-            record_event(db.session, current_user, "user.create", f"Added {user.email} as {user.role.label}",
-                         target=user)
             db.session.commit()
             flash(f"Added {user.email}.")
             return redirect(url_for("auth.users"))
@@ -108,34 +138,17 @@ def new_user() -> Response | str:
 def edit_user(user_id: int) -> Response | str:
     """Change a user's role, disable them, or reset their password."""
     user = db.get_or_404(User, user_id)
-    form = EditUserForm(obj=user if request.method == "GET" else None, role=user.role.value)
+    form = EditUserForm(obj=user if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            changes = _apply_user_changes(user, form)
+            changes = update_user_by(db.session, current_user, user, role=Role(form.role.data),
+                                     active=bool(form.active.data),
+                                     new_password=form.new_password.data or "")
         except AccountError as exc:
-            form.role.errors = list(form.role.errors) + [str(exc)]
+            db.session.rollback()
+            add_error(form, exc, default="role")
         else:
-            if changes:
-                record_event(db.session, current_user, "user.update",
-                             f"{user.email}: " + "; ".join(changes), target=user)
             db.session.commit()
             flash(f"Saved {user.email}." if changes else "Nothing changed.")
             return redirect(url_for("auth.users"))
     return render_template("auth/edit_user.html", form=form, user=user)
-
-
-def _apply_user_changes(user: User, form: EditUserForm) -> list[str]:
-    changes = []
-    role = Role(form.role.data)
-    if role is not user.role:
-        changes.append(f"role {user.role.value} → {role.value}")
-        change_role(db.session, user, role)
-    if bool(form.active.data) != user.active:
-        if user.id == current_user.id and not form.active.data:
-            raise AccountError("You cannot disable your own account.")
-        changes.append("enabled" if form.active.data else "disabled")
-        set_active(db.session, user, bool(form.active.data))
-    if form.new_password.data:
-        set_password(user, form.new_password.data)
-        changes.append("password reset")
-    return changes

@@ -104,11 +104,12 @@ def forget_previous_request() -> None:
     """Drop per-request caches from `g`.
 
     `g` belongs to the app context, which a request reuses when one is already pushed (tests,
-    scripts); a cached user or banner flag must never leak from one request into the next.
+    scripts); a cached user, CSRF token or banner flag must never leak from one request into
+    the next.
     """
-    from flask import g
+    from flask import current_app, g
 
-    for name in ("_login_user", "demo_present"):
+    for name in ("_login_user", "demo_present", current_app.config["WTF_CSRF_FIELD_NAME"]):
         g.pop(name, None)
 
 

@@ -1,0 +1,126 @@
+"""Settings come from the environment, are checked at start-up, and production is strict."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from engage import create_app
+from engage.config import (
+    DEV_SECRET_KEY,
+    ConfigError,
+    check_production_safety,
+    load_settings,
+    production_warnings,
+)
+from tests.app.production import STRONG_KEY, production_app
+
+
+def settings(**env: str) -> dict:
+    return load_settings(env, instance_path="/tmp/engage-instance")
+
+
+def test_defaults_are_safe_for_development():
+    config = settings()
+    assert config["ENGAGE_ENV"] == "development"
+    assert config["DEBUG"] is False
+    assert config["MAX_CONTENT_LENGTH"] == 20 * 1024 * 1024
+    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert config["TRUSTED_PROXY_COUNT"] == 0
+    assert config["SESSION_COOKIE_HTTPONLY"] is True
+    assert config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert config["SESSION_COOKIE_SECURE"] is False
+    assert config["SQLALCHEMY_DATABASE_URI"] == "sqlite:////tmp/engage-instance/engage.db"
+
+
+def test_production_settings_secure_the_cookie():
+    config = settings(ENGAGE_ENV="production", SECRET_KEY=STRONG_KEY)
+    assert config["SESSION_COOKIE_SECURE"] is True
+    assert config["SESSION_COOKIE_NAME"] == "__Host-engage_session"
+    assert config["PREFERRED_URL_SCHEME"] == "https"
+
+
+def test_settings_are_read_from_the_environment():
+    config = settings(
+        DATABASE_URL="postgres://u:p@db.internal/engage", MAX_UPLOAD_MB="5",
+        RATELIMIT_STORAGE_URI="redis://cache:6379/2", TRUSTED_PROXY_COUNT="1",
+        SESSION_IDLE_MINUTES="15", SESSION_MAX_HOURS="8", SECRET_KEY_FALLBACKS="old-one, older",
+        LOGIN_RATE_LIMIT="10 per minute", LOG_LEVEL="warning",
+    )
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db.internal/engage"
+    assert config["MAX_CONTENT_LENGTH"] == 5 * 1024 * 1024
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/2"
+    assert config["TRUSTED_PROXY_COUNT"] == 1
+    assert config["SESSION_IDLE_MINUTES"] == 15
+    assert config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=8)
+    assert config["SECRET_KEY_FALLBACKS"] == ["old-one", "older"]
+    assert config["LOGIN_RATE_LIMIT"] == "10 per minute"
+    assert config["LOG_LEVEL"] == "WARNING"
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"ENGAGE_ENV": "prod"}, "ENGAGE_ENV must be one of"),
+    ({"MAX_UPLOAD_MB": "lots"}, "MAX_UPLOAD_MB must be a whole number"),
+    ({"MAX_UPLOAD_MB": "0"}, "MAX_UPLOAD_MB must be at least 1"),
+    ({"TRUSTED_PROXY_COUNT": "-1"}, "TRUSTED_PROXY_COUNT must be at least 0"),
+    ({"RATELIMIT_ENABLED": "maybe"}, "RATELIMIT_ENABLED must be true or false"),
+    ({"LOGIN_RATE_LIMIT": "often"}, "LOGIN_RATE_LIMIT must look like"),
+    ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of"),
+    ({"PUBLIC_BASE_URL": "engage.example.org"}, "PUBLIC_BASE_URL must start with"),
+])
+def test_bad_values_are_refused_at_start_up_with_a_clear_message(env, message):
+    with pytest.raises(ConfigError, match=message):
+        settings(**env)
+
+
+@pytest.mark.parametrize("key", ["", DEV_SECRET_KEY, "too-short-0123456789"])
+def test_production_refuses_a_default_or_short_secret_key(monkeypatch, database_url, key):
+    monkeypatch.setenv("ENGAGE_ENV", "production")
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("SECRET_KEY", key)
+    with pytest.raises(ConfigError, match="SECRET_KEY must be set to a random value"):
+        create_app()
+
+
+def test_production_refuses_the_dev_key_even_when_passed_as_config():
+    config = settings(ENGAGE_ENV="production", SECRET_KEY=STRONG_KEY)
+    config["SECRET_KEY"] = DEV_SECRET_KEY
+    with pytest.raises(ConfigError):
+        check_production_safety(config, env={})
+
+
+def test_production_refuses_debug(monkeypatch, database_url):
+    monkeypatch.setenv("ENGAGE_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    with pytest.raises(ConfigError, match="Debug mode must be off"):
+        create_app()
+    config = settings(ENGAGE_ENV="production", SECRET_KEY=STRONG_KEY)
+    config["DEBUG"] = True
+    with pytest.raises(ConfigError, match="Debug mode must be off"):
+        check_production_safety(config, env={})
+
+
+def test_production_refuses_insecure_cookies():
+    config = settings(ENGAGE_ENV="production", SECRET_KEY=STRONG_KEY, SESSION_COOKIE_SECURE="no")
+    with pytest.raises(ConfigError, match="SESSION_COOKIE_SECURE"):
+        check_production_safety(config, env={})
+
+
+def test_a_production_app_starts_with_debug_off(monkeypatch, database_url):
+    with production_app(monkeypatch, database_url) as app:
+        assert app.debug is False and app.testing is False
+        assert app.config["SECRET_KEY"] == STRONG_KEY
+
+
+def test_production_warns_about_settings_that_do_not_scale():
+    config = settings(ENGAGE_ENV="production", SECRET_KEY=STRONG_KEY)
+    warnings = " ".join(production_warnings(config))
+    assert "PostgreSQL" in warnings and "redis://" in warnings and "https://" in warnings
+    good = settings(ENGAGE_ENV="production", SECRET_KEY=STRONG_KEY,
+                    DATABASE_URL="postgresql://db/engage", RATELIMIT_STORAGE_URI="redis://r:6379",
+                    PUBLIC_BASE_URL="https://engage.example.org")
+    assert production_warnings(good) == []
+    assert production_warnings(settings()) == []

@@ -35,7 +35,8 @@ def test_log_ins_never_log_the_password_or_the_cookie(app, client, caplog, raw_l
     db.session.commit()
     wrong = "Wrong-Horse-Battery-Staple-99"
     with caplog.at_level(logging.DEBUG):
-        assert client.post("/login", data={"email": user.email, "password": wrong}).status_code == 200
+        failed = client.post("/login", data={"email": user.email, "password": wrong})
+        assert failed.status_code == 200
         ok = client.post("/login", data={"email": user.email, "password": PASSWORD})
         assert ok.status_code == 302
         cookie = client.get_cookie("engage_session").value

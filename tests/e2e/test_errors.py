@@ -1,0 +1,47 @@
+"""Error pages: helpful, styled like every other page, and accessible."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from engage.auth.models import Role
+from tests.e2e.conftest import BrowserLog
+from tests.e2e.helpers import make_signed_up_user, sign_in
+
+pytestmark = pytest.mark.e2e
+
+# Chromium logs the page's own 404 status as a console error; that one is expected.
+OWN_STATUS = r"Failed to load resource: the server responded with a status of {code}"
+
+
+def test_missing_page_shows_the_404_page(app, page: Page, check, browser_log: BrowserLog):
+    browser_log.allow(OWN_STATUS.format(code=404))
+
+    response = page.goto("/no-such-page")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    expect(page).to_have_title("Page not found – engage")
+    check("anonymous-404")
+
+    user = make_signed_up_user(Role.MANAGER)
+    sign_in(page, user.email)
+    response = page.goto("/directory/organisations/NOPE0")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    page.get_by_role("link", name="Go to the engage overview").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Occupational health outreach")
+
+
+def test_forbidden_page_tells_steering_members_what_to_do(app, page: Page, check,
+                                                          browser_log: BrowserLog):
+    browser_log.allow(OWN_STATUS.format(code=403))
+    user = make_signed_up_user(Role.STEERING)
+    sign_in(page, user.email)
+
+    response = page.goto("/admin/users")
+    assert response is not None and response.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "You do not have permission to see this page"
+    )
+    check("steering-403")

@@ -129,7 +129,9 @@ def register_cli(app: Flask) -> None:
     from engage.auth.cli import users_cli
     from engage.demo.cli import demo_cli
     from engage.directory.cli import directory_cli
+    from engage.settings_cli import settings_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(directory_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(settings_cli)

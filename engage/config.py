@@ -158,7 +158,8 @@ def check_production_safety(
     if key == DEV_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH:
         raise ConfigError(
             f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_KEY_LENGTH} "
-            "characters in production (make one with `flask settings secret-key`)"
+            "characters in production; make one with "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
         )
     # `flask run --debug` reads FLASK_DEBUG itself and would serve the interactive debugger.
     if config.get("DEBUG") or env_bool(env, "FLASK_DEBUG", False):

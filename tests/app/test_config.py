@@ -14,7 +14,10 @@ from engage.config import (
     load_settings,
     production_warnings,
 )
+from engage.extensions import db
 from tests.app.production import STRONG_KEY, production_app
+from tests.conftest import base_config, empty_all_tables, sign_in
+from tests.factories import make_user
 
 
 def settings(**env: str) -> dict:
@@ -124,3 +127,22 @@ def test_production_warns_about_settings_that_do_not_scale():
                     PUBLIC_BASE_URL="https://engage.example.org")
     assert production_warnings(good) == []
     assert production_warnings(settings()) == []
+
+
+def test_a_rotated_key_keeps_sessions_through_the_fallback(database_url):
+    old_key, new_key = "old-key-" + "a" * 40, "new-key-" + "b" * 40
+    before = create_app(base_config(database_url, SECRET_KEY=old_key))
+    with before.app_context():
+        user = make_user()
+        db.session.commit()
+        cookie = sign_in(before.test_client(), user).get_cookie("engage_session").value
+    for fallbacks, status in (([old_key], 200), ([], 302)):
+        after = create_app(base_config(database_url, SECRET_KEY=new_key,
+                                       SECRET_KEY_FALLBACKS=fallbacks))
+        with after.app_context():
+            client = after.test_client()
+            client.set_cookie("engage_session", cookie)
+            assert client.get("/").status_code == status
+    with before.app_context():
+        empty_all_tables()
+        db.engine.dispose()

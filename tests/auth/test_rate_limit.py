@@ -162,3 +162,23 @@ def test_limits_are_shared_by_workers_through_redis(database_url, redis_client):
         for app in (worker_one, worker_two):
             with app.app_context():
                 db.engine.dispose()
+
+
+def test_log_ins_keep_working_and_limited_when_the_shared_storage_is_down(database_url, caplog):
+    """Redis unreachable: each worker falls back to counting in memory, and says so."""
+    from engage.extensions import limiter
+
+    app = create_app(base_config(database_url, RATELIMIT_ENABLED=True,
+                                 RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0",
+                                 LOGIN_RATE_LIMIT=f"{LIMIT} per hour"))
+    try:
+        with app.app_context():
+            client = app.test_client()
+            for _ in range(LIMIT):
+                assert fail(client, "down@example.org").status_code == 200
+            assert fail(client, "down@example.org").status_code == 429
+            assert "falling back to in-memory storage" in caplog.text
+            db.engine.dispose()
+    finally:
+        # The extension object outlives this app; let the next app start with healthy storage.
+        limiter._storage_dead = False

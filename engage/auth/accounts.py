@@ -23,7 +23,7 @@ MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
 # Words that make a password easy to guess in this setting (ASVS: context-specific words).
 CONTEXT_WORDS = ("password", "engage", "nhs", "occupationalhealth", "qwerty", "letmein",
-                 "welcome", "admin", "changeme", "123456")
+                 "welcome", "admin", "changeme")
 # Runs such as 123456789012 or qwertyuiopas, in either direction.
 _KEYBOARD_RUNS = "".join(
     run * 30 + run[::-1] * 30 for run in ("0123456789", "qwertyuiop", "asdfghjkl")
@@ -61,18 +61,26 @@ def check_password_strength(password: str, email: str = "") -> None:
         raise AccountError(
             f"The password must be at most {MAX_PASSWORD_LENGTH} characters long.", "password"
         )
-    letters = re.sub(r"[^a-z]", "", password.lower())
-    local_part = email.split("@", 1)[0].lower()
-    guessable = {word for word in CONTEXT_WORDS if word.isalpha()}
-    if len(local_part) >= 4:
-        guessable.add(re.sub(r"[^a-z]", "", local_part))
-    if len(set(password)) <= 2 or password.lower() in _KEYBOARD_RUNS or any(
-        letters and letters == word * (len(letters) // len(word)) for word in guessable if word
-    ):
+    if is_guessable(password, email):
         raise AccountError(
             "That password is too easy to guess. Use three or four unrelated words instead.",
             "password",
         )
+
+
+def is_guessable(password: str, email: str = "") -> bool:
+    """One or two characters repeated, a keyboard run, or a context word (or the email's name)
+    repeated and padded with digits and symbols: `Password2024!`, `engageengage`."""
+    if len(set(password)) <= 2 or password.lower() in _KEYBOARD_RUNS:
+        return True
+    letters = re.sub(r"[^a-z]", "", password.lower())
+    words = set(CONTEXT_WORDS)
+    name = re.sub(r"[^a-z]", "", email.split("@", 1)[0].lower())
+    if len(name) >= 4:
+        words.add(name)
+    return bool(letters) and any(
+        letters == word * (len(letters) // len(word)) for word in words
+    )
 
 
 def find_user(session: Session, email: str) -> User | None:

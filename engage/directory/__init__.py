@@ -1,1 +1,1 @@
-"""Organisations (practices, federations, pharmacies), localities and contacts; ODS and CSV imports."""
+"""Organisations (practices, federations, pharmacies), localities, contacts; ODS and CSV imports."""

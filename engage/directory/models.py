@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Enum, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.database import UTCDateTime, utcnow
+from engage.directory.addresses import post_town_from_lines
 from engage.extensions import db
 
 
 def _enum(cls: type[enum.Enum], length: int = 30) -> Enum:
     # Stored as the value text with a CHECK, the same on SQLite and PostgreSQL.
-    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e],
-                validate_strings=True)
+    return Enum(cls, native_enum=False, length=length,
+                values_callable=lambda e: [m.value for m in e], validate_strings=True)
 
 
 class OrgKind(enum.StrEnum):
@@ -59,6 +61,7 @@ class ContactRole(enum.StrEnum):
     REFERRAL_MANAGER = "referral_manager"
     PHARMACY_LEAD = "pharmacy_lead"
     CLINICAL_LEAD = "clinical_lead"
+    FEDERATION_MANAGER = "federation_manager"
     OTHER = "other"
 
     @property
@@ -88,12 +91,23 @@ class Locality(db.Model):  # type: ignore[name-defined]
 
 
 class LocalityRuleKind(enum.StrEnum):
+    """What a rule matches on; the most specific match wins (sector, then district, then town)."""
+
+    POSTCODE_SECTOR = "postcode_sector"  # outward code and the next digit, e.g. PE7 1 (Whittlesey)
     POSTCODE_DISTRICT = "postcode_district"  # the outward code, e.g. PE13
     POST_TOWN = "post_town"  # e.g. WISBECH
 
+    @property
+    def label(self) -> str:
+        return {
+            "postcode_sector": "Postcode sector",
+            "postcode_district": "Postcode district",
+            "post_town": "Post town",
+        }[self.value]
+
 
 class LocalityRule(db.Model):  # type: ignore[name-defined]
-    """Maps a postcode district or post town to a locality; postcode districts win."""
+    """Maps a postcode sector, postcode district or post town to a locality."""
 
     __tablename__ = "locality_rule"
     __table_args__ = (UniqueConstraint("kind", "value", name="uq_locality_rule_kind_value"),)
@@ -109,23 +123,21 @@ class LocalityRule(db.Model):  # type: ignore[name-defined]
 class Organisation(db.Model):  # type: ignore[name-defined]
     """A GP practice, federation, pharmacy or other setting, identified by its ODS code."""
 
+    # Only the code is indexed. Even the national list (about 15,000 rows) is scanned in a few
+    # milliseconds, while every secondary index slows the bulk ODS import by about a tenth
+    # (measurements in docs/performance.md).
     __tablename__ = "organisation"
-    __table_args__ = (
-        Index("ix_organisation_kind_status", "kind", "status"),
-        Index("ix_organisation_locality_id", "locality_id"),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ods_code: Mapped[str] = mapped_column(String(12), unique=True)
-    name: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[OrgKind] = mapped_column(_enum(OrgKind))
     status: Mapped[OrgStatus] = mapped_column(_enum(OrgStatus), default=OrgStatus.ACTIVE)
     locality_id: Mapped[int | None] = mapped_column(ForeignKey("locality.id", ondelete="SET NULL"))
     # True when a person chose the locality: imports and rule changes then leave it alone.
-    locality_locked: Mapped[bool] = mapped_column(default=False)
-    pcn: Mapped[str | None] = mapped_column(String(120), index=True)
-    address: Mapped[str] = mapped_column(Text, default="")  # lines joined with newlines
-    post_town: Mapped[str] = mapped_column(String(80), default="")
+    locality_locked: Mapped[bool] = mapped_column(default=False, server_default=false())
+    pcn: Mapped[str | None] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(Text, default="")  # lines joined with newlines, town last
     postcode: Mapped[str] = mapped_column(String(10), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     open_date: Mapped[date | None] = mapped_column(Date)
@@ -134,7 +146,8 @@ class Organisation(db.Model):  # type: ignore[name-defined]
     prescribing_setting: Mapped[int | None] = mapped_column()
     staff_headcount: Mapped[int | None] = mapped_column()
     source: Mapped[OrgSource] = mapped_column(_enum(OrgSource), default=OrgSource.MANUAL)
-    is_demo: Mapped[bool] = mapped_column(default=False, index=True)
+    # Server defaults let bulk imports leave these columns out of their INSERT.
+    is_demo: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -142,6 +155,23 @@ class Organisation(db.Model):  # type: ignore[name-defined]
     contacts: Mapped[list[Contact]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan", order_by="Contact.name"
     )
+
+    @property
+    def address_lines(self) -> list[str]:
+        return [line.strip() for line in (self.address or "").split("\n") if line.strip()]
+
+    @property
+    def post_town(self) -> str:
+        """The town, read from the address, so the two can never disagree."""
+        return post_town_from_lines(self.address_lines)
+
+    @post_town.setter
+    def post_town(self, town: str) -> None:
+        """Make `town` the address's last line, in place of the town it had."""
+        lines = self.address_lines
+        if lines and lines[-1].strip().upper() == self.post_town:
+            lines.pop()
+        self.address = "\n".join([*lines, town.strip()] if town.strip() else lines)
 
 
 class Contact(db.Model):  # type: ignore[name-defined]
@@ -158,7 +188,9 @@ class Contact(db.Model):  # type: ignore[name-defined]
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     phone: Mapped[str] = mapped_column(String(40), default="")
     do_not_email: Mapped[bool] = mapped_column(default=False)
+    is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     organisation: Mapped[Organisation] = relationship(back_populates="contacts")
 
@@ -172,6 +204,7 @@ class DirectoryImport(db.Model):  # type: ignore[name-defined]
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(10))  # "ods" or "csv"
+    actor_email: Mapped[str] = mapped_column(String(254), default="")
     filename: Mapped[str] = mapped_column(String(255), default="")
     sha256: Mapped[str] = mapped_column(String(64))
     commissioner: Mapped[str] = mapped_column(String(10), default="")
@@ -181,3 +214,5 @@ class DirectoryImport(db.Model):  # type: ignore[name-defined]
     closed: Mapped[int] = mapped_column(default=0)
     unchanged: Mapped[int] = mapped_column(default=0)
     skipped: Mapped[int] = mapped_column(default=0)
+    # Why rows were skipped ({reason: count}) and the options the import ran with.
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)

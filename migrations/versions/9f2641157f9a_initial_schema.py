@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 23b6dd582b7a
+Revision ID: 9f2641157f9a
 Revises: 
-Create Date: 2026-11-23 13:54:46.233782
+Create Date: 2026-11-23 14:25:35.136666
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import engage.database
 
 
 # revision identifiers, used by Alembic.
-revision = '23b6dd582b7a'
+revision = '9f2641157f9a'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -62,6 +62,7 @@ def upgrade():
     sa.Column('at', engage.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('actor_email', sa.String(length=254), nullable=False),
     sa.Column('filename', sa.String(length=255), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('commissioner', sa.String(length=10), nullable=False),
@@ -71,12 +72,13 @@ def upgrade():
     sa.Column('closed', sa.Integer(), nullable=False),
     sa.Column('unchanged', sa.Integer(), nullable=False),
     sa.Column('skipped', sa.Integer(), nullable=False),
+    sa.Column('details', sa.JSON(), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_directory_import_user_id_user_account'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_directory_import'))
     )
     op.create_table('locality_rule',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('postcode_district', 'post_town', name='localityrulekind', native_enum=False, length=30), nullable=False),
+    sa.Column('kind', sa.Enum('postcode_sector', 'postcode_district', 'post_town', name='localityrulekind', native_enum=False, length=30), nullable=False),
     sa.Column('value', sa.String(length=60), nullable=False),
     sa.Column('locality_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['locality_id'], ['locality.id'], name=op.f('fk_locality_rule_locality_id_locality'), ondelete='CASCADE'),
@@ -90,10 +92,9 @@ def upgrade():
     sa.Column('kind', sa.Enum('gp_practice', 'gp_federation', 'community_pharmacy', 'other', name='orgkind', native_enum=False, length=30), nullable=False),
     sa.Column('status', sa.Enum('active', 'closed', 'dormant', 'proposed', name='orgstatus', native_enum=False, length=30), nullable=False),
     sa.Column('locality_id', sa.Integer(), nullable=True),
-    sa.Column('locality_locked', sa.Boolean(), nullable=False),
+    sa.Column('locality_locked', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('pcn', sa.String(length=120), nullable=True),
     sa.Column('address', sa.Text(), nullable=False),
-    sa.Column('post_town', sa.String(length=80), nullable=False),
     sa.Column('postcode', sa.String(length=10), nullable=False),
     sa.Column('phone', sa.String(length=40), nullable=False),
     sa.Column('open_date', sa.Date(), nullable=True),
@@ -102,29 +103,24 @@ def upgrade():
     sa.Column('prescribing_setting', sa.Integer(), nullable=True),
     sa.Column('staff_headcount', sa.Integer(), nullable=True),
     sa.Column('source', sa.Enum('ods', 'csv', 'manual', 'demo', name='orgsource', native_enum=False, length=30), nullable=False),
-    sa.Column('is_demo', sa.Boolean(), nullable=False),
+    sa.Column('is_demo', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('created_at', engage.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', engage.database.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['locality_id'], ['locality.id'], name=op.f('fk_organisation_locality_id_locality'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organisation')),
     sa.UniqueConstraint('ods_code', name=op.f('uq_organisation_ods_code'))
     )
-    with op.batch_alter_table('organisation', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_organisation_is_demo'), ['is_demo'], unique=False)
-        batch_op.create_index('ix_organisation_kind_status', ['kind', 'status'], unique=False)
-        batch_op.create_index('ix_organisation_locality_id', ['locality_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_organisation_name'), ['name'], unique=False)
-        batch_op.create_index(batch_op.f('ix_organisation_pcn'), ['pcn'], unique=False)
-
     op.create_table('contact',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
-    sa.Column('role', sa.Enum('practice_manager', 'referral_manager', 'pharmacy_lead', 'clinical_lead', 'other', name='contactrole', native_enum=False, length=30), nullable=False),
+    sa.Column('role', sa.Enum('practice_manager', 'referral_manager', 'pharmacy_lead', 'clinical_lead', 'federation_manager', 'other', name='contactrole', native_enum=False, length=30), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('phone', sa.String(length=40), nullable=False),
     sa.Column('do_not_email', sa.Boolean(), nullable=False),
+    sa.Column('is_demo', sa.Boolean(), nullable=False),
     sa.Column('created_at', engage.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', engage.database.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_contact_organisation_id_organisation'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contact'))
     )
@@ -142,13 +138,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_contact_email'))
 
     op.drop_table('contact')
-    with op.batch_alter_table('organisation', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_organisation_pcn'))
-        batch_op.drop_index(batch_op.f('ix_organisation_name'))
-        batch_op.drop_index('ix_organisation_locality_id')
-        batch_op.drop_index('ix_organisation_kind_status')
-        batch_op.drop_index(batch_op.f('ix_organisation_is_demo'))
-
     op.drop_table('organisation')
     op.drop_table('locality_rule')
     op.drop_table('directory_import')

@@ -1,0 +1,68 @@
+"""Turning an uploaded file into text, or saying plainly why it is not a CSV file."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+
+from engage.directory.errors import ImportRejected
+
+# Signatures of files people upload by mistake, and what to do instead.
+_SAVE_AS_CSV = (
+    "Open it in Excel or another spreadsheet, choose File > Save As > "
+    "'CSV UTF-8 (Comma delimited)' and upload the .csv file."
+)
+KNOWN_BINARIES = (
+    (b"PK\x03\x04", "an Excel workbook (.xlsx) or another zipped file", _SAVE_AS_CSV),
+    (b"\xd0\xcf\x11\xe0", "an old-style Excel workbook (.xls)", _SAVE_AS_CSV),
+    (b"\x89PNG", "a PNG image", "Upload the CSV file itself rather than a picture of it."),
+    (b"\xff\xd8\xff", "a JPEG image", "Upload the CSV file itself rather than a picture of it."),
+    (b"GIF8", "a GIF image", "Upload the CSV file itself rather than a picture of it."),
+    (b"%PDF", "a PDF document", "Upload the CSV file the report was made from."),
+)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def decode_csv_bytes(data: bytes, what: str) -> str:
+    """The file's text: UTF-8 (with or without a byte-order mark) or Windows-1252.
+
+    Raises ImportRejected for an empty file or one that is not text at all, naming what it
+    looks like so the person knows which file to pick instead.
+    """
+    if not data or data.isspace():
+        raise ImportRejected(
+            f"The file is empty. Choose the {what} and upload it again; if it came from an "
+            "email or a download, check the download finished."
+        )
+    for magic, looks_like, advice in KNOWN_BINARIES:
+        if data.startswith(magic):
+            raise ImportRejected(f"This is {looks_like}, not a CSV file. {advice}")
+    if b"\x00" in data[:65536]:
+        raise ImportRejected(
+            "This is not a CSV text file (it contains binary data). " + _SAVE_AS_CSV
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        # Excel's plain "CSV (Comma delimited)" on Windows writes this code page.
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise ImportRejected(
+            "The file's characters cannot be read: it is neither UTF-8 nor Windows-1252 text. "
+            + _SAVE_AS_CSV
+        ) from None
+
+
+def sniff_dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+    """The delimiter and quoting of a CSV file with a header: comma, semicolon or tab."""
+    sample = text[:65536]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        # A single-column file has no delimiter to find; the header check then says what is missing.
+        return csv.excel

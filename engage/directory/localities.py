@@ -1,0 +1,214 @@
+"""Which locality an organisation is in: rules over postcodes and post towns, and overrides.
+
+Localities are data: a rule maps a postcode sector (PE7 1), a postcode district (PE13) or a
+post town (WISBECH) to a locality, and the most specific rule that matches wins. A person can
+pin an organisation to a locality (`locality_locked`); imports and rule changes leave pinned
+organisations alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from engage.audit.log import record_event
+from engage.directory.addresses import normalise_town, post_town_from_lines
+from engage.directory.errors import DirectoryError
+from engage.directory.models import (
+    Locality,
+    LocalityRule,
+    LocalityRuleKind,
+    Organisation,
+    OrgStatus,
+)
+
+_DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
+_SECTOR = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9])$")
+_TOWN = re.compile(r"^[A-Z][A-Z '&-]*$")
+
+
+@dataclass
+class LocalityResolver:
+    """Rules compiled into dictionaries: an import of thousands of rows asks nothing more of
+    the database, and reads a post town out of an address only when no postcode rule matched."""
+
+    sectors: dict[str, int] = field(default_factory=dict)
+    districts: dict[str, int] = field(default_factory=dict)
+    towns: dict[str, int] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.sectors or self.districts or self.towns)
+
+    def resolve(self, postcode: str, address: str) -> int | None:
+        """The locality id for a normalised postcode and an address (town last), or None."""
+        if postcode:
+            outward, _, inward = postcode.partition(" ")
+            if inward and self.sectors:
+                found = self.sectors.get(f"{outward} {inward[0]}")
+                if found is not None:
+                    return found
+            found = self.districts.get(outward)
+            if found is not None:
+                return found
+        if self.towns and address:
+            return self.towns.get(post_town_from_lines(address.split("\n")))
+        return None
+
+
+def load_resolver(session: Session) -> LocalityResolver:
+    resolver = LocalityResolver()
+    tables = {
+        LocalityRuleKind.POSTCODE_SECTOR: resolver.sectors,
+        LocalityRuleKind.POSTCODE_DISTRICT: resolver.districts,
+        LocalityRuleKind.POST_TOWN: resolver.towns,
+    }
+    for kind, value, locality_id in session.execute(
+        select(LocalityRule.kind, LocalityRule.value, LocalityRule.locality_id)
+    ):
+        tables[kind][value] = locality_id
+    return resolver
+
+
+def normalise_rule_value(kind: LocalityRuleKind, raw: str) -> str:
+    """The stored form of a rule's value, or DirectoryError saying what a valid one looks like."""
+    if kind is LocalityRuleKind.POST_TOWN:
+        value = normalise_town(raw)
+        if not _TOWN.match(value):
+            raise DirectoryError(
+                f"'{raw.strip()}' is not a post town. Enter a town such as WISBECH."
+            )
+        return value
+    compact = "".join(raw.split()).upper()
+    if kind is LocalityRuleKind.POSTCODE_DISTRICT:
+        if not _DISTRICT.match(compact):
+            raise DirectoryError(
+                f"'{raw.strip()}' is not a postcode district. Enter the first half of a postcode, "
+                "such as PE13 or CB1."
+            )
+        return compact
+    match = _SECTOR.match(compact)
+    if not match:
+        raise DirectoryError(
+            f"'{raw.strip()}' is not a postcode sector. Enter the first half of a postcode and the "
+            "next digit, such as PE7 1."
+        )
+    return f"{match.group(1)} {match.group(2)}"
+
+
+def find_locality(session: Session, name: str) -> Locality | None:
+    return session.scalar(select(Locality).where(func.lower(Locality.name) == name.strip().lower()))
+
+
+def add_locality(
+    session: Session, name: str, description: str = "", *, actor: Any = None
+) -> Locality:
+    """A new locality; names are unique regardless of case."""
+    name = " ".join(name.split())
+    if not name:
+        raise DirectoryError("Enter a name for the locality.")
+    if find_locality(session, name) is not None:
+        raise DirectoryError(f"There is already a locality called {name}.")
+    locality = Locality(name=name, description=description.strip())
+    session.add(locality)
+    session.flush()
+    record_event(session, actor, "directory.locality_add", f"Added the locality {name}",
+                 target=locality)
+    return locality
+
+
+def add_rules(
+    session: Session, kind: LocalityRuleKind, values: Iterable[str], locality: Locality
+) -> list[LocalityRule]:
+    """A rule for each value; all are checked before any is added."""
+    cleaned: list[str] = []
+    for raw in values:
+        if raw.strip():
+            value = normalise_rule_value(kind, raw)
+            if value not in cleaned:
+                cleaned.append(value)
+    if not cleaned:
+        raise DirectoryError(f"Enter at least one {kind.label.lower()}.")
+    taken = session.execute(
+        select(LocalityRule.value, Locality.name)
+        .join(Locality)
+        .where(LocalityRule.kind == kind, LocalityRule.value.in_(cleaned))
+    ).all()
+    if taken:
+        listed = "; ".join(f"{value} already goes to {name}" for value, name in taken)
+        raise DirectoryError(f"{listed}. Remove the existing rule first to move it.")
+    rules = [LocalityRule(kind=kind, value=value, locality=locality) for value in cleaned]
+    session.add_all(rules)
+    session.flush()
+    return rules
+
+
+def apply_rules(session: Session, now: datetime) -> int:
+    """Re-derive the locality of every organisation nobody pinned; returns how many moved."""
+    resolver = load_resolver(session)
+    rows = session.execute(
+        select(Organisation.id, Organisation.postcode, Organisation.address,
+               Organisation.locality_id)
+        .where(Organisation.locality_locked.is_(False))
+    ).all()
+    changes = [
+        {"id": org_id, "locality_id": wanted, "updated_at": now}
+        for org_id, postcode, address, current in rows
+        if (wanted := resolver.resolve(postcode, address)) != current
+    ]
+    if changes:
+        session.execute(update(Organisation), changes)
+    return len(changes)
+
+
+def rules_added(
+    session: Session, kind: LocalityRuleKind, values: Iterable[str], locality: Locality, *,
+    now: datetime, actor: Any = None,
+) -> tuple[list[LocalityRule], int]:
+    """Add rules, move the organisations they now match, and log it; returns the rules and moves."""
+    rules = add_rules(session, kind, values, locality)
+    moved = apply_rules(session, now)
+    listed = ", ".join(rule.value for rule in rules)
+    record_event(session, actor, "directory.rule_add",
+                 f"{kind.label} {listed} → {locality.name}; {moved} organisations moved",
+                 target=locality)
+    return rules, moved
+
+
+def rule_removed(session: Session, rule_id: int, *, now: datetime, actor: Any = None) -> str:
+    """Remove a rule and re-place what it matched; returns a sentence saying what happened."""
+    rule = session.get(LocalityRule, rule_id)
+    if rule is None:
+        raise DirectoryError("That rule has already been removed.")
+    what = f"{rule.value} → {rule.locality.name}"
+    session.delete(rule)
+    session.flush()
+    moved = apply_rules(session, now)
+    record_event(session, actor, "directory.rule_delete",
+                 f"Removed the rule {what}; {moved} organisations moved",
+                 details={"kind": rule.kind.value, "value": rule.value})
+    return f"Removed the rule {what}. {moved} organisations changed locality."
+
+
+def rules_reapplied(session: Session, *, now: datetime, actor: Any = None) -> int:
+    """Apply the rules afresh to every unpinned organisation, and log it."""
+    moved = apply_rules(session, now)
+    record_event(session, actor, "directory.rules_apply",
+                 f"Re-applied the locality rules; {moved} organisations moved")
+    return moved
+
+
+def organisations_without_locality(session: Session) -> list[Organisation]:
+    """Active organisations no rule places, for the rules page to list."""
+    return list(
+        session.scalars(
+            select(Organisation)
+            .where(Organisation.locality_id.is_(None), Organisation.status == OrgStatus.ACTIVE)
+            .order_by(Organisation.name)
+        )
+    )

@@ -29,7 +29,8 @@ from engage.directory.models import (
 )
 
 _DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
-_SECTOR = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9])$")
+# A sector needs its space: PE13 could be district PE13 or sector PE1 3.
+_SECTOR = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ([0-9])$")
 _TOWN = re.compile(r"^[A-Z][A-Z '&-]*$")
 
 
@@ -92,11 +93,11 @@ def normalise_rule_value(kind: LocalityRuleKind, raw: str) -> str:
                 "such as PE13 or CB1."
             )
         return compact
-    match = _SECTOR.match(compact)
+    match = _SECTOR.match(" ".join(raw.upper().split()))
     if not match:
         raise DirectoryError(
-            f"'{raw.strip()}' is not a postcode sector. Enter the first half of a postcode and the "
-            "next digit, such as PE7 1."
+            f"'{raw.strip()}' is not a postcode sector. Enter the first half of a postcode, a "
+            "space and the next digit, such as PE7 1."
         )
     return f"{match.group(1)} {match.group(2)}"
 

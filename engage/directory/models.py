@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Date, Enum, ForeignKey, String, Text, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.database import UTCDateTime, utcnow
-from engage.directory.addresses import post_town_from_lines
+from engage.directory.addresses import normalise_town, post_town_from_lines
 from engage.extensions import db
 
 
@@ -168,6 +168,8 @@ class Organisation(db.Model):  # type: ignore[name-defined]
     @post_town.setter
     def post_town(self, town: str) -> None:
         """Make `town` the address's last line, in place of the town it had."""
+        if normalise_town(town) == self.post_town:
+            return
         lines = self.address_lines
         if lines and lines[-1].strip().upper() == self.post_town:
             lines.pop()

@@ -55,7 +55,8 @@ class DirectoryFilter:
 
     def query(self) -> Select[Any]:
         return (select(Organisation).options(selectinload(Organisation.locality))
-                .where(*self.conditions()).order_by(Organisation.name, Organisation.ods_code))
+                .where(*self.conditions())
+                .order_by(func.lower(Organisation.name), Organisation.ods_code))
 
     def describe(self, localities: dict[int, str]) -> str:
         """The filter in words, for the audit log and page titles."""

@@ -1,0 +1,66 @@
+"""`flask directory import-ods`, `import-csv` and `apply-rules`, as an operator runs them."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from engage.directory.models import Organisation, OrgKind, OrgStatus
+from engage.extensions import db
+from tests.directory.conftest import ods_file, ods_row, organisation_count
+
+
+def test_import_ods_command_with_a_commissioner(app, runner, shared_data):
+    result = runner.invoke(args=["directory", "import-ods",
+                                 str(shared_data / "epraccur-06H.csv"), "--commissioner", "06H"])
+    assert result.exit_code == 0, result.output
+    assert "Added: 108" in result.output and "Skipped: 74" in result.output
+    active = db.session.scalar(select(func.count()).select_from(Organisation).where(
+        Organisation.kind == OrgKind.GP_PRACTICE, Organisation.status == OrgStatus.ACTIVE))
+    assert active == 88
+
+
+def test_import_ods_command_can_include_other_settings(app, runner, shared_data):
+    result = runner.invoke(args=["directory", "import-ods", str(shared_data / "epraccur-06H.csv"),
+                                 "--commissioner", "06H", "--include-other"])
+    assert result.exit_code == 0 and "Added: 182" in result.output
+
+
+def test_import_ods_command_shows_progress_for_a_large_file(app, runner, shared_data):
+    result = runner.invoke(args=["directory", "import-ods",
+                                 str(shared_data / "epraccur-england-2020.csv"),
+                                 "--commissioner", "06H"])
+    assert result.exit_code == 0, result.output
+    assert "Checking rows" in result.output and "Added: 108" in result.output
+
+
+def test_import_ods_command_refuses_a_bad_file_and_writes_nothing(app, runner, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(ods_file(ods_row(code="D99001"), ods_row(code="D99002", opened="yesterday")))
+    result = runner.invoke(args=["directory", "import-ods", str(bad)])
+    assert result.exit_code == 1
+    assert "Row 2: the open date (column 11) 'yesterday'" in result.output
+    assert organisation_count() == 0
+
+
+def test_import_ods_command_says_when_the_file_is_missing(app, runner, tmp_path):
+    result = runner.invoke(args=["directory", "import-ods", str(tmp_path / "nowhere.csv")])
+    assert result.exit_code == 1 and "Cannot read" in result.output
+
+
+def test_import_csv_command(app, runner, tmp_path):
+    good = tmp_path / "pharmacies.csv"
+    good.write_text("code,name,kind,email\nFA123,Wisbech Pharmacy Ltd,Pharmacy,a@example.org\n")
+    result = runner.invoke(args=["directory", "import-csv", str(good)])
+    assert result.exit_code == 0 and "Added: 1" in result.output
+    assert "Contacts added: 1" in result.output
+
+
+def test_apply_rules_command(app, runner, demo_localities):
+    org = Organisation(ods_code="FA999", name="X", kind=OrgKind.COMMUNITY_PHARMACY,
+                       postcode="PE13 1AA", address="", phone="", commissioner="")
+    db.session.add(org)
+    db.session.commit()
+    result = runner.invoke(args=["directory", "apply-rules"])
+    assert result.exit_code == 0 and "1 organisations changed locality" in result.output
+    db.session.refresh(org)
+    assert org.locality is not None and org.locality.name == "Fens"

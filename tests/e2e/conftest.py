@@ -95,6 +95,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
           f"serious or critical violations: {blocking}")
     for rule, names in sorted(others.items()):
         write(f"  {rule} on {len(names)} page(s), e.g. {sorted(names)[0]}")
+    waived = sorted({w.split(" on ")[0] for r in AXE_RESULTS for w in r.waived})
+    for rule in waived:
+        pages_waived = sum(1 for r in AXE_RESULTS if any(w.startswith(rule) for w in r.waived))
+        write(f"  waived (see tests/e2e/axe.py WAIVERS): {rule} on {pages_waived} page(s)")
     write(f"reports: {AXE_REPORTS}  screenshots: {SCREENSHOTS}")
 
 
@@ -203,6 +207,10 @@ class BrowserLog:
     def allow(self, pattern: str) -> None:
         """Expect a console error (a 404 page logs its own status); everything else fails."""
         self.allowed.append(re.compile(pattern))
+
+    def allow_status(self, code: int, path: str) -> None:
+        """Expect the page at `path` to answer `code` (Chromium logs any 4xx/5xx document)."""
+        self.allow(rf"status of {code} .*\(http://[^/]+{re.escape(path)}(\?[^)]*)?\)$")
 
     def on_console(self, message: ConsoleMessage) -> None:
         location = message.location.get("url", "") if message.location else ""

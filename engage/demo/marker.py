@@ -9,4 +9,5 @@ from engage.directory.models import Organisation
 
 
 def demo_loaded(session: Session) -> bool:
-    return bool(session.scalar(select(exists().where(Organisation.is_demo.is_(True)))))
+    """Asked on every page; `WHERE is_demo` (= 1 on SQLite) is answered by a partial index."""
+    return bool(session.scalar(select(exists().where(Organisation.is_demo))))

@@ -53,11 +53,18 @@ def post_town_from_lines(lines: Sequence[str]) -> str:
     line, so each line is split on commas and read from the end.
     """
     for line in reversed(lines):
-        if not line:
-            continue
-        for part in reversed(line.split(",")):
-            town = normalise_town(part)
-            if not town or town in COUNTIES:
-                continue
-            return "" if any(ch.isdigit() for ch in town) else town
+        town = town_in_line(line)
+        if town is not None:
+            return town
     return ""
+
+
+def town_in_line(line: str) -> str | None:
+    """The post town one address line ends with; None when it holds only a county (or nothing)
+    and the town is on an earlier line; "" when it is a street, so there is no town to find."""
+    for part in reversed(line.split(",")):
+        town = normalise_town(part)
+        if not town or town in COUNTIES:
+            continue
+        return "" if any(ch.isdigit() for ch in town) else town
+    return None

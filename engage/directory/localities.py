@@ -9,7 +9,7 @@ organisations alone.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from engage.audit.log import record_event
-from engage.directory.addresses import normalise_town, post_town_from_lines
+from engage.directory.addresses import normalise_town, town_in_line
 from engage.directory.errors import DirectoryError
 from engage.directory.models import (
     Locality,
@@ -42,24 +42,45 @@ class LocalityResolver:
     sectors: dict[str, int] = field(default_factory=dict)
     districts: dict[str, int] = field(default_factory=dict)
     towns: dict[str, int] = field(default_factory=dict)
+    # Address lines repeat ("CAMBRIDGESHIRE", "PETERBOROUGH" ...): each is read once.
+    _line_towns: dict[str, str | None] = field(default_factory=dict, repr=False)
 
     def __bool__(self) -> bool:
         return bool(self.sectors or self.districts or self.towns)
 
     def resolve(self, postcode: str, address: str) -> int | None:
         """The locality id for a normalised postcode and an address (town last), or None."""
-        if postcode:
-            outward, _, inward = postcode.partition(" ")
-            if inward and self.sectors:
-                found = self.sectors.get(f"{outward} {inward[0]}")
+        return self.resolve_lines(postcode, address.split("\n") if address else ())
+
+    def resolve_lines(self, postcode: str, lines: Sequence[str]) -> int | None:
+        """As resolve, with the address as its lines (empty lines are skipped)."""
+        if len(postcode) > 5 and postcode[-4] == " ":  # a full postcode: "PE7 1AT"
+            if self.sectors:
+                found = self.sectors.get(postcode[:-2])  # "PE7 1"
                 if found is not None:
                     return found
-            found = self.districts.get(outward)
+            found = self.districts.get(postcode[:-4])  # "PE7"
             if found is not None:
                 return found
-        if self.towns and address:
-            return self.towns.get(post_town_from_lines(address.split("\n")))
+        elif postcode:  # a district alone, or something else
+            found = self.districts.get(postcode.partition(" ")[0])
+            if found is not None:
+                return found
+        if self.towns:
+            return self.towns.get(self._town(lines))
         return None
+
+    def _town(self, lines: Sequence[str]) -> str:
+        """post_town_from_lines, remembering each line's reading."""
+        known = self._line_towns
+        for line in reversed(lines):
+            try:
+                town = known[line]
+            except KeyError:
+                town = known[line] = town_in_line(line)
+            if town is not None:
+                return town
+        return ""
 
 
 def load_resolver(session: Session) -> LocalityResolver:

@@ -6,7 +6,18 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Enum, ForeignKey, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.database import UTCDateTime, utcnow
@@ -123,10 +134,15 @@ class LocalityRule(db.Model):  # type: ignore[name-defined]
 class Organisation(db.Model):  # type: ignore[name-defined]
     """A GP practice, federation, pharmacy or other setting, identified by its ODS code."""
 
-    # Only the code is indexed. Even the national list (about 15,000 rows) is scanned in a few
-    # milliseconds, while every secondary index slows the bulk ODS import by about a tenth
-    # (measurements in docs/performance.md).
+    # Only the code is indexed, and the few demo rows: even the national list (about 15,000
+    # rows) is scanned in a few milliseconds, while each full secondary index slows the bulk
+    # ODS import by about a tenth (measurements in docs/performance.md). The partial index
+    # costs imports nothing and answers "is there demo data?" on every page at once.
     __tablename__ = "organisation"
+    __table_args__ = (
+        Index("ix_organisation_demo", "id", sqlite_where=text("is_demo = 1"),
+              postgresql_where=text("is_demo")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ods_code: Mapped[str] = mapped_column(String(12), unique=True)

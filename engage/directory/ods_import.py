@@ -120,7 +120,7 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _no_locality(_postcode: str, _address: str) -> None:
+def _no_locality(_postcode: str, _lines: list[str]) -> None:
     return None
 
 
@@ -137,7 +137,7 @@ class _Check:
     ) -> None:
         self.bulk = bulk
         # With no rules at all (a first national import) there is nothing to look up.
-        self.resolve = resolver.resolve if resolver else _no_locality
+        self.resolve = resolver.resolve_lines if resolver else _no_locality
         self.wanted = wanted
         self.include_other = include_other
         self.problems = RowProblems()
@@ -208,12 +208,13 @@ class _Check:
                 label = PRESCRIBING_SETTINGS.get(setting, "unknown setting")
                 skipped[f"not a GP practice: {label} (prescribing setting {setting})"] += 1
                 continue
-            address = "\n".join(filter(None, record[4:9]))
+            lines = record[4:9]
             postcode = record[9]
             if not (len(postcode) in (6, 7, 8) and postcode[-4] == " " and postcode.isupper()):
                 postcode = normalise_postcode(postcode)
             rows.append((
-                code, name, kind, status, resolve(postcode, address), address, postcode,
+                code, name, kind, status, resolve(postcode, lines), "\n".join(filter(None, lines)),
+                postcode,
                 record[17].strip(), open_date, close_date, row_commissioner, setting,
             ))
         self.rows_read = number

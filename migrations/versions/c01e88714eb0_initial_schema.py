@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 9f2641157f9a
+Revision ID: c01e88714eb0
 Revises: 
-Create Date: 2026-11-23 14:25:35.136666
+Create Date: 2026-11-23 14:36:51.361826
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import engage.database
 
 
 # revision identifiers, used by Alembic.
-revision = '9f2641157f9a'
+revision = 'c01e88714eb0'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -110,6 +110,9 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organisation')),
     sa.UniqueConstraint('ods_code', name=op.f('uq_organisation_ods_code'))
     )
+    with op.batch_alter_table('organisation', schema=None) as batch_op:
+        batch_op.create_index('ix_organisation_demo', ['id'], unique=False, sqlite_where=sa.text('is_demo = 1'), postgresql_where=sa.text('is_demo'))
+
     op.create_table('contact',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -138,6 +141,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_contact_email'))
 
     op.drop_table('contact')
+    with op.batch_alter_table('organisation', schema=None) as batch_op:
+        batch_op.drop_index('ix_organisation_demo', sqlite_where=sa.text('is_demo = 1'), postgresql_where=sa.text('is_demo'))
+
     op.drop_table('organisation')
     op.drop_table('locality_rule')
     op.drop_table('directory_import')

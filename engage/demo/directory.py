@@ -35,6 +35,7 @@ from engage.directory.models import (
     OrgStatus,
 )
 from engage.directory.ods_import import import_ods
+from engage.directory.vocab import organisations
 
 ODS_FILE = "epraccur-06H.csv"
 COMMISSIONER = "06H"  # NHS Cambridgeshire and Peterborough CCG
@@ -132,7 +133,7 @@ def localities_and_rules(ctx: DemoContext) -> str:
     if not (added_localities or added_rules):
         return "Localities: already there."
     return (f"Localities: added {added_localities} localities and {added_rules} rules "
-            f"({moved} organisations placed).")
+            f"({organisations(moved)} placed).")
 
 
 def gp_practices(ctx: DemoContext) -> str:
@@ -254,7 +255,7 @@ def staff_headcounts(ctx: DemoContext) -> str:
         if federation is not None and federation.staff_headcount is None:
             federation.staff_headcount = ctx.random("headcount", code).randint(12, 40)
     total = sum(org.staff_headcount or 0 for org in orgs)
-    return f"Staff headcounts: set for {len(missing)} organisations ({total} staff in all)."
+    return f"Staff headcounts: set for {organisations(len(missing))} ({total} staff in all)."
 
 
 def primary_care_networks(ctx: DemoContext) -> str:

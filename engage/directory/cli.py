@@ -17,7 +17,7 @@ from engage.directory.localities import apply_rules
 from engage.directory.models import Locality, OrgKind, OrgStatus
 from engage.directory.ods_import import import_ods
 from engage.directory.organisations import NO_LOCALITY, DirectoryFilter
-from engage.directory.vocab import parse_kind, parse_status
+from engage.directory.vocab import organisations, parse_kind, parse_status
 from engage.extensions import db
 
 directory_cli = AppGroup("directory", help="Import and export the organisation directory.")
@@ -128,4 +128,4 @@ def apply_rules_command() -> None:
     """Re-derive every unpinned organisation's locality from the locality rules."""
     moved = apply_rules(db.session, utcnow())
     db.session.commit()
-    click.echo(f"{moved} organisations changed locality.")
+    click.echo(f"{organisations(moved)} changed locality.")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from engage.audit.log import record_event
 from engage.directory.models import Contact, Locality
 from engage.directory.organisations import DirectoryFilter
+from engage.directory.vocab import organisations
 
 # Headings the CSV import reads back, so an export can be edited and imported again.
 HEADINGS = (
@@ -60,6 +61,6 @@ def export_directory(session: Session, where: DirectoryFilter, *, actor: Any = N
     text, count = to_csv(rows), len(rows) - 1
     names = dict(session.execute(select(Locality.id, Locality.name)).all())
     record_event(session, actor, "directory.export",
-                 f"Exported {count} organisations ({where.describe(names)}) as CSV",
+                 f"Exported {organisations(count)} ({where.describe(names)}) as CSV",
                  details={"rows": count, "filter": where.describe(names)})
     return text

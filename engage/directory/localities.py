@@ -27,6 +27,7 @@ from engage.directory.models import (
     Organisation,
     OrgStatus,
 )
+from engage.directory.vocab import organisations
 
 _DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 # A sector needs its space: PE13 could be district PE13 or sector PE1 3.
@@ -197,7 +198,7 @@ def rules_added(
     moved = apply_rules(session, now)
     listed = ", ".join(rule.value for rule in rules)
     record_event(session, actor, "directory.rule_add",
-                 f"{kind.label} {listed} → {locality.name}; {moved} organisations moved",
+                 f"{kind.label} {listed} → {locality.name}; {organisations(moved)} moved",
                  target=locality)
     return rules, moved
 
@@ -212,16 +213,16 @@ def rule_removed(session: Session, rule_id: int, *, now: datetime, actor: Any = 
     session.flush()
     moved = apply_rules(session, now)
     record_event(session, actor, "directory.rule_delete",
-                 f"Removed the rule {what}; {moved} organisations moved",
+                 f"Removed the rule {what}; {organisations(moved)} moved",
                  details={"kind": rule.kind.value, "value": rule.value})
-    return f"Removed the rule {what}. {moved} organisations changed locality."
+    return f"Removed the rule {what}. {organisations(moved)} changed locality."
 
 
 def rules_reapplied(session: Session, *, now: datetime, actor: Any = None) -> int:
     """Apply the rules afresh to every unpinned organisation, and log it."""
     moved = apply_rules(session, now)
     record_event(session, actor, "directory.rules_apply",
-                 f"Re-applied the locality rules; {moved} organisations moved")
+                 f"Re-applied the locality rules; {organisations(moved)} moved")
     return moved
 
 

@@ -20,6 +20,7 @@ from engage.directory.localities import (
 )
 from engage.directory.models import Locality, LocalityRuleKind, Organisation
 from engage.directory.views import bp
+from engage.directory.vocab import organisations
 from engage.extensions import db
 
 
@@ -84,7 +85,7 @@ def new_rule() -> Response | tuple[str, int]:
         else:
             db.session.commit()
             flash(f"Added {', '.join(rule.value for rule in rules)} to {locality.name}. "
-                  f"{moved} organisations changed locality.")
+                  f"{organisations(moved)} changed locality.")
             return redirect(url_for("directory.localities"))
     return _page(rule_form=form, status=400)
 
@@ -107,5 +108,5 @@ def reapply_rules() -> Response:
     """Apply the rules afresh to every organisation without a pinned locality."""
     moved = rules_reapplied(db.session, now=utcnow(), actor=current_user)
     db.session.commit()
-    flash(f"Rules re-applied. {moved} organisations changed locality.")
+    flash(f"Rules re-applied. {organisations(moved)} changed locality.")
     return redirect(url_for("directory.localities"))

@@ -7,7 +7,9 @@ statements (see bulk.py), so the 14,357 rows of the England file take a fraction
 
 What ODS owns is refreshed on every import (name, address, postcode, status, dates,
 commissioner, prescribing setting); what people in engage maintain is kept: the PCN, staff
-headcount, contacts, a pinned locality, and a phone number once one is recorded.
+headcount, contacts, a pinned locality, and a phone number once one is recorded. Organisations
+missing from a newer file are left alone: ODS keeps closed practices in the file with status C,
+so a missing row usually means the file was cut to another commissioner.
 """
 
 from __future__ import annotations

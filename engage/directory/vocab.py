@@ -73,3 +73,8 @@ DEFAULT_ROLE = {
     OrgKind.COMMUNITY_PHARMACY: ContactRole.PHARMACY_LEAD,
     OrgKind.OTHER: ContactRole.OTHER,
 }
+
+
+def organisations(n: int) -> str:
+    """`1 organisation`, `3 organisations`: for messages."""
+    return f"{n} organisation" if n == 1 else f"{n} organisations"

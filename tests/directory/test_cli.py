@@ -61,6 +61,6 @@ def test_apply_rules_command(app, runner, demo_localities):
     db.session.add(org)
     db.session.commit()
     result = runner.invoke(args=["directory", "apply-rules"])
-    assert result.exit_code == 0 and "1 organisations changed locality" in result.output
+    assert result.exit_code == 0 and "1 organisation changed locality" in result.output
     db.session.refresh(org)
     assert org.locality is not None and org.locality.name == "Fens"

@@ -53,7 +53,7 @@ def test_export_is_written_to_the_audit_log(app, manager_client):
     manager_client.get("/directory/export.csv?status=active")
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "directory.export"))
     assert event is not None
-    assert "Exported 1 organisations (active)" in event.summary
+    assert "Exported 1 organisation (active)" in event.summary
     assert event.actor_email.startswith("user")
 
 

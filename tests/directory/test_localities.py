@@ -136,7 +136,7 @@ def test_manager_adds_a_rule_and_organisations_move(app, manager_client):
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "directory.rule_add"))
     assert event is not None and "PE13, PE14" in event.summary
     page = manager_client.get("/directory/localities").get_data(as_text=True)
-    assert "PE14" in page and "1 organisations changed locality" in page
+    assert "PE14" in page and "1 organisation changed locality" in page
 
 
 def test_invalid_rule_from_the_form_gets_the_error_summary(app, manager_client):

@@ -44,8 +44,10 @@ PHONE_PREFIX = "01632 960"  # Ofcom keeps 01632 960000-960999 for fiction: none 
 
 SECTOR, DISTRICT, TOWN = (LocalityRuleKind.POSTCODE_SECTOR, LocalityRuleKind.POSTCODE_DISTRICT,
                           LocalityRuleKind.POST_TOWN)
-# Worked out from the 06H file: with these, every active 06H GP practice has a locality.
-# Whittlesey shares PE7 with Peterborough's Yaxley and Hampton, hence its two sectors.
+# Worked out from the 06H file: with these, every active 06H GP practice has a locality, and of
+# all 182 rows only Y04239 (a community service in Hitchin, SG5) has none. Whittlesey shares
+# PE7 with Peterborough's Yaxley and Hampton, hence its two sectors; SG8 is Melbourn and the
+# Royston practices that serve south Cambridgeshire.
 LOCALITIES: dict[str, tuple[str, dict[LocalityRuleKind, list[str]]]] = {
     "Cambridge": ("Cambridge city, South and East Cambridgeshire", {
         DISTRICT: ["CB1", "CB2", "CB3", "CB4", "CB5", "CB6", "CB7", "CB21", "CB22", "CB23",

@@ -17,8 +17,11 @@ DEMO_USERS = (
 
 def demo_users(ctx: DemoContext) -> str:
     """Create the demo accounts that are missing; existing accounts are left exactly as they are."""
-    added = [email for email, role, name in DEMO_USERS if find_user(ctx.session, email) is None
-             and create_user(ctx.session, email, DEMO_PASSWORD, role, name=name)]
+    added = []
+    for email, role, name in DEMO_USERS:
+        if find_user(ctx.session, email) is None:
+            create_user(ctx.session, email, DEMO_PASSWORD, role, name=name)
+            added.append(email)
     if not added:
         return "Demo users: already there."
     return f"Demo users: added {', '.join(added)}."

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from engage.directory.addresses import is_postcode, normalise_postcode
 from engage.directory.contacts import normalise_email
 from engage.directory.errors import DirectoryError, ImportRejected, RowProblems
-from engage.directory.files import decode_csv_bytes, sniff_dialect
+from engage.directory.files import decode_csv_bytes, sniff_dialect, unreadable
 from engage.directory.imports import ImportSummary, record_import
 from engage.directory.localities import LocalityResolver, load_resolver
 from engage.directory.models import (
@@ -93,7 +93,10 @@ def import_csv(
     Empty cells leave what the directory already holds unchanged. The caller commits.
     """
     text = decode_csv_bytes(data, "CSV file")
-    records = list(csv.reader(io.StringIO(text, newline=""), sniff_dialect(text)))
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), sniff_dialect(text)))
+    except csv.Error as exc:
+        raise unreadable(exc) from None
     while records and not any(cell.strip() for cell in records[-1]):
         records.pop()
     if not records:

@@ -66,3 +66,11 @@ def sniff_dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
     except csv.Error:
         # A single-column file has no delimiter to find; the header check then says what is missing.
         return csv.excel
+
+
+def unreadable(exc: csv.Error) -> ImportRejected:
+    """What to say when the csv module gives up on a file (a huge field, a stray NUL ...)."""
+    return ImportRejected(
+        f"The file cannot be read as CSV ({exc}). Check it is the right file, saved as CSV "
+        "text, and upload it again."
+    )

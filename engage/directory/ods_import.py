@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from engage.directory.addresses import normalise_postcode
 from engage.directory.bulk import BulkTable
 from engage.directory.errors import ImportRejected, RowProblems
-from engage.directory.files import decode_csv_bytes
+from engage.directory.files import decode_csv_bytes, unreadable
 from engage.directory.imports import ImportSummary, record_import
 from engage.directory.localities import LocalityResolver, load_resolver
 from engage.directory.models import Organisation, OrgKind, OrgSource, OrgStatus
@@ -95,7 +95,10 @@ def import_ods(
     bulk = BulkTable(session, Organisation.__table__)
     with _collector_paused():
         check = _Check(bulk, load_resolver(session), wanted, include_other)
-        check.run(csv.reader(io.StringIO(text, newline="")), progress)
+        try:
+            check.run(csv.reader(io.StringIO(text, newline="")), progress)
+        except csv.Error as exc:
+            raise unreadable(exc) from None
         summary = ImportSummary("ods", rows_read=check.rows_read, skipped=dict(check.skipped))
         _write(bulk, check.rows, summary, now)
         del check  # freed now, by reference counting, rather than by the collector later

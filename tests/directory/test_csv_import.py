@@ -167,3 +167,8 @@ def test_import_rejects_a_spreadsheet_saved_as_xlsx(app):
 def test_two_columns_for_one_field_are_refused(app):
     error = rejected("ODS code,Org code,name,kind\nFA123,FA123,A,Pharmacy\n")
     assert "Two columns mean the same thing" in error.message
+
+
+def test_import_rejects_a_file_the_csv_module_cannot_read(app):
+    error = rejected("code,name,kind\nFA123,\"" + "x" * 200_000 + "\",Pharmacy\n")
+    assert "cannot be read as CSV" in error.message

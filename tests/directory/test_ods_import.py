@@ -281,3 +281,8 @@ def test_rules_respect_a_locality_chosen_before_the_import(app):
     db.session.commit()
     import_ods(db.session, ods_file(ods_row(code="D99001", postcode="PE13 2AA")), now=utcnow())
     assert by_code("D99001").locality_id == locality.id
+
+
+def test_import_rejects_a_file_the_csv_module_cannot_read(app):
+    error = rejected(b'"D99001","' + b"x" * 200_000 + b'"\r\n')
+    assert "cannot be read as CSV" in error.message

@@ -277,6 +277,7 @@ class Checker:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
         assert_nhsuk_initialised(page)
+        assert_tables_wrapped(page)
         if self.viewport == "phone":
             assert_no_horizontal_scroll(page, VIEWPORTS["phone"]["width"])
         result = None
@@ -306,6 +307,16 @@ def assert_nhsuk_initialised(page: Page) -> None:
             .map((el) => el.outerHTML.slice(0, 120))"""
     )
     assert not missing, "NHS.UK components not initialised:\n  " + "\n  ".join(missing)
+
+
+def assert_tables_wrapped(page: Page) -> None:
+    """Every table sits in `.engage-table-wrap`, so a wide one scrolls by itself on a phone."""
+    bare = page.evaluate(
+        """() => Array.from(document.querySelectorAll('table'))
+            .filter((t) => !t.closest('.engage-table-wrap'))
+            .map((t) => (t.caption ? t.caption.textContent.trim() : t.outerHTML.slice(0, 80)))"""
+    )
+    assert not bare, "tables outside .engage-table-wrap:\n  " + "\n  ".join(bare)
 
 
 def assert_no_horizontal_scroll(page: Page, width: int) -> None:

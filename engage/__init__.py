@@ -13,7 +13,7 @@ from engage.config import check_production_safety, load_settings
 from engage.extensions import csrf, db, limiter, login_manager, migrate
 
 # Feature packages, each with a blueprint called `bp` in its views module.
-FEATURES = ("home", "auth", "audit", "directory")
+FEATURES = ("home", "auth", "audit", "directory", "catalogue", "campaigns")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -127,6 +127,8 @@ def register_errors(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from engage.auth.cli import users_cli
+    from engage.campaigns.cli import campaigns_cli
+    from engage.catalogue.cli import catalogue_cli
     from engage.demo.cli import demo_cli
     from engage.directory.cli import directory_cli
     from engage.settings_cli import settings_cli
@@ -135,3 +137,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(directory_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(settings_cli)
+    app.cli.add_command(catalogue_cli)
+    app.cli.add_command(campaigns_cli)

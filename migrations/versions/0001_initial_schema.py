@@ -1,6 +1,6 @@
 """initial schema
 
-Revision ID: c01e88714eb0
+Revision ID: 0001
 Revises: 
 Create Date: 2026-11-23 14:36:51.361826
 
@@ -12,7 +12,7 @@ import engage.database
 
 
 # revision identifiers, used by Alembic.
-revision = 'c01e88714eb0'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None

@@ -1,0 +1,3 @@
+"""Attendance import routes (on the campaigns blueprint)."""
+
+from __future__ import annotations

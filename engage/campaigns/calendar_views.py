@@ -1,0 +1,3 @@
+"""Outreach calendar and iCalendar feed routes (on the campaigns blueprint)."""
+
+from __future__ import annotations

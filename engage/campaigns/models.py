@@ -1,0 +1,358 @@
+"""Campaigns, touchpoints and the engagement ledger.
+
+The ledger (`Engagement`) is one of the two fact tables every insight is built on: one row per
+organisation reached by something. Manual logs, attendance imports, QR scans and email events
+all land here, each with its source, so any figure can be traced back to its rows.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engage.catalogue.models import Service
+from engage.database import UTCDateTime, utcnow
+from engage.extensions import db
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    return Enum(
+        cls,
+        native_enum=False,
+        length=30,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class Channel(enum.StrEnum):
+    WEBINAR = "webinar"
+    NEWSLETTER = "newsletter"
+    EMAIL_BULLETIN = "email_bulletin"
+    POSTER = "poster"
+    PRACTICE_VISIT = "practice_visit"
+    TRAINING = "training"
+    QUALITY_MEETING = "quality_meeting"
+    PM_UPDATE = "pm_update"
+    PRESENTATION = "presentation"
+    FACEBOOK = "facebook"
+    GATEWAY = "gateway"
+    PHONE_CALL = "phone_call"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return CHANNEL_LABELS[self]
+
+    @property
+    def is_meeting(self) -> bool:
+        """Channels whose attendance can be imported from a meeting platform's report."""
+        return self in (
+            Channel.WEBINAR,
+            Channel.TRAINING,
+            Channel.QUALITY_MEETING,
+            Channel.PRESENTATION,
+        )
+
+
+CHANNEL_LABELS = {
+    Channel.WEBINAR: "Webinar",
+    Channel.NEWSLETTER: "Newsletter",
+    Channel.EMAIL_BULLETIN: "Email bulletin",
+    Channel.POSTER: "Poster or printed resource",
+    Channel.PRACTICE_VISIT: "Practice visit",
+    Channel.TRAINING: "Training or support session",
+    Channel.QUALITY_MEETING: "Quality meeting",
+    Channel.PM_UPDATE: "Practice-manager update",
+    Channel.PRESENTATION: "Presentation (staff, unions)",
+    Channel.FACEBOOK: "Facebook group post",
+    Channel.GATEWAY: "Primary Care Gateway post",
+    Channel.PHONE_CALL: "Phone call",
+    Channel.OTHER: "Other",
+}
+
+
+class EngagementKind(enum.StrEnum):
+    INVITED = "invited"
+    ATTENDED = "attended"
+    ABSENT = "absent"  # invited, and nobody from the organisation came
+    VISITED = "visited"
+    RECEIVED = "received"  # sent a newsletter, bulletin or printed pack
+    POSTED = "posted"  # a post the organisation's staff could see
+    CALLED = "called"
+    SCANNED = "scanned"
+    OPENED = "opened"
+    CLICKED = "clicked"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class EngagementSource(enum.StrEnum):
+    MANUAL = "manual"
+    ATTENDANCE = "attendance"
+    QR_SCAN = "qr_scan"
+    EMAIL_EVENT = "email_event"
+    DEMO = "demo"
+
+
+class CampaignStatus(enum.StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class TouchpointStatus(enum.StrEnum):
+    PLANNED = "planned"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+campaign_service = Table(
+    "campaign_service",
+    db.metadata,
+    Column("campaign_id", ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_id", ForeignKey("service.id", ondelete="CASCADE"), primary_key=True),
+)
+
+touchpoint_service = Table(
+    "touchpoint_service",
+    db.metadata,
+    Column("touchpoint_id", ForeignKey("touchpoint.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_id", ForeignKey("service.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Campaign(db.Model):  # type: ignore[name-defined]
+    """A planned push with an objective, dates, services promoted and an audience rule."""
+
+    __tablename__ = "campaign"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(150), unique=True)
+    objective: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    status: Mapped[CampaignStatus] = mapped_column(
+        _enum(CampaignStatus), default=CampaignStatus.DRAFT
+    )
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    # The audience is a rule, re-evaluated as the directory changes: empty list = any.
+    audience_kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    audience_locality_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    audience_pcns: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    services: Mapped[list[Service]] = relationship(
+        secondary=campaign_service, order_by="Service.sort_order"
+    )
+    overrides: Mapped[list[AudienceOverride]] = relationship(
+        back_populates="campaign", cascade="all, delete-orphan"
+    )
+    targets: Mapped[list[CampaignTarget]] = relationship(
+        back_populates="campaign", cascade="all, delete-orphan", order_by="CampaignTarget.id"
+    )
+    touchpoints: Mapped[list[Touchpoint]] = relationship(back_populates="campaign")
+
+
+class AudienceOverride(db.Model):  # type: ignore[name-defined]
+    """An organisation explicitly included in, or excluded from, a campaign's audience."""
+
+    __tablename__ = "audience_override"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "organisation_id", name="uq_audience_override_org"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    include: Mapped[bool] = mapped_column()
+
+    campaign: Mapped[Campaign] = relationship(back_populates="overrides")
+
+
+class CampaignTarget(db.Model):  # type: ignore[name-defined]
+    """How many organisations to reach, in a locality or of a kind (or overall), by a date."""
+
+    __tablename__ = "campaign_target"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), index=True
+    )
+    locality_id: Mapped[int | None] = mapped_column(ForeignKey("locality.id", ondelete="CASCADE"))
+    kind: Mapped[str | None] = mapped_column(String(30))  # an OrgKind value
+    target_count: Mapped[int] = mapped_column()
+    due_date: Mapped[date] = mapped_column(Date)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="targets")
+
+
+def _new_uid() -> str:
+    return f"{uuid.uuid4()}@engage"
+
+
+class Touchpoint(db.Model):  # type: ignore[name-defined]
+    """One piece of outreach: a webinar, a visit, a newsletter, a poster run ..."""
+
+    __tablename__ = "touchpoint"
+    __table_args__ = (Index("ix_touchpoint_planned_at", "planned_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaign.id", ondelete="SET NULL"), index=True
+    )
+    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[TouchpointStatus] = mapped_column(
+        _enum(TouchpointStatus), default=TouchpointStatus.PLANNED
+    )
+    planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    actual_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    duration_minutes: Mapped[int | None] = mapped_column()
+    location: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    # iCalendar identity: the UID never changes and SEQUENCE rises with each edit, so calendar
+    # clients replace the event instead of adding a second one.
+    ical_uid: Mapped[str] = mapped_column(String(80), unique=True, default=_new_uid)
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    campaign: Mapped[Campaign | None] = relationship(back_populates="touchpoints")
+    services: Mapped[list[Service]] = relationship(
+        secondary=touchpoint_service, order_by="Service.sort_order"
+    )
+    revisions: Mapped[list[TouchpointRevision]] = relationship(
+        back_populates="touchpoint",
+        cascade="all, delete-orphan",
+        order_by="TouchpointRevision.at.desc()",
+    )
+
+    @property
+    def when(self) -> datetime | None:
+        """When it happened if it has, else when it is planned."""
+        return self.actual_at or self.planned_at
+
+
+class TouchpointRevision(db.Model):  # type: ignore[name-defined]
+    """A change to a touchpoint: what changed, who changed it, when."""
+
+    __tablename__ = "touchpoint_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    touchpoint_id: Mapped[int] = mapped_column(
+        ForeignKey("touchpoint.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    summary: Mapped[str] = mapped_column(String(500))
+    changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    touchpoint: Mapped[Touchpoint] = relationship(back_populates="revisions")
+
+
+class Engagement(db.Model):  # type: ignore[name-defined]
+    """The ledger: an organisation was reached by something, at a time, through a channel."""
+
+    __tablename__ = "engagement"
+    __table_args__ = (
+        Index("ix_engagement_org_time", "organisation_id", "occurred_at"),
+        Index("ix_engagement_campaign_org", "campaign_id", "organisation_id"),
+        Index("ix_engagement_touchpoint", "touchpoint_id"),
+        Index("ix_engagement_time", "occurred_at"),
+        # The same scan, email event or attendance row can never be counted twice.
+        UniqueConstraint("source", "source_ref", name="uq_engagement_source_ref"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    kind: Mapped[EngagementKind] = mapped_column(_enum(EngagementKind))
+    people: Mapped[int] = mapped_column(default=1)
+    touchpoint_id: Mapped[int | None] = mapped_column(
+        ForeignKey("touchpoint.id", ondelete="SET NULL")
+    )
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id", ondelete="SET NULL"))
+    source: Mapped[EngagementSource] = mapped_column(
+        _enum(EngagementSource), default=EngagementSource.MANUAL
+    )
+    source_ref: Mapped[str | None] = mapped_column(String(120))
+    # Machine opens and link-scanner clicks are kept for the record but not counted as reach.
+    counted: Mapped[bool] = mapped_column(default=True)
+    # Corrections void a row and add a new one; nothing is silently rewritten.
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    void_reason: Mapped[str] = mapped_column(String(300), default="")
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    touchpoint: Mapped[Touchpoint | None] = relationship()
+
+
+class AttendanceImport(db.Model):  # type: ignore[name-defined]
+    """One attendee list applied to a touchpoint; its checksum stops a second upload counting twice."""
+
+    __tablename__ = "attendance_import"
+    __table_args__ = (
+        UniqueConstraint("touchpoint_id", "sha256", name="uq_attendance_import_file"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    touchpoint_id: Mapped[int] = mapped_column(
+        ForeignKey("touchpoint.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    sha256: Mapped[str] = mapped_column(String(64))
+    layout: Mapped[str] = mapped_column(String(40), default="")  # e.g. "teams", "zoom", "generic"
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    attendees: Mapped[int] = mapped_column(default=0)
+    organisations_attended: Mapped[int] = mapped_column(default=0)
+    organisations_absent: Mapped[int] = mapped_column(default=0)
+    unmatched: Mapped[int] = mapped_column(default=0)
+
+
+class CalendarFeed(db.Model):  # type: ignore[name-defined]
+    """A user's private .ics subscription; only a hash of its token is stored."""
+
+    __tablename__ = "calendar_feed"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,114 @@
+"""Managing the service catalogue."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from engage.audit.log import record_event
+from engage.auth.access import Access, access
+from engage.catalogue.editing import CatalogueError, create_service, set_retired, update_service
+from engage.catalogue.forms import ServiceForm
+from engage.catalogue.models import Service
+from engage.extensions import db
+
+bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
+
+
+@bp.get("/")
+@access(Access.VIEW)
+def index() -> str:
+    """Every service, retired ones last."""
+    services = db.session.scalars(
+        select(Service).order_by(Service.retired, Service.sort_order, Service.name)
+    ).all()
+    return render_template("catalogue/index.html", services=services)
+
+
+@bp.get("/<int:service_id>")
+@access(Access.VIEW)
+def show(service_id: int) -> str:
+    """One service as staff will read about it."""
+    return render_template("catalogue/show.html", service=db.get_or_404(Service, service_id))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@access(Access.MANAGE)
+def new() -> Response | str:
+    """Add a service to the catalogue."""
+    form = ServiceForm()
+    if form.validate_on_submit():
+        try:
+            service = create_service(db.session, form.data)
+        except CatalogueError as exc:
+            form.name.errors = [*form.name.errors, str(exc)]
+        else:
+            record_event(
+                db.session,
+                current_user,
+                "catalogue.create",
+                f"Added service {service.name}",
+                target=service,
+            )
+            db.session.commit()
+            flash(f"Added {service.name}.")
+            return redirect(url_for("catalogue.show", service_id=service.id))
+    return render_template("catalogue/edit.html", form=form, service=None)
+
+
+@bp.route("/<int:service_id>/edit", methods=["GET", "POST"])
+@access(Access.MANAGE)
+def edit(service_id: int) -> Response | str:
+    """Change a service's details."""
+    service = db.get_or_404(Service, service_id)
+    form = ServiceForm(obj=service)
+    if form.validate_on_submit():
+        try:
+            changed = update_service(db.session, service, form.data)
+        except CatalogueError as exc:
+            form.name.errors = [*form.name.errors, str(exc)]
+        else:
+            if changed:
+                record_event(
+                    db.session,
+                    current_user,
+                    "catalogue.update",
+                    f"Changed {service.name}: {', '.join(changed)}",
+                    target=service,
+                )
+            db.session.commit()
+            flash(f"Saved {service.name}." if changed else "Nothing changed.")
+            return redirect(url_for("catalogue.show", service_id=service.id))
+    return render_template("catalogue/edit.html", form=form, service=service)
+
+
+@bp.post("/<int:service_id>/retire")
+@access(Access.MANAGE)
+def retire(service_id: int) -> Response:
+    """Withdraw a service; its history stays."""
+    return _set_retired(service_id, True)
+
+
+@bp.post("/<int:service_id>/restore")
+@access(Access.MANAGE)
+def restore(service_id: int) -> Response:
+    """Bring a retired service back."""
+    return _set_retired(service_id, False)
+
+
+def _set_retired(service_id: int, retired: bool) -> Response:
+    service = db.get_or_404(Service, service_id)
+    set_retired(service, retired)
+    word = "Retired" if retired else "Restored"
+    record_event(
+        db.session,
+        current_user,
+        "catalogue.retire" if retired else "catalogue.restore",
+        f"{word} {service.name}",
+        target=service,
+    )
+    db.session.commit()
+    flash(f"{word} {service.name}.")
+    return redirect(url_for("catalogue.show", service_id=service.id))

@@ -35,12 +35,15 @@ def navigation() -> list[dict[str, Any]]:
     items = [
         ("Overview", "home.index", "home."),
         ("Directory", "directory.index", "directory."),
+        ("Calendar", "campaigns.calendar", "campaigns.calendar"),
     ]
     if current_user.is_admin:
         items += [("Users", "auth.users", "auth."), ("Audit log", "audit.index", "audit.")]
     endpoint = request.endpoint or ""
+    # The most specific section wins: calendar pages are campaigns.calendar*, not Campaigns.
+    current = max((p for _, _, p in items if endpoint.startswith(p)), key=len, default=None)
     return [
-        {"text": text, "href": url_for(target), "current": endpoint.startswith(prefix)}
+        {"text": text, "href": url_for(target), "current": prefix == current}
         for text, target, prefix in items
     ]
 

@@ -35,7 +35,9 @@ def navigation() -> list[dict[str, Any]]:
     items = [
         ("Overview", "home.index", "home."),
         ("Directory", "directory.index", "directory."),
+        ("Campaigns", "campaigns.index", "campaigns."),
         ("Calendar", "campaigns.calendar", "campaigns.calendar"),
+        ("Catalogue", "catalogue.index", "catalogue."),
     ]
     if current_user.is_admin:
         items += [("Users", "auth.users", "auth."), ("Audit log", "audit.index", "audit.")]

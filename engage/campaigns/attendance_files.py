@@ -1,0 +1,366 @@
+"""Reading the attendee lists meeting platforms export: Teams reports, Zoom reports, plain CSV.
+
+A Microsoft Teams attendance report is UTF-16 text with a byte-order mark, separated by tabs,
+with a "1. Summary" block before the "2. Participants" table and an "3. In-Meeting
+Activities" table after it that lists the same people again, once per join. Zoom's
+participant report is a comma-separated file, sometimes with a meeting-details block first,
+and lists a person once per time they joined. Other tools write a plain headed CSV file with a
+comma, semicolon or tab. So the reader decodes by byte-order mark, lets `csv.Sniffer` find the
+delimiter, looks for the participant table's header row among the first rows, reads rows until
+the next section, and counts each person once.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+
+from email_validator import EmailNotValidError, validate_email
+
+from engage.directory.files import KNOWN_BINARIES
+
+# More than the 1,000 people a Teams meeting can hold, far fewer than would strain the preview.
+MAX_ATTENDEES = 3000
+# The participant table starts within this many rows in every export seen (Teams: row 9).
+HEADER_SEARCH_ROWS = 60
+SNIFF_SAMPLE = 64 * 1024
+DELIMITERS = ",;\t"
+NAME_LIMIT = 120
+EMAIL_LIMIT = 254
+
+LAYOUT_LABELS = {
+    "teams": "Microsoft Teams attendance report",
+    "zoom": "Zoom participant report",
+    "generic": "Attendee list",
+}
+
+# Field → the headings that mean it, compared lower-case with spaces for _ and -.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("name", "full name", "name (original name)", "participant", "participant name",
+             "attendee", "attendee name", "display name", "user name"),
+    "first_name": ("first name", "forename", "given name"),
+    "last_name": ("last name", "surname", "family name"),
+    "email": ("email", "email address", "user email", "e mail", "e mail address",
+              "attendee email", "participant email", "work email"),
+    "upn": ("participant id (upn)", "upn"),
+    "join": ("join time", "first join", "joined", "join", "time joined", "joined at",
+             "first join time", "join date"),
+    "leave": ("leave time", "last leave", "left", "time left", "left at", "leave"),
+    "duration": ("duration", "duration (minutes)", "duration (mins)", "in meeting duration",
+                 "attendance duration", "time in session", "time in meeting", "time attended",
+                 "minutes attended", "minutes", "total duration"),
+    "role": ("role", "participant role"),
+}
+HEADINGS = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
+# Rows for the person who ran the meeting: the OH team, not an organisation reached.
+ORGANISER_ROLES = frozenset({"organizer", "organiser", "host"})
+SECTION_HEADING = re.compile(r"^\d+\.\s*\S")
+TEAMS_DURATION = re.compile(r"^(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?$")
+CLOCK_DURATION = re.compile(r"^(\d+):([0-5]\d)(?::([0-5]\d))?$")
+
+SAVE_AS_CSV = (
+    "Download the attendance report from Teams or the participant report from Zoom as it "
+    "comes, or save the list from Excel as 'CSV UTF-8 (Comma delimited)', and upload that file."
+)
+
+
+class AttendanceRejected(ValueError):
+    """An attendee list or an import that cannot go ahead; the message says why and what to do.
+
+    `status` is the HTTP status a page answers with: 400 for a bad file or form, 409 when the
+    state of the touchpoint forbids it (already imported, cancelled).
+    """
+
+    def __init__(self, message: str, problems: list[str] | None = None, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems = list(problems or [])
+        self.status = status
+
+    def __str__(self) -> str:
+        return "\n".join([self.message, *self.problems])
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """One person in the list; the email is empty when the platform gave none (guests)."""
+
+    name: str
+    email: str
+    minutes: int | None = None
+
+    @property
+    def key(self) -> str:
+        """Who this is, for counting each person once: the address, else the name."""
+        return self.email or "name:" + " ".join(self.name.casefold().split())
+
+    @property
+    def label(self) -> str:
+        if self.name and self.email:
+            return f"{self.name} ({self.email})"
+        return self.name or self.email
+
+
+@dataclass
+class AttendeeList:
+    """What a file held: its layout, each person once, and the organiser rows left out."""
+
+    layout: str
+    attendees: list[Attendee]
+    organisers: int = 0
+    columns: list[str] = field(default_factory=list)
+
+    @property
+    def layout_label(self) -> str:
+        return LAYOUT_LABELS[self.layout]
+
+
+def decode_attendance(data: bytes) -> str:
+    """The file's text, by byte-order mark: UTF-16 (Teams), UTF-8, else Windows-1252 (Excel)."""
+    if not data.strip(b" \t\r\n\x00") or data in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE,
+                                                   codecs.BOM_UTF8):
+        raise AttendanceRejected(
+            "The file is empty. Download the attendance report again (check the download "
+            "finished) and upload it."
+        )
+    for magic, looks_like, advice in KNOWN_BINARIES:
+        if data.startswith(magic):
+            raise AttendanceRejected(f"This is {looks_like}, not an attendance list. {advice}")
+    encoding = _utf16_encoding(data)
+    if encoding is not None:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            raise AttendanceRejected(
+                "The file starts like UTF-16 text (as Teams writes) but its characters cannot be "
+                "read; it may be damaged. " + SAVE_AS_CSV
+            ) from None
+    if b"\x00" in data[:SNIFF_SAMPLE]:
+        raise AttendanceRejected(
+            "This is not an attendance list: it contains binary data, not text. " + SAVE_AS_CSV
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise AttendanceRejected(
+            "The file's characters cannot be read: it is not UTF-16, UTF-8 or Windows-1252 "
+            "text. " + SAVE_AS_CSV
+        ) from None
+
+
+def _utf16_encoding(data: bytes) -> str | None:
+    """UTF-16 by its byte-order mark, or by the zero bytes ASCII text has in every other place."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"  # reads the mark and drops it
+    sample = data[:4096]
+    if len(sample) < 4:
+        return None
+    half = len(sample) // 2
+    even_zeros = sample[0::2].count(0)
+    odd_zeros = sample[1::2].count(0)
+    if odd_zeros > half * 0.6 and even_zeros < half * 0.05:
+        return "utf-16-le"
+    if even_zeros > half * 0.6 and odd_zeros < half * 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _heading(raw: str) -> str:
+    return " ".join(raw.replace("\ufeff", "").replace("_", " ").replace("-", " ").lower().split())
+
+
+def _delimiters(text: str) -> list[str]:
+    """The sniffed delimiter first, then the others, for files the sniffer cannot settle."""
+    ordered = []
+    # The sniffer gives up on, e.g., a summary block with a different number of cells per line.
+    with contextlib.suppress(csv.Error):
+        ordered.append(csv.Sniffer().sniff(text[:SNIFF_SAMPLE], delimiters=DELIMITERS).delimiter)
+    return ordered + [d for d in DELIMITERS if d not in ordered]
+
+
+def _reader(text: str, delimiter: str) -> Iterator[list[str]]:
+    # Meeting platforms quote with double quotes; only the delimiter differs between them.
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"',
+                      doublequote=True, skipinitialspace=True)
+
+
+def _columns(row: list[str]) -> dict[str, int]:
+    """Which column holds each field in a candidate header row (the first of each wins)."""
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(row):
+        name = HEADINGS.get(_heading(cell))
+        if name is not None:
+            columns.setdefault(name, index)
+    return columns
+
+
+def _complete(columns: dict[str, int]) -> bool:
+    has_name = "name" in columns or "first_name" in columns
+    return has_name and "email" in columns and ("join" in columns or "duration" in columns)
+
+
+def _unreadable(exc: csv.Error) -> AttendanceRejected:
+    return AttendanceRejected(
+        f"The file cannot be read as a list of attendees ({exc}). " + SAVE_AS_CSV
+    )
+
+
+def _missing(columns: dict[str, int]) -> list[str]:
+    """What a candidate header row lacks, in words, with the headings that would do."""
+    missing = []
+    if "name" not in columns and "first_name" not in columns:
+        missing.append("a name (Name, Full name or Name (original name))")
+    if "email" not in columns:
+        missing.append("an email address (Email, Email address or User email)")
+    if "join" not in columns and "duration" not in columns:
+        missing.append("a join time (Join time or First join) or a duration (Duration, "
+                       "Duration (minutes) or In-meeting duration)")
+    return missing
+
+
+def _find_table(text: str) -> tuple[str, int, dict[str, int], list[str]]:
+    """The delimiter, header row number, columns and headings of the participant table."""
+    best: list[str] = []
+    best_columns: dict[str, int] = {}
+    for delimiter in _delimiters(text):
+        try:
+            rows = list(islice(_reader(text, delimiter), HEADER_SEARCH_ROWS))
+        except csv.Error as exc:
+            raise _unreadable(exc) from None
+        for number, row in enumerate(rows):
+            columns = _columns(row)
+            if _complete(columns):
+                return delimiter, number, columns, row
+            wider = not best and any(cell.strip() for cell in row)
+            if len(columns) > len(best_columns) or wider:
+                best, best_columns = row, columns
+    found = ", ".join(f"'{cell.strip()}'" for cell in best if cell.strip())[:400] or "none"
+    raise AttendanceRejected(
+        "This attendance file is in a layout engage does not know: no header row among its "
+        f"first {HEADER_SEARCH_ROWS} rows names the columns an attendee list needs. Columns "
+        f"found: {found}. Missing: {'; '.join(_missing(best_columns))}. " + SAVE_AS_CSV
+    )
+
+
+def _layout(text: str, header: list[str]) -> str:
+    headings = {_heading(cell) for cell in header}
+    if headings & {"in meeting duration", "participant id (upn)", "first join"} or re.match(
+        r"\s*(1\.\s*summary|meeting summary)", text[:200], re.IGNORECASE
+    ):
+        return "teams"
+    if "name (original name)" in headings or {"user email", "duration (minutes)"} <= headings:
+        return "zoom"
+    return "generic"
+
+
+def parse_minutes(raw: str) -> int | None:
+    """Minutes from "1h 6m 48s" (Teams), "67" (Zoom), "1:06:48" or "67.5"; None if unclear."""
+    value = raw.strip().lower()
+    if not value:
+        return None
+    try:
+        number = float(value.replace(",", "."))
+    except ValueError:
+        pass
+    else:
+        return round(number) if 0 <= number < 100_000 else None
+    teams = TEAMS_DURATION.match(value)
+    if teams and any(teams.groups()):
+        hours, minutes, seconds = (int(part or 0) for part in teams.groups())
+        return round(hours * 60 + minutes + seconds / 60)
+    clock = CLOCK_DURATION.match(value)
+    if clock:
+        hours, minutes, seconds = (int(part or 0) for part in clock.groups())
+        return round(hours * 60 + minutes + seconds / 60)
+    return None
+
+
+def clean_email(raw: str) -> str:
+    """A usable address in lower case, or "" when the cell holds none (guests, "N/A", names)."""
+    value = raw.strip().strip("<>").strip()
+    if "@" not in value:
+        return ""
+    try:
+        address = validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError:
+        return ""
+    return address.lower()[:EMAIL_LIMIT]
+
+
+def _cell(row: list[str], columns: dict[str, int], name: str) -> str:
+    index = columns.get(name)
+    if index is None or index >= len(row):
+        return ""
+    return row[index].strip()
+
+
+def read_attendees(data: bytes) -> AttendeeList:
+    """Every person in an uploaded attendee list, once each; AttendanceRejected says why not."""
+    text = decode_attendance(data)
+    if not text.strip():
+        raise AttendanceRejected("The file has no text in it. " + SAVE_AS_CSV)
+    delimiter, header_at, columns, header = _find_table(text)
+    people: dict[str, Attendee] = {}
+    organisers = 0
+    try:
+        rows = islice(_reader(text, delimiter), header_at + 1, None)
+        for row in rows:
+            cells = [cell.strip() for cell in row]
+            if not any(cells):
+                continue
+            if SECTION_HEADING.match(cells[0]) and not any(cells[1:]):
+                break  # the next section of a Teams report: "3. In-Meeting Activities"
+            if _complete(_columns(row)):
+                break  # another table's header
+            if _cell(row, columns, "role").lower() in ORGANISER_ROLES:
+                organisers += 1
+                continue
+            attendee = _attendee(row, columns)
+            if attendee is None:
+                continue
+            earlier = people.get(attendee.key)
+            if earlier is not None:
+                # Zoom lists a person once per time they joined: add up their minutes.
+                minutes = (earlier.minutes or 0) + (attendee.minutes or 0)
+                attendee = Attendee(earlier.name or attendee.name, attendee.email,
+                                    minutes if earlier.minutes or attendee.minutes else None)
+            people[attendee.key] = attendee
+            if len(people) > MAX_ATTENDEES:
+                raise AttendanceRejected(
+                    f"The file lists more than {MAX_ATTENDEES:,} attendees, more than one "
+                    "meeting holds. Check it is the attendance report of a single meeting."
+                )
+    except csv.Error as exc:
+        raise _unreadable(exc) from None
+    if not people:
+        raise AttendanceRejected(
+            f"The file has the columns of an attendee list (row {header_at + 1}) but no "
+            "attendees under them. Download the report again after the meeting has ended and "
+            "upload it."
+        )
+    return AttendeeList(_layout(text, header), list(people.values()), organisers,
+                        [cell.strip() for cell in header if cell.strip()])
+
+
+def _attendee(row: list[str], columns: dict[str, int]) -> Attendee | None:
+    name = _cell(row, columns, "name")
+    if not name:
+        name = " ".join(
+            part for part in (_cell(row, columns, "first_name"), _cell(row, columns, "last_name"))
+            if part
+        )
+    email = clean_email(_cell(row, columns, "email")) or clean_email(_cell(row, columns, "upn"))
+    name = " ".join(name.split())[:NAME_LIMIT]
+    if not name and not email:
+        return None
+    return Attendee(name, email, parse_minutes(_cell(row, columns, "duration")))

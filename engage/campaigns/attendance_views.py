@@ -1,3 +1,145 @@
-"""Attendance import routes (on the campaigns blueprint)."""
+"""Attendance import routes (on the campaigns blueprint): upload, preview, confirm, result."""
 
 from __future__ import annotations
+
+import os
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from engage.auth.access import Access, access
+from engage.campaigns.attendance import (
+    AttendanceRejected,
+    Preview,
+    already_attended,
+    confirm_attendance,
+    import_rows,
+    invited_not_attending,
+    open_preview,
+    preview_attendance,
+    seal_preview,
+    touchpoint_imports,
+)
+from engage.campaigns.attendance_forms import (
+    DATALIST_ID,
+    AttendanceConfirmForm,
+    AttendanceUploadForm,
+)
+from engage.campaigns.models import AttendanceImport, Touchpoint
+from engage.campaigns.views import bp
+from engage.database import utcnow
+from engage.directory.models import Organisation, OrgStatus
+from engage.extensions import db
+
+# A list longer than this would make the page heavy; people then type the ODS code.
+DATALIST_LIMIT = 3000
+TOUCHPOINT_PAGE = "campaigns.touchpoint"
+
+
+def _secret_keys() -> list[str]:
+    return [*current_app.config.get("SECRET_KEY_FALLBACKS", []), current_app.config["SECRET_KEY"]]
+
+
+def _touchpoint_url(touchpoint: Touchpoint) -> str:
+    """The touchpoint's own page when the app has one, else the campaigns list."""
+    if TOUCHPOINT_PAGE in current_app.view_functions:
+        return url_for(TOUCHPOINT_PAGE, touchpoint_id=touchpoint.id)
+    return url_for("campaigns.index")
+
+
+@bp.app_template_global()
+def attendance_imports(touchpoint: Touchpoint) -> list[tuple[AttendanceImport, str]]:
+    """For the touchpoint page's include: its attendance imports and who made them."""
+    return touchpoint_imports(db.session, touchpoint.id)
+
+
+def _upload_page(
+    touchpoint: Touchpoint, form: AttendanceUploadForm, rejected: AttendanceRejected | None = None
+) -> tuple[str, int]:
+    status = rejected.status if rejected is not None else 400 if form.errors else 200
+    return render_template("campaigns/attendance_upload.html", touchpoint=touchpoint, form=form,
+                           rejected=rejected, back=_touchpoint_url(touchpoint)), status
+
+
+def _preview_page(
+    touchpoint: Touchpoint,
+    preview: Preview,
+    form: AttendanceConfirmForm,
+    rejected: AttendanceRejected | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    matched_ids = {m.organisation_id for m in preview.matched}
+    organisations: list[tuple[str, str]] = []
+    if preview.unmatched:
+        organisations = [(name, code) for name, code in db.session.execute(
+            select(Organisation.name, Organisation.ods_code)
+            .where(Organisation.status != OrgStatus.CLOSED)
+            .order_by(Organisation.name).limit(DATALIST_LIMIT + 1)
+        )]
+    form.payload.data = seal_preview(preview, _secret_keys())
+    return render_template(
+        "campaigns/attendance_preview.html", touchpoint=touchpoint, preview=preview, form=form,
+        rejected=rejected,
+        absent=invited_not_attending(db.session, touchpoint.id, matched_ids),
+        repeated=already_attended(db.session, touchpoint.id, matched_ids),
+        organisations=organisations if len(organisations) <= DATALIST_LIMIT else [],
+        datalist_id=DATALIST_ID, back=_touchpoint_url(touchpoint),
+    ), status
+
+
+@bp.route("/touchpoints/<int:touchpoint_id>/attendance", methods=["GET", "POST"])
+@access(Access.MANAGE)
+def attendance_upload(touchpoint_id: int) -> tuple[str, int]:
+    """Upload a meeting's attendee list and see whom it matches; nothing is saved yet."""
+    touchpoint = db.get_or_404(Touchpoint, touchpoint_id)
+    form = AttendanceUploadForm()
+    if not form.validate_on_submit():
+        return _upload_page(touchpoint, form)
+    upload = form.file.data
+    try:
+        preview = preview_attendance(db.session, touchpoint, upload.read(),
+                                     os.path.basename(upload.filename or ""))
+        return _preview_page(touchpoint, preview,
+                             AttendanceConfirmForm.for_preview(preview.unmatched, formdata=None))
+    except AttendanceRejected as exc:
+        db.session.rollback()
+        return _upload_page(touchpoint, form, exc)
+
+
+@bp.post("/touchpoints/<int:touchpoint_id>/attendance/confirm")
+@access(Access.MANAGE)
+def attendance_confirm(touchpoint_id: int) -> Response | tuple[str, int]:
+    """Save a previewed list once every attendee is placed: all of it, or nothing."""
+    touchpoint = db.get_or_404(Touchpoint, touchpoint_id)
+    try:
+        preview = open_preview(request.form.get("payload", ""), _secret_keys(), touchpoint.id)
+    except AttendanceRejected as exc:
+        return _upload_page(touchpoint, AttendanceUploadForm(formdata=None), exc)
+    form = AttendanceConfirmForm.for_preview(preview.unmatched)
+    if not form.validate_on_submit():
+        return _preview_page(touchpoint, preview, form, status=400)
+    try:
+        outcome = confirm_attendance(db.session, touchpoint, preview, form.assignments,
+                                     user_id=current_user.id, now=utcnow())
+    except AttendanceRejected as exc:
+        db.session.rollback()
+        return _upload_page(touchpoint, AttendanceUploadForm(formdata=None), exc)
+    db.session.commit()
+    flash(f"Saved the attendance from {preview.filename or 'the file'}: "
+          f"{len(outcome.attended)} organisations attended, {len(outcome.absent)} invited and "
+          "absent.")
+    return redirect(url_for("campaigns.attendance_result", import_id=outcome.record.id))
+
+
+@bp.get("/attendance/<int:import_id>")
+@access(Access.VIEW)
+def attendance_result(import_id: int) -> str:
+    """What one attendance import recorded, organisation by organisation."""
+    record = db.get_or_404(AttendanceImport, import_id)
+    touchpoint = db.get_or_404(Touchpoint, record.touchpoint_id)
+    imports = dict((r.id, email) for r, email in touchpoint_imports(db.session, touchpoint.id))
+    return render_template("campaigns/attendance_result.html", record=record,
+                           touchpoint=touchpoint, rows=import_rows(db.session, record),
+                           by=imports.get(record.id, ""), back=_touchpoint_url(touchpoint))

@@ -1,0 +1,393 @@
+"""Attendance imports: preview an attendee list against the directory, then record it.
+
+Nothing is written until a manager confirms. The preview travels between the two steps as a
+signed, compressed, size-limited token (in a hidden form field: the cookie session holds 4 KB)
+that the server checks and that expires; it holds only what the confirmation needs.
+
+Names and email addresses are used to match people to organisations and are never stored:
+the ledger gets one row per organisation, with how many people came from it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select, true
+from sqlalchemy.orm import Session
+
+from engage.audit.log import record_event
+from engage.auth.models import User
+from engage.campaigns.attendance_files import (
+    LAYOUT_LABELS,
+    AttendanceRejected,
+    read_attendees,
+)
+from engage.campaigns.attendance_match import BY_CONTACT, match_attendees
+from engage.campaigns.ledger import Reach, record_reach, void_engagement
+from engage.campaigns.models import (
+    AttendanceImport,
+    Engagement,
+    EngagementKind,
+    EngagementSource,
+    Touchpoint,
+    TouchpointStatus,
+)
+from engage.directory.models import Organisation
+
+PREVIEW_SALT = "engage.campaigns.attendance-preview"
+PREVIEW_MAX_AGE_SECONDS = 2 * 60 * 60
+# Werkzeug refuses form fields over 500 KB; stay well inside that.
+PREVIEW_MAX_CHARS = 300_000
+
+__all__ = ["AttendanceRejected", "Preview", "confirm_attendance", "preview_attendance"]
+
+
+@dataclass
+class MatchedOrganisation:
+    """An organisation the list matched, how many distinct people, and how they matched."""
+
+    organisation_id: int
+    ods_code: str
+    name: str
+    people: int
+    by_contact: int
+    by_domain: int
+
+
+@dataclass
+class UnmatchedAttendee:
+    """Someone a person has to place: name and address are shown to the manager, not stored."""
+
+    name: str
+    email: str
+    minutes: int | None
+    reason: str
+
+    @property
+    def label(self) -> str:
+        if self.name and self.email:
+            return f"{self.name} ({self.email})"
+        return self.name or self.email
+
+
+@dataclass
+class Preview:
+    """What an upload would record, before anyone confirms it."""
+
+    touchpoint_id: int
+    filename: str
+    sha256: str
+    layout: str
+    attendees: int
+    organisers: int
+    matched: list[MatchedOrganisation] = field(default_factory=list)
+    unmatched: list[UnmatchedAttendee] = field(default_factory=list)
+
+    @property
+    def layout_label(self) -> str:
+        return LAYOUT_LABELS.get(self.layout, self.layout)
+
+    @property
+    def matched_people(self) -> int:
+        return sum(org.people for org in self.matched)
+
+
+def file_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def check_touchpoint(touchpoint: Touchpoint) -> None:
+    """A cancelled touchpoint had no audience; restoring it first keeps its history honest."""
+    if touchpoint.status is TouchpointStatus.CANCELLED:
+        raise AttendanceRejected(
+            "This touchpoint was cancelled, so it has no attendance. Restore it first if it did "
+            "take place.", status=409,
+        )
+
+
+def earlier_import(session: Session, touchpoint_id: int, digest: str) -> AttendanceImport | None:
+    return session.scalar(
+        select(AttendanceImport).where(
+            AttendanceImport.touchpoint_id == touchpoint_id, AttendanceImport.sha256 == digest
+        )
+    )
+
+
+def _refuse_duplicate(session: Session, touchpoint: Touchpoint, digest: str) -> None:
+    earlier = earlier_import(session, touchpoint.id, digest)
+    if earlier is None:
+        return
+    who = session.get(User, earlier.user_id) if earlier.user_id else None
+    by = f" by {who.email}" if who is not None else ""
+    when = earlier.at.strftime("%-d %B %Y")
+    raise AttendanceRejected(
+        f"This file was already imported for this touchpoint on {when}{by} "
+        f"({earlier.filename or 'unnamed file'}): its {earlier.attendees} attendees are counted "
+        "once, and uploading it again would count them twice. To add people it missed, upload "
+        "a different report or log them by hand.", status=409,
+    )
+
+
+def preview_attendance(
+    session: Session, touchpoint: Touchpoint, data: bytes, filename: str
+) -> Preview:
+    """Read an attendee list and match it to the directory, writing nothing."""
+    check_touchpoint(touchpoint)
+    digest = file_digest(data)
+    _refuse_duplicate(session, touchpoint, digest)
+    listed = read_attendees(data)
+    matching = match_attendees(session, listed.attendees)
+    people: Counter[int] = Counter()
+    how: dict[int, Counter[str]] = {}
+    for match in matching.matched.values():
+        people[match.organisation_id] += 1
+        how.setdefault(match.organisation_id, Counter())[match.how] += 1
+    orgs = {
+        org.id: org
+        for org in session.scalars(select(Organisation).where(Organisation.id.in_(list(people))))
+    }
+    matched = [
+        MatchedOrganisation(org_id, orgs[org_id].ods_code, orgs[org_id].name, count,
+                            how[org_id][BY_CONTACT], count - how[org_id][BY_CONTACT])
+        for org_id, count in people.items()
+    ]
+    matched.sort(key=lambda m: (m.name.lower(), m.ods_code))
+    unmatched = [UnmatchedAttendee(a.name, a.email, a.minutes, reason)
+                 for a, reason in matching.unmatched]
+    return Preview(touchpoint.id, filename[:255], digest, listed.layout, len(listed.attendees),
+                   listed.organisers, matched, unmatched)
+
+
+# --- carrying the preview to the confirmation ---------------------------------------------------
+
+
+def _serializer(secret_keys: Sequence[str]) -> URLSafeTimedSerializer:
+    # itsdangerous signs with the last key and accepts any: old keys keep working after rotation.
+    return URLSafeTimedSerializer(list(secret_keys), salt=PREVIEW_SALT)
+
+
+def seal_preview(preview: Preview, secret_keys: Sequence[str]) -> str:
+    """The preview as a signed, compressed token for a hidden form field."""
+    token = _serializer(secret_keys).dumps(asdict(preview))
+    if len(token) > PREVIEW_MAX_CHARS:
+        raise AttendanceRejected(
+            f"This list has too many people engage cannot place ({len(preview.unmatched):,}) to "
+            "check in one page. Add the organisations' contacts to the directory so more "
+            "attendees match by email, or split the list, and upload it again."
+        )
+    return token
+
+
+def open_preview(
+    token: str, secret_keys: Sequence[str], touchpoint_id: int, *, max_age: int | None = None
+) -> Preview:
+    """The preview a confirmation form carried; AttendanceRejected if it was altered or is old."""
+    age = PREVIEW_MAX_AGE_SECONDS if max_age is None else max_age
+    if not token or len(token) > PREVIEW_MAX_CHARS:
+        raise AttendanceRejected("The preview is missing. Upload the attendance file again.")
+    try:
+        raw: dict[str, Any] = _serializer(secret_keys).loads(token, max_age=age)
+    except SignatureExpired:
+        raise AttendanceRejected(
+            f"The preview is more than {age // 3600 or 1} hours old, so it was not saved (the "
+            "directory may have changed since). Upload the attendance file again."
+        ) from None
+    except BadSignature:
+        raise AttendanceRejected(
+            "The preview could not be checked (it was changed, or made by another "
+            "installation), so nothing was saved. Upload the attendance file again."
+        ) from None
+    try:
+        preview = Preview(**{
+            **raw,
+            "matched": [MatchedOrganisation(**m) for m in raw["matched"]],
+            "unmatched": [UnmatchedAttendee(**u) for u in raw["unmatched"]],
+        })
+    except (TypeError, KeyError):  # signed by an older version of engage
+        raise AttendanceRejected(
+            "The preview was made by an earlier version of engage. Upload the attendance file "
+            "again."
+        ) from None
+    if preview.touchpoint_id != touchpoint_id:
+        raise AttendanceRejected(
+            "This preview belongs to another touchpoint. Upload the attendance file from this "
+            "touchpoint's page."
+        )
+    return preview
+
+
+# --- what the touchpoint already holds ----------------------------------------------------------
+
+
+def _live_orgs(session: Session, touchpoint_id: int, kind: EngagementKind) -> set[int]:
+    return set(session.scalars(
+        select(Engagement.organisation_id).where(
+            Engagement.touchpoint_id == touchpoint_id,
+            Engagement.kind == kind,
+            Engagement.counted == true(),
+            Engagement.voided_at.is_(None),
+        )
+    ))
+
+
+def invited_not_attending(
+    session: Session, touchpoint_id: int, attending: set[int]
+) -> list[Organisation]:
+    """Invited organisations that neither this list nor an earlier one shows anyone from."""
+    absent = (_live_orgs(session, touchpoint_id, EngagementKind.INVITED)
+              - _live_orgs(session, touchpoint_id, EngagementKind.ATTENDED) - attending)
+    if not absent:
+        return []
+    return list(session.scalars(
+        select(Organisation).where(Organisation.id.in_(absent)).order_by(Organisation.name)
+    ))
+
+
+def already_attended(session: Session, touchpoint_id: int, org_ids: set[int]) -> set[int]:
+    """Those of `org_ids` the touchpoint already records as attending (earlier imports, logs)."""
+    return _live_orgs(session, touchpoint_id, EngagementKind.ATTENDED) & org_ids
+
+
+# --- confirming ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What a confirmed import recorded."""
+
+    record: AttendanceImport
+    attended: dict[int, int]
+    absent: list[int]
+    voided_absences: int
+
+
+def _people_by_org(preview: Preview, assignments: Mapping[int, int | None]) -> dict[int, int]:
+    missing = [u.label for i, u in enumerate(preview.unmatched) if i not in assignments]
+    if missing:
+        shown = "; ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10
+                                           else "")
+        raise AttendanceRejected(
+            f"Choose an organisation for every attendee engage could not place, or say they are "
+            f"not from a practice or pharmacy. Still to place: {shown}."
+        )
+    people = Counter({m.organisation_id: m.people for m in preview.matched})
+    for index, org_id in assignments.items():
+        if org_id is not None and 0 <= index < len(preview.unmatched):
+            people[org_id] += 1
+    return dict(people)
+
+
+def confirm_attendance(
+    session: Session,
+    touchpoint: Touchpoint,
+    preview: Preview,
+    assignments: Mapping[int, int | None],
+    *,
+    user_id: int | None,
+    now: datetime,
+) -> Outcome:
+    """Record a previewed list: the import, attended and invited-but-absent rows, the audit event.
+
+    `assignments` places each unmatched attendee (by position) at an organisation's id, or at
+    None for someone not from a practice or pharmacy. All or nothing; the caller commits.
+    """
+    check_touchpoint(touchpoint)
+    if preview.touchpoint_id != touchpoint.id:
+        raise AttendanceRejected("This preview belongs to another touchpoint.")
+    _refuse_duplicate(session, touchpoint, preview.sha256)
+    people = _people_by_org(preview, assignments)
+    known = set(session.scalars(select(Organisation.id).where(Organisation.id.in_(list(people)))))
+    if known != set(people):
+        raise AttendanceRejected(
+            "An organisation in this preview has since been removed from the directory. Upload "
+            "the attendance file again."
+        )
+    not_from_org = sum(1 for org_id in assignments.values() if org_id is None)
+    recorded_absent = _live_orgs(session, touchpoint.id, EngagementKind.ABSENT)
+    absent = [org.id for org in invited_not_attending(session, touchpoint.id, set(people))
+              if org.id not in recorded_absent]
+    record = AttendanceImport(
+        touchpoint_id=touchpoint.id, filename=preview.filename, sha256=preview.sha256,
+        layout=preview.layout, at=now, user_id=user_id, attendees=preview.attendees,
+        organisations_attended=len(people), organisations_absent=len(absent),
+        unmatched=not_from_org,
+    )
+    session.add(record)
+    session.flush()
+    reaches = [Reach(org_id, EngagementKind.ATTENDED, count, f"{record.id}:{org_id}:attended")
+               for org_id, count in sorted(people.items())]
+    reaches += [Reach(org_id, EngagementKind.ABSENT, 0, f"{record.id}:{org_id}:absent")
+                for org_id in absent]
+    record_reach(session, reaches, occurred_at=touchpoint.when or now, channel=touchpoint.channel,
+                 touchpoint=touchpoint, source=EngagementSource.ATTENDANCE, user_id=user_id,
+                 now=now)
+    voided = _void_absences(session, touchpoint.id, set(people), record.id, now)
+    actor = session.get(User, user_id) if user_id is not None else None
+    record_event(
+        session, actor, "campaigns.attendance_import",
+        f"Imported attendance {preview.filename or '(unnamed file)'} for touchpoint "
+        f"'{touchpoint.title}': {preview.attendees} attendees, {len(people)} organisations "
+        f"attended, {len(absent)} invited and absent, {not_from_org} not from a practice or "
+        "pharmacy",
+        target=record,
+        details={"touchpoint_id": touchpoint.id, "layout": preview.layout,
+                 "sha256": preview.sha256, "organisers_left_out": preview.organisers,
+                 "earlier_absences_voided": voided},
+    )
+    session.flush()
+    return Outcome(record, people, absent, voided)
+
+
+def _void_absences(
+    session: Session, touchpoint_id: int, attended: set[int], import_id: int, now: datetime
+) -> int:
+    """An earlier list recorded these as absent; this one shows they came (another session)."""
+    if not attended:
+        return 0
+    ids = session.scalars(
+        select(Engagement.id).where(
+            Engagement.touchpoint_id == touchpoint_id,
+            Engagement.kind == EngagementKind.ABSENT,
+            Engagement.voided_at.is_(None),
+            Engagement.organisation_id.in_(list(attended)),
+        )
+    ).all()
+    return void_engagement(session, ids, f"Attended, according to attendance import {import_id}",
+                           now)
+
+
+# --- reading back ---------------------------------------------------------------------------------
+
+
+def touchpoint_imports(session: Session, touchpoint_id: int) -> list[tuple[AttendanceImport, str]]:
+    """A touchpoint's imports, newest first, each with the email of who made it."""
+    rows = session.execute(
+        select(AttendanceImport, User.email)
+        .outerjoin(User, User.id == AttendanceImport.user_id)
+        .where(AttendanceImport.touchpoint_id == touchpoint_id)
+        .order_by(AttendanceImport.at.desc(), AttendanceImport.id.desc())
+    ).all()
+    return [(record, email or "") for record, email in rows]
+
+
+def import_rows(
+    session: Session, record: AttendanceImport
+) -> list[tuple[Engagement, Organisation]]:
+    """The ledger rows an import wrote, with their organisations, attended first then absent."""
+    rows = session.execute(
+        select(Engagement, Organisation)
+        .join(Organisation, Organisation.id == Engagement.organisation_id)
+        .where(
+            Engagement.touchpoint_id == record.touchpoint_id,
+            Engagement.source == EngagementSource.ATTENDANCE,
+            Engagement.source_ref.like(f"{record.id}:%"),
+        )
+        .order_by(Engagement.kind.desc(), Organisation.name)  # "attended" before "absent"
+    ).all()
+    return [(engagement, org) for engagement, org in rows]

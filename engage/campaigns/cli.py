@@ -28,3 +28,8 @@ def calendar_export(first: datetime | None, last: datetime | None) -> None:
     except FeedError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(body, nl=False)
+
+
+from engage.campaigns.attendance_cli import import_attendance_command  # noqa: E402
+
+campaigns_cli.add_command(import_attendance_command)

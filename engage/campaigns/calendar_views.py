@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
@@ -120,10 +130,16 @@ def calendar_list() -> str:
     )
 
 
-def _subscribe_page(token: str | None = None, status: int = 200) -> tuple[str, int]:
+# The new link rides in the session from the POST to the page that shows it, and is removed
+# there: a reload shows it no more, and never re-posts (which would replace the link again).
+NEW_TOKEN_KEY = "calendar_feed_token"  # noqa: S105 - a session key, not a secret
+
+
+def _subscribe_page(status: int = 200) -> tuple[str, int]:
     feed = ics.active_feed(db.session, current_user.id)
+    token = session.pop(NEW_TOKEN_KEY, None)
     url = None
-    if token:
+    if token and feed is not None and feed.token_hash == ics.hash_token(token):
         url = ics.public_url(current_app, current_app.config["PUBLIC_BASE_URL"],
                              "campaigns.calendar_feed", token=token)
     return render_template("campaigns/calendar_subscribe.html", feed=feed, feed_url=url), status
@@ -138,15 +154,16 @@ def calendar_subscribe() -> tuple[str, int]:
 
 @bp.post("/calendar/subscribe/new")
 @access(Access.SELF)
-def calendar_feed_create() -> tuple[str, int]:
-    """Make a new link (the old one stops); it is shown on this response only, never again."""
+def calendar_feed_create() -> BaseResponse | tuple[str, int]:
+    """Make a new link (the old one stops); the next page shows it once, never again."""
     try:
         _feed, token = ics.create_feed(db.session, current_user, utcnow())
     except ics.FeedError as exc:
         db.session.rollback()
         return render_error(400, "The calendar link could not be made", str(exc))
     db.session.commit()
-    return _subscribe_page(token)
+    session[NEW_TOKEN_KEY] = token
+    return redirect(url_for("campaigns.calendar_subscribe"))
 
 
 @bp.post("/calendar/subscribe/revoke")

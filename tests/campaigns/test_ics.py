@@ -30,7 +30,7 @@ from tests.conftest import sign_in
 from tests.factories import make_user
 
 BASE_URL = "https://engage.example.nhs.uk"
-FEED_URL = re.compile(r'id="feed-url"[^>]*value="([^"]+)"')
+FEED_URL = re.compile(r'id="feed-url"[^>]*>([^<]+)</textarea>')
 
 
 @pytest.fixture()
@@ -65,8 +65,9 @@ def events(body: bytes) -> dict[str, Any]:
 def new_feed_url(client: FlaskClient) -> str:
     """Make a feed link through the page, as a person would, and read it off the page."""
     response = client.post("/campaigns/calendar/subscribe/new")
-    assert response.status_code == 200, response.get_data(as_text=True)[:300]
-    match = FEED_URL.search(response.get_data(as_text=True))
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    assert response.headers["Location"] == "/campaigns/calendar/subscribe"
+    match = FEED_URL.search(client.get(response.headers["Location"]).get_data(as_text=True))
     assert match, "the new link is shown on the page"
     return match.group(1).replace("&amp;", "&")
 
@@ -199,6 +200,8 @@ def test_the_token_is_never_stored_in_plain_text(app, manager_client):
 
 def test_the_link_is_shown_once(app, manager_client):
     url = new_feed_url(manager_client)
+    with manager_client.session_transaction() as session:
+        assert token_of(url) not in str(dict(session))  # gone from the cookie once shown
     page = manager_client.get("/campaigns/calendar/subscribe").get_data(as_text=True)
     assert token_of(url) not in page
     assert "You made a calendar link on" in page

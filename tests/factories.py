@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, date, datetime
 from typing import Any
 
 from engage.auth.accounts import create_user
 from engage.auth.models import Role, User
+from engage.campaigns.models import (
+    Campaign,
+    CampaignStatus,
+    CampaignTarget,
+    Channel,
+    Engagement,
+    EngagementKind,
+    Touchpoint,
+    TouchpointStatus,
+)
+from engage.catalogue.models import AccessRoute, Audience, Service
 from engage.directory.models import Contact, ContactRole, Locality, Organisation, OrgKind, OrgStatus
 from engage.extensions import db
 
@@ -61,3 +73,81 @@ def make_contact(organisation: Organisation | None = None, **overrides: Any) -> 
     db.session.add(contact)
     db.session.flush()
     return contact
+
+
+def make_service(**overrides: Any) -> Service:
+    n = next(_seq)
+    values: dict[str, Any] = {
+        "slug": f"service-{n}",
+        "name": f"Test Service {n}",
+        "summary": "A service for tests.",
+        "audience": Audience.ALL_STAFF,
+        "access_routes": [AccessRoute.SELF_REFERRAL.value],
+        "sort_order": n,
+    }
+    values.update(overrides)
+    service = Service(**values)
+    db.session.add(service)
+    db.session.flush()
+    return service
+
+
+def make_campaign(**overrides: Any) -> Campaign:
+    n = next(_seq)
+    values: dict[str, Any] = {
+        "name": f"Test Campaign {n}",
+        "objective": "Reach every practice.",
+        "status": CampaignStatus.ACTIVE,
+        "start_date": date(2021, 6, 1),
+        "end_date": date(2022, 6, 30),
+        "audience_kinds": [],
+        "audience_locality_ids": [],
+        "audience_pcns": [],
+    }
+    values.update(overrides)
+    campaign = Campaign(**values)
+    db.session.add(campaign)
+    db.session.flush()
+    return campaign
+
+
+def make_campaign_target(campaign: Campaign | None = None, **overrides: Any) -> CampaignTarget:
+    campaign = campaign or make_campaign()
+    values: dict[str, Any] = {"target_count": 10, "due_date": campaign.end_date}
+    values.update(overrides)
+    target = CampaignTarget(campaign=campaign, **values)
+    db.session.add(target)
+    db.session.flush()
+    return target
+
+
+def make_touchpoint(campaign: Campaign | None = None, **overrides: Any) -> Touchpoint:
+    n = next(_seq)
+    values: dict[str, Any] = {
+        "channel": Channel.WEBINAR,
+        "title": f"Test Webinar {n}",
+        "status": TouchpointStatus.PLANNED,
+        "planned_at": datetime(2021, 9, 14, 11, 30, tzinfo=UTC),
+    }
+    values.update(overrides)
+    touchpoint = Touchpoint(campaign=campaign, **values)
+    db.session.add(touchpoint)
+    db.session.flush()
+    return touchpoint
+
+
+def make_engagement(organisation: Organisation | None = None, **overrides: Any) -> Engagement:
+    values: dict[str, Any] = {
+        "occurred_at": datetime(2021, 9, 14, 11, 30, tzinfo=UTC),
+        "channel": Channel.WEBINAR,
+        "kind": EngagementKind.ATTENDED,
+        "people": 1,
+    }
+    values.update(overrides)
+    touchpoint = values.get("touchpoint")
+    if touchpoint is not None and "campaign_id" not in values:
+        values["campaign_id"] = touchpoint.campaign_id
+    engagement = Engagement(organisation=organisation or make_organisation(), **values)
+    db.session.add(engagement)
+    db.session.flush()
+    return engagement

@@ -39,6 +39,7 @@ from engage.campaigns.models import (
     TouchpointStatus,
 )
 from engage.directory.models import Organisation
+from engage.templating import LONDON
 
 PREVIEW_SALT = "engage.campaigns.attendance-preview"
 PREVIEW_MAX_AGE_SECONDS = 2 * 60 * 60
@@ -125,7 +126,7 @@ def _refuse_duplicate(session: Session, touchpoint: Touchpoint, digest: str) -> 
         return
     who = session.get(User, earlier.user_id) if earlier.user_id else None
     by = f" by {who.email}" if who is not None else ""
-    when = earlier.at.strftime("%-d %B %Y")
+    when = earlier.at.astimezone(LONDON).strftime("%-d %B %Y")
     raise AttendanceRejected(
         f"This file was already imported for this touchpoint on {when}{by} "
         f"({earlier.filename or 'unnamed file'}): its {earlier.attendees} attendees are counted "

@@ -81,7 +81,7 @@ class AttendanceConfirmForm(FlaskForm):
             else:
                 organisation.errors = [
                     *organisation.errors,
-                    f"Enter the organisation {person} is from, or tick that they are not from a "
+                    f"Enter an organisation for {person}, or tick that they are not from a "
                     "practice or pharmacy",
                 ]
         return valid and not any(org.errors for org, _ in self.pairs())

@@ -127,9 +127,8 @@ def attendance_confirm(touchpoint_id: int) -> Response | tuple[str, int]:
         db.session.rollback()
         return _upload_page(touchpoint, AttendanceUploadForm(formdata=None), exc)
     db.session.commit()
-    flash(f"Saved the attendance from {preview.filename or 'the file'}: "
-          f"{len(outcome.attended)} organisations attended, {len(outcome.absent)} invited and "
-          "absent.")
+    flash(f"Saved the attendance: {len(outcome.attended)} organisations attended, "
+          f"{len(outcome.absent)} invited and absent.")
     return redirect(url_for("campaigns.attendance_result", import_id=outcome.record.id))
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, true
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engage.audit.log import record_event
@@ -320,7 +321,14 @@ def confirm_attendance(
         unmatched=not_from_org,
     )
     session.add(record)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # Another confirmation of the same file won the race; the caller rolls back.
+        raise AttendanceRejected(
+            "This file was imported for this touchpoint a moment ago, so it was not counted "
+            "again.", status=409,
+        ) from None
     reaches = [Reach(org_id, EngagementKind.ATTENDED, count, f"{record.id}:{org_id}:attended")
                for org_id, count in sorted(people.items())]
     reaches += [Reach(org_id, EngagementKind.ABSENT, 0, f"{record.id}:{org_id}:absent")

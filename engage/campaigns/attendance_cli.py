@@ -58,7 +58,8 @@ def _show(preview: Preview, touchpoint: Touchpoint, placed: dict[int, int | None
     click.echo(f"Touchpoint {touchpoint.id}: {touchpoint.title}")
     organisers = f" (organisers left out: {preview.organisers})" if preview.organisers else ""
     click.echo(f"People in the list: {preview.attendees}{organisers}")
-    click.echo(f"Matched: {preview.matched_people} from {len(preview.matched)} organisations")
+    click.echo(f"Matched: {preview.matched_people} people from {len(preview.matched)} "
+               "organisations")
     for org in preview.matched:
         click.echo(f"  {org.ods_code:<8} {org.name}: {org.people}")
     matched = {org.organisation_id for org in preview.matched}

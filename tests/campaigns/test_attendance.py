@@ -270,3 +270,19 @@ def test_a_preview_too_big_for_a_form_is_refused(app):
         for _ in range(3000)])
     with pytest.raises(AttendanceRejected, match="too many people"):
         seal_preview(huge, KEYS)
+
+
+def test_two_confirmations_racing_count_the_file_once(app, monkeypatch):
+    add_directory()
+    touchpoint = add_touchpoint()
+    preview = preview_of(touchpoint, "generic_attendees.csv")
+    confirm_attendance(db.session, touchpoint, preview, {}, user_id=None, now=NOW)
+    db.session.commit()
+    before = written()
+    # The other request's row is not yet visible when this one checks for duplicates.
+    monkeypatch.setattr("engage.campaigns.attendance._refuse_duplicate", lambda *args: None)
+    with pytest.raises(AttendanceRejected, match="a moment ago") as refused:
+        confirm_attendance(db.session, touchpoint, preview, {}, user_id=None, now=NOW)
+    assert refused.value.status == 409
+    db.session.rollback()
+    assert written() == before

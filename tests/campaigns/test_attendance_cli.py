@@ -37,7 +37,7 @@ def test_without_yes_it_prints_the_preview_and_saves_nothing(runner, touchpoint)
     result = run(runner, touchpoint.id, "generic_attendees.csv")
     assert result.exit_code == 0, result.output
     assert "Attendee list" in result.output
-    assert "Matched: 3 from 3 organisations" in result.output
+    assert "Matched: 3 people from 3 organisations" in result.output
     assert "D81001   Riverside Surgery: 1" in result.output
     assert "Invited and nobody came: 1" in result.output and "Chatteris Surgery" in result.output
     assert "Nothing saved. Run again with --yes" in result.output

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Column,
+    ColumnElement,
     Date,
     Enum,
     ForeignKey,
@@ -23,11 +24,16 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
+    text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from engage.auth.models import User
 from engage.catalogue.models import Service
 from engage.database import UTCDateTime, utcnow
+from engage.directory.models import Organisation
 from engage.extensions import db
 
 
@@ -103,7 +109,25 @@ class EngagementKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return KIND_LABELS.get(self, self.value.capitalize())
+
+
+KIND_LABELS = {
+    EngagementKind.ABSENT: "Invited, did not attend",
+    EngagementKind.RECEIVED: "Received (newsletter, bulletin, pack)",
+    EngagementKind.POSTED: "Posted (staff could see it)",
+}
+# What a person records by hand; scans, opens and clicks arrive from their own features.
+MANUAL_KINDS = (
+    EngagementKind.INVITED,
+    EngagementKind.ATTENDED,
+    EngagementKind.ABSENT,
+    EngagementKind.VISITED,
+    EngagementKind.RECEIVED,
+    EngagementKind.POSTED,
+    EngagementKind.CALLED,
+    EngagementKind.OTHER,
+)
 
 
 class EngagementSource(enum.StrEnum):
@@ -170,6 +194,7 @@ class Campaign(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
+    owner: Mapped[User | None] = relationship()
     services: Mapped[list[Service]] = relationship(
         secondary=campaign_service, order_by="Service.sort_order"
     )
@@ -248,13 +273,18 @@ class Touchpoint(db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     campaign: Mapped[Campaign | None] = relationship(back_populates="touchpoints")
+    owner: Mapped[User | None] = relationship()
     services: Mapped[list[Service]] = relationship(
         secondary=touchpoint_service, order_by="Service.sort_order"
     )
+    # Newest first; the id breaks ties between changes made in the same instant.
     revisions: Mapped[list[TouchpointRevision]] = relationship(
         back_populates="touchpoint",
         cascade="all, delete-orphan",
-        order_by="TouchpointRevision.at.desc()",
+        order_by=lambda: [  # type: ignore[arg-type]
+            TouchpointRevision.at.desc(),
+            TouchpointRevision.id.desc(),
+        ],
     )
 
     @property
@@ -280,13 +310,25 @@ class TouchpointRevision(db.Model):  # type: ignore[name-defined]
     touchpoint: Mapped[Touchpoint] = relationship(back_populates="revisions")
 
 
+# The WHERE of the partial indexes over live ledger rows; `live_engagement()` matches it.
+_LIVE_SQLITE = text("counted = 1 AND voided_at IS NULL")
+_LIVE_POSTGRESQL = text("counted AND voided_at IS NULL")
+
+
 class Engagement(db.Model):  # type: ignore[name-defined]
     """The ledger: an organisation was reached by something, at a time, through a channel."""
 
     __tablename__ = "engagement"
     __table_args__ = (
+        # An organisation's timeline, newest first.
         Index("ix_engagement_org_time", "organisation_id", "occurred_at"),
-        Index("ix_engagement_campaign_org", "campaign_id", "organisation_id"),
+        # Campaign progress asks, per audience organisation, "when did a live row of this
+        # campaign first reach it?", and touchpoint lists count the organisations a touchpoint
+        # reached: partial indexes over live rows answer both (docs/performance.md).
+        Index("ix_engagement_live_campaign", "campaign_id", "organisation_id", "occurred_at",
+              sqlite_where=_LIVE_SQLITE, postgresql_where=_LIVE_POSTGRESQL),
+        Index("ix_engagement_live_touchpoint", "touchpoint_id", "organisation_id",
+              sqlite_where=_LIVE_SQLITE, postgresql_where=_LIVE_POSTGRESQL),
         Index("ix_engagement_touchpoint", "touchpoint_id"),
         Index("ix_engagement_time", "occurred_at"),
         # The same scan, email event or attendance row can never be counted twice.
@@ -319,10 +361,26 @@ class Engagement(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     touchpoint: Mapped[Touchpoint | None] = relationship()
+    campaign: Mapped[Campaign | None] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+
+    @property
+    def live(self) -> bool:
+        """Counts as reach: not voided, and not a machine open or link-scanner click."""
+        return self.counted and self.voided_at is None
+
+
+def live_engagement() -> ColumnElement[bool]:
+    """The ledger rows that count as reach.
+
+    Written exactly as the partial indexes' WHERE clause, so that SQLite (which matches the
+    terms as written) can use those indexes for any query that includes this condition.
+    """
+    return and_(Engagement.counted == true(), Engagement.voided_at.is_(None))
 
 
 class AttendanceImport(db.Model):  # type: ignore[name-defined]
-    """One attendee list applied to a touchpoint; its checksum stops a second upload counting twice."""
+    """One attendee list applied to a touchpoint; its checksum stops a second upload counting."""
 
     __tablename__ = "attendance_import"
     __table_args__ = (

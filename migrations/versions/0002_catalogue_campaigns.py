@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 14:54:53.742566
+Create Date: 2026-11-23 15:14:45.218773
 
 """
 from alembic import op
@@ -174,7 +174,8 @@ def upgrade():
     sa.UniqueConstraint('source', 'source_ref', name='uq_engagement_source_ref')
     )
     with op.batch_alter_table('engagement', schema=None) as batch_op:
-        batch_op.create_index('ix_engagement_campaign_org', ['campaign_id', 'organisation_id'], unique=False)
+        batch_op.create_index('ix_engagement_live_campaign', ['campaign_id', 'organisation_id', 'occurred_at'], unique=False, sqlite_where=sa.text('counted = 1 AND voided_at IS NULL'), postgresql_where=sa.text('counted AND voided_at IS NULL'))
+        batch_op.create_index('ix_engagement_live_touchpoint', ['touchpoint_id', 'organisation_id'], unique=False, sqlite_where=sa.text('counted = 1 AND voided_at IS NULL'), postgresql_where=sa.text('counted AND voided_at IS NULL'))
         batch_op.create_index('ix_engagement_org_time', ['organisation_id', 'occurred_at'], unique=False)
         batch_op.create_index('ix_engagement_time', ['occurred_at'], unique=False)
         batch_op.create_index('ix_engagement_touchpoint', ['touchpoint_id'], unique=False)
@@ -214,7 +215,8 @@ def downgrade():
         batch_op.drop_index('ix_engagement_touchpoint')
         batch_op.drop_index('ix_engagement_time')
         batch_op.drop_index('ix_engagement_org_time')
-        batch_op.drop_index('ix_engagement_campaign_org')
+        batch_op.drop_index('ix_engagement_live_touchpoint', sqlite_where=sa.text('counted = 1 AND voided_at IS NULL'), postgresql_where=sa.text('counted AND voided_at IS NULL'))
+        batch_op.drop_index('ix_engagement_live_campaign', sqlite_where=sa.text('counted = 1 AND voided_at IS NULL'), postgresql_where=sa.text('counted AND voided_at IS NULL'))
 
     op.drop_table('engagement')
     with op.batch_alter_table('attendance_import', schema=None) as batch_op:

@@ -75,4 +75,5 @@ class Service(db.Model):  # type: ignore[name-defined]
 
     @property
     def routes(self) -> list[AccessRoute]:
-        return [AccessRoute(value) for value in self.access_routes or [] if value in AccessRoute]
+        known = {route.value for route in AccessRoute}
+        return [AccessRoute(value) for value in self.access_routes or [] if value in known]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engage.campaigns.dates import london_day
+from engage.campaigns.errors import CampaignError
 from engage.campaigns.models import (
     Campaign,
     Channel,
@@ -16,10 +18,13 @@ from engage.campaigns.models import (
     TouchpointStatus,
 )
 from engage.catalogue.models import Service
-from engage.templating import LONDON
+
+# A clock a few minutes out on someone's laptop should not stop them logging what just happened.
+CLOCK_SLACK = timedelta(minutes=10)
+TITLE_LENGTH = 200
 
 
-class TouchpointError(ValueError):
+class TouchpointError(CampaignError):
     """A touchpoint change that cannot be made, with a message for the person making it."""
 
 
@@ -52,13 +57,33 @@ TRACKED = (
 )
 
 
-def check_fields(fields: TouchpointFields) -> list[str]:
+FIELD_LABELS = {
+    "channel": "channel",
+    "title": "title",
+    "planned_at": "planned time",
+    "actual_at": "time it happened",
+    "duration_minutes": "duration",
+    "location": "location",
+    "notes": "notes",
+    "campaign_id": "campaign",
+    "owner_id": "owner",
+    "services": "services",
+    "status": "status",
+}
+
+
+def check_fields(fields: TouchpointFields, now: datetime) -> list[str]:
     """Problems that stop the save; dates outside the campaign are only warnings (see below)."""
     problems = []
     if not fields.title.strip():
         problems.append("Enter a title for the touchpoint.")
+    elif len(fields.title.strip()) > TITLE_LENGTH:
+        problems.append(f"Keep the title to {TITLE_LENGTH} characters or fewer.")
     if fields.planned_at is None and fields.actual_at is None:
         problems.append("Enter when it is planned, or when it happened.")
+    if fields.actual_at is not None and fields.actual_at > now + CLOCK_SLACK:
+        problems.append("The time it happened is still to come: enter it as the planned time "
+                        "instead, and mark the touchpoint done afterwards.")
     if fields.duration_minutes is not None and fields.duration_minutes <= 0:
         problems.append("The duration must be a positive number of minutes.")
     return problems
@@ -70,7 +95,7 @@ def campaign_date_warning(fields: TouchpointFields) -> str | None:
     when = fields.actual_at or fields.planned_at
     if campaign is None or when is None:
         return None
-    day = when.astimezone(LONDON).date()
+    day = london_day(when)
     if day < campaign.start_date or day > campaign.end_date:
         return (
             f"{day:%-d %B %Y} is outside the campaign {campaign.name!r} "
@@ -107,7 +132,8 @@ def _apply(touchpoint: Touchpoint, fields: TouchpointFields) -> None:
 def create_touchpoint(
     session: Session, fields: TouchpointFields, user_id: int | None, now: datetime
 ) -> Touchpoint:
-    problems = check_fields(fields)
+    """Plan a touchpoint (or log one that happened: it is then done at once)."""
+    problems = check_fields(fields, now)
     if problems:
         raise TouchpointError(" ".join(problems))
     touchpoint = Touchpoint()
@@ -136,7 +162,7 @@ def update_touchpoint(
     """
     if touchpoint.status is TouchpointStatus.CANCELLED:
         raise TouchpointError("This touchpoint was cancelled. Restore it before changing it.")
-    problems = check_fields(fields)
+    problems = check_fields(fields, now)
     if problems:
         raise TouchpointError(" ".join(problems))
     before = _snapshot(touchpoint)
@@ -149,11 +175,17 @@ def update_touchpoint(
     if fields.actual_at and touchpoint.status is TouchpointStatus.PLANNED:
         touchpoint.status = TouchpointStatus.DONE
         changed["status"] = ["planned", "done"]
+    elif fields.actual_at is None and touchpoint.status is TouchpointStatus.DONE:
+        touchpoint.status = TouchpointStatus.PLANNED
+        changed["status"] = ["done", "planned"]
     if changed:
         touchpoint.sequence += 1
         touchpoint.revisions.append(
             TouchpointRevision(
-                at=now, user_id=user_id, summary="Changed " + ", ".join(changed), changes=changed
+                at=now,
+                user_id=user_id,
+                summary="Changed " + ", ".join(FIELD_LABELS.get(k, k) for k in changed),
+                changes=changed,
             )
         )
     session.flush()
@@ -167,8 +199,14 @@ def mark_done(
     user_id: int | None,
     now: datetime,
 ) -> None:
+    """Record that it happened, and when."""
     if touchpoint.status is TouchpointStatus.CANCELLED:
         raise TouchpointError("A cancelled touchpoint cannot be marked as done. Restore it first.")
+    if actual_at > now + CLOCK_SLACK:
+        raise TouchpointError(
+            "That time is still to come. Enter when it actually happened, or leave the "
+            "touchpoint planned until then."
+        )
     previous = touchpoint.actual_at
     touchpoint.actual_at = actual_at
     touchpoint.status = TouchpointStatus.DONE
@@ -207,6 +245,7 @@ def cancel_touchpoint(
 def restore_touchpoint(
     session: Session, touchpoint: Touchpoint, user_id: int | None, now: datetime
 ) -> None:
+    """Undo a cancellation: back to done if it had happened, else planned."""
     if touchpoint.status is not TouchpointStatus.CANCELLED:
         raise TouchpointError("Only a cancelled touchpoint can be restored.")
     touchpoint.status = TouchpointStatus.DONE if touchpoint.actual_at else TouchpointStatus.PLANNED

@@ -1,0 +1,40 @@
+"""Campaign days and form times in UK local time, turned into the UTC instants that are stored."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from engage.templating import LONDON
+
+
+def london_to_utc(local: datetime) -> datetime:
+    """A wall-clock time typed in the UK (naive) as an aware UTC instant.
+
+    In the autumn hour that happens twice the first (summer time) reading is taken; a time in
+    the spring hour that never happens is read with the offset before the change.
+    """
+    if local.tzinfo is not None:
+        return local.astimezone(UTC)
+    return local.replace(tzinfo=LONDON).astimezone(UTC)
+
+
+def utc_to_london_naive(value: datetime | None) -> datetime | None:
+    """A stored instant as the wall-clock time a UK form shows."""
+    if value is None:
+        return None
+    return value.astimezone(LONDON).replace(tzinfo=None)
+
+
+def day_start(day: date) -> datetime:
+    """Midnight at the start of `day` in the UK, in UTC."""
+    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
+
+
+def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """From the first day's start to the start of the day after the last (UK days), in UTC."""
+    return day_start(start), day_start(end + timedelta(days=1))
+
+
+def london_day(value: datetime) -> date:
+    """The UK calendar day an instant falls on."""
+    return value.astimezone(LONDON).date()

@@ -15,9 +15,12 @@ from wtforms.validators import URL, DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from engage.catalogue.models import AccessRoute, Audience
+from engage.directory.forms import choices
 
 
 class MultiCheckboxField(SelectMultipleField):
+    """A set of checkboxes (NHS.UK pattern) for choosing several options."""
+
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
@@ -34,10 +37,11 @@ class ServiceForm(FlaskForm):
         description="Markdown. What it is, who can use it and what happens next.",
         validators=[Optional(), Length(max=20000)],
     )
-    audience = SelectField("Who can use it", choices=[(a.value, a.label) for a in Audience])
+    audience = SelectField("Who can use it",
+                           choices=choices([(a.value, a.label) for a in Audience]))
     access_routes = MultiCheckboxField(
         "How to access it",
-        choices=[(r.value, r.label) for r in AccessRoute],
+        choices=choices([(r.value, r.label) for r in AccessRoute]),
         validators=[DataRequired("Choose at least one way to access the service")],
     )
     phone = StringField("Phone number", validators=[Optional(), Length(max=40)])

@@ -108,17 +108,22 @@ def seed_catalogue(session: Session) -> int:
     A service is recognised by its seed key, or by its name if a manager created it by hand,
     so a manager's edits (and retirements) survive seeding again.
     """
-    existing = session.execute(select(Service.seed_key, Service.name)).all()
-    keys = {key for key, _ in existing if key}
-    names = {name.casefold() for _, name in existing}
+    existing = session.execute(select(Service.seed_key, Service.name, Service.slug)).all()
+    keys = {key for key, _, _ in existing if key}
+    names = {name.casefold() for _, name, _ in existing}
+    slugs = {slug for _, _, slug in existing}
     created = 0
     for order, default in enumerate(DEFAULT_SERVICES, start=1):
         if default.key in keys or default.name.casefold() in names:
             continue
+        slug, n = default.key, 2
+        while slug in slugs:  # a manager's own service already has this address
+            slug, n = f"{default.key}-{n}", n + 1
+        slugs.add(slug)
         session.add(
             Service(
                 seed_key=default.key,
-                slug=default.key,
+                slug=slug,
                 name=default.name,
                 summary=default.summary,
                 description=default.description,

@@ -36,13 +36,14 @@ def show(service_id: int) -> str:
 
 @bp.route("/new", methods=["GET", "POST"])
 @access(Access.MANAGE)
-def new() -> Response | str:
+def new() -> Response | tuple[str, int]:
     """Add a service to the catalogue."""
     form = ServiceForm()
     if form.validate_on_submit():
         try:
             service = create_service(db.session, form.data)
         except CatalogueError as exc:
+            db.session.rollback()
             form.name.errors = [*form.name.errors, str(exc)]
         else:
             record_event(
@@ -55,12 +56,13 @@ def new() -> Response | str:
             db.session.commit()
             flash(f"Added {service.name}.")
             return redirect(url_for("catalogue.show", service_id=service.id))
-    return render_template("catalogue/edit.html", form=form, service=None)
+    return (render_template("catalogue/edit.html", form=form, service=None),
+            400 if form.errors else 200)
 
 
 @bp.route("/<int:service_id>/edit", methods=["GET", "POST"])
 @access(Access.MANAGE)
-def edit(service_id: int) -> Response | str:
+def edit(service_id: int) -> Response | tuple[str, int]:
     """Change a service's details."""
     service = db.get_or_404(Service, service_id)
     form = ServiceForm(obj=service)
@@ -68,6 +70,7 @@ def edit(service_id: int) -> Response | str:
         try:
             changed = update_service(db.session, service, form.data)
         except CatalogueError as exc:
+            db.session.rollback()
             form.name.errors = [*form.name.errors, str(exc)]
         else:
             if changed:
@@ -81,7 +84,8 @@ def edit(service_id: int) -> Response | str:
             db.session.commit()
             flash(f"Saved {service.name}." if changed else "Nothing changed.")
             return redirect(url_for("catalogue.show", service_id=service.id))
-    return render_template("catalogue/edit.html", form=form, service=service)
+    return (render_template("catalogue/edit.html", form=form, service=service),
+            400 if form.errors else 200)
 
 
 @bp.post("/<int:service_id>/retire")

@@ -141,7 +141,8 @@ def create_touchpoint(
     touchpoint.status = TouchpointStatus.DONE if fields.actual_at else TouchpointStatus.PLANNED
     session.add(touchpoint)
     session.flush()
-    touchpoint.revisions.append(
+    touchpoint.revisions.insert(
+        0,
         TouchpointRevision(at=now, user_id=user_id, summary="Created", changes=None)
     )
     session.flush()
@@ -180,7 +181,8 @@ def update_touchpoint(
         changed["status"] = ["done", "planned"]
     if changed:
         touchpoint.sequence += 1
-        touchpoint.revisions.append(
+        touchpoint.revisions.insert(
+            0,
             TouchpointRevision(
                 at=now,
                 user_id=user_id,
@@ -211,7 +213,8 @@ def mark_done(
     touchpoint.actual_at = actual_at
     touchpoint.status = TouchpointStatus.DONE
     touchpoint.sequence += 1
-    touchpoint.revisions.append(
+    touchpoint.revisions.insert(
+        0,
         TouchpointRevision(
             at=now,
             user_id=user_id,
@@ -231,7 +234,8 @@ def cancel_touchpoint(
     previous = touchpoint.status.value
     touchpoint.status = TouchpointStatus.CANCELLED
     touchpoint.sequence += 1
-    touchpoint.revisions.append(
+    touchpoint.revisions.insert(
+        0,
         TouchpointRevision(
             at=now,
             user_id=user_id,
@@ -250,7 +254,8 @@ def restore_touchpoint(
         raise TouchpointError("Only a cancelled touchpoint can be restored.")
     touchpoint.status = TouchpointStatus.DONE if touchpoint.actual_at else TouchpointStatus.PLANNED
     touchpoint.sequence += 1
-    touchpoint.revisions.append(
+    touchpoint.revisions.insert(
+        0,
         TouchpointRevision(
             at=now,
             user_id=user_id,

@@ -1,16 +1,54 @@
-"""Campaign and touchpoint pages.
+"""Campaign pages: the list, a campaign's progress, its audience, editing, and targets.
 
-The attendance-import and calendar routes live in their own modules on this same blueprint;
-they are imported at the foot of this module so registering `bp` registers them too.
+Touchpoints live in touchpoint_views.py, reach and voiding in reach_views.py, attendance
+imports and the calendar in their own modules: all on this one blueprint, imported at the foot
+of this module so registering `bp` registers them too.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from engage.auth.access import Access, access
-from engage.campaigns.models import Campaign
+from engage.auth.models import Role, User
+from engage.campaigns import progress as progress_logic
+from engage.campaigns.audience import describe_rule, override_codes, parse_codes
+from engage.campaigns.editing import (
+    CampaignFields,
+    add_target,
+    create_campaign,
+    remove_target,
+    update_campaign,
+)
+from engage.campaigns.errors import CampaignError
+from engage.campaigns.forms import (
+    NOBODY,
+    AudienceFilterForm,
+    CampaignForm,
+    TargetForm,
+    set_choices,
+)
+from engage.campaigns.models import Campaign, CampaignStatus
+from engage.campaigns.reach import reach_counts
+from engage.campaigns.timeline import Timeline, organisation_timeline
+from engage.catalogue.models import Service
+from engage.database import utcnow
+from engage.directory.models import Locality, Organisation, OrgKind
+from engage.directory.organisations import NO_LOCALITY, pcn_names
 from engage.extensions import db
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -19,9 +57,227 @@ bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 @bp.get("/")
 @access(Access.VIEW)
 def index() -> str:
-    """Every campaign, newest first."""
-    campaigns = db.session.scalars(select(Campaign).order_by(Campaign.start_date.desc())).all()
+    """Every campaign, newest first, with its audience and how much of it has been reached."""
+    campaigns = db.session.scalars(
+        select(Campaign).order_by(Campaign.start_date.desc(), Campaign.name)).all()
     return render_template("campaigns/index.html", campaigns=campaigns)
 
 
-from engage.campaigns import attendance_views, calendar_views  # noqa: E402,F401  (registers routes)
+@bp.app_template_global()
+def campaign_reach(campaign: Campaign) -> progress_logic.Tally:
+    """Audience and reached now, for a row of the campaign list."""
+    return progress_logic.overall(db.session, campaign)
+
+
+def _campaign(campaign_id: int) -> Campaign:
+    return db.get_or_404(Campaign, campaign_id)
+
+
+def _page_arg(name: str = "page") -> int:
+    value = request.args.get(name, "1")
+    return max(int(value), 1) if value.isdigit() else 1
+
+
+@bp.get("/<int:campaign_id>")
+@access(Access.VIEW)
+def show(campaign_id: int) -> str:
+    """A campaign at a glance: plan against delivered, reach by locality and kind, touchpoints."""
+    campaign = _campaign(campaign_id)
+    touchpoints = progress_logic.campaign_touchpoints(db.session, campaign, _page_arg("tp_page"))
+    return render_template(
+        "campaigns/show.html", campaign=campaign, rule=describe_rule(db.session, campaign),
+        progress=progress_logic.campaign_progress(db.session, campaign, utcnow()),
+        touchpoints=touchpoints,
+        reached=reach_counts(db.session, [t.id for t in touchpoints.items]),
+        unreached=progress_logic.unreached_preview(db.session, campaign),
+        owner=db.session.get(User, campaign.owner_id) if campaign.owner_id else None,
+        target_form=_target_form(campaign),
+    )
+
+
+@bp.get("/<int:campaign_id>/organisations")
+@access(Access.VIEW)
+def organisations(campaign_id: int) -> str:
+    """The audience, a page at a time: everyone, or only the reached or the unreached."""
+    campaign = _campaign(campaign_id)
+    form = AudienceFilterForm(request.args)
+    set_choices(form.locality, [("", "Any locality"), (NO_LOCALITY, "No locality"),
+                                *_localities()])
+    form.validate()
+    for field in (form.show, form.locality, form.kind, form.page):
+        if field.errors:
+            field.data, field.errors = field.default, []
+    locality = form.locality.data or ""
+    page = progress_logic.audience_page(
+        db.session, campaign, show=progress_logic.Show(form.show.data or "all"),
+        locality_id=int(locality) if locality.isdigit() else None,
+        no_locality=locality == NO_LOCALITY,
+        kind=OrgKind(form.kind.data) if form.kind.data else None, page=form.page.data or 1)
+    args = {key: value for key, value in request.args.items() if value and key != "page"}
+    return render_template(
+        "campaigns/organisations.html", campaign=campaign, form=form, page=page, args=args,
+        last=progress_logic.last_reached(db.session, campaign, [o.id for o in page.items]))
+
+
+def _localities() -> list[tuple[int, str]]:
+    return list(db.session.execute(
+        select(Locality.id, Locality.name).order_by(Locality.name)).all())
+
+
+def _owners(current: int | None) -> list[tuple[Any, str]]:
+    users = db.session.scalars(select(User).where(
+        (User.role.in_([Role.MANAGER, Role.ADMIN]) & User.active) | (User.id == current)
+    ).order_by(User.name, User.email))
+    return [(NOBODY, "Nobody yet"), *((u.id, u.name or u.email) for u in users)]
+
+
+def _service_choices(chosen: list[Service]) -> list[tuple[int, str]]:
+    """Services on offer, plus any retired one already chosen (so saving keeps it)."""
+    chosen_ids = {s.id for s in chosen}
+    services = db.session.scalars(select(Service).where(
+        Service.retired.is_(False) | Service.id.in_(chosen_ids)
+    ).order_by(Service.sort_order, Service.name))
+    return [(s.id, s.name + (" (retired)" if s.retired else "")) for s in services]
+
+
+def _campaign_form(campaign: Campaign | None) -> CampaignForm:
+    form = CampaignForm(obj=campaign) if request.method == "GET" and campaign else CampaignForm()
+    set_choices(form.owner_id, _owners(campaign.owner_id if campaign else None))
+    set_choices(form.services, _service_choices(campaign.services if campaign else []))
+    set_choices(form.localities, _localities())
+    pcns = sorted(set(pcn_names(db.session)) | set(campaign.audience_pcns if campaign else []))
+    set_choices(form.pcns, [(p, p) for p in pcns])
+    if request.method == "GET":
+        if campaign is None:
+            form.owner_id.data = str(current_user.id)
+        else:
+            form.owner_id.data = str(campaign.owner_id or NOBODY)
+            form.status.data = campaign.status.value
+            form.services.data = [s.id for s in campaign.services]
+            form.kinds.data = list(campaign.audience_kinds)
+            form.localities.data = list(campaign.audience_locality_ids)
+            form.pcns.data = list(campaign.audience_pcns)
+            included, excluded = override_codes(db.session, campaign)
+            form.include_codes.data = ", ".join(included)
+            form.exclude_codes.data = ", ".join(excluded)
+    return form
+
+
+def _campaign_fields(form: CampaignForm) -> CampaignFields:
+    chosen = set(form.services.data or [])
+    return CampaignFields(
+        name=form.name.data or "", objective=form.objective.data or "",
+        owner_id=int(form.owner_id.data) if form.owner_id.data else None,
+        status=CampaignStatus(form.status.data),
+        start_date=form.start_date.data, end_date=form.end_date.data,  # type: ignore[arg-type]
+        services=list(db.session.scalars(select(Service).where(Service.id.in_(chosen)))),
+        kinds=[OrgKind(k) for k in form.kinds.data or []],
+        locality_ids=list(form.localities.data or []), pcns=list(form.pcns.data or []),
+        include_codes=parse_codes(form.include_codes.data or ""),
+        exclude_codes=parse_codes(form.exclude_codes.data or ""),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@access(Access.MANAGE)
+def new() -> Response | tuple[str, int]:
+    """Plan a campaign: dates, services, audience rule."""
+    form = _campaign_form(None)
+    if form.validate_on_submit():
+        try:
+            campaign = create_campaign(db.session, _campaign_fields(form), now=utcnow())
+        except CampaignError as exc:
+            db.session.rollback()
+            form.name.errors = [*form.name.errors, str(exc)]
+        else:
+            db.session.commit()
+            flash(f"Added the campaign {campaign.name}.")
+            return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+    return (render_template("campaigns/edit.html", form=form, campaign=None),
+            400 if form.errors else 200)
+
+
+@bp.route("/<int:campaign_id>/edit", methods=["GET", "POST"])
+@access(Access.MANAGE)
+def edit(campaign_id: int) -> Response | tuple[str, int]:
+    """Change a campaign; its audience and progress follow the new rule at once."""
+    campaign = _campaign(campaign_id)
+    form = _campaign_form(campaign)
+    if form.validate_on_submit():
+        try:
+            changed = update_campaign(db.session, campaign, _campaign_fields(form))
+        except CampaignError as exc:
+            db.session.rollback()
+            form.name.errors = [*form.name.errors, str(exc)]
+        else:
+            db.session.commit()
+            flash(f"Saved {campaign.name}: changed {', '.join(changed)}." if changed
+                  else "Nothing was changed.")
+            return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+    return (render_template("campaigns/edit.html", form=form, campaign=campaign),
+            400 if form.errors else 200)
+
+
+def _target_form(campaign: Campaign) -> TargetForm:
+    form = TargetForm()
+    set_choices(form.locality_id, [("", "Any locality"), *_localities()])
+    if not form.due_date.data:
+        form.due_date.data = campaign.end_date
+    return form
+
+
+@bp.post("/<int:campaign_id>/targets")
+@access(Access.MANAGE)
+def add_target_view(campaign_id: int) -> Response | tuple[str, int]:
+    """Add a target: reach so many organisations (in a locality, of a kind) by a date."""
+    campaign = _campaign(campaign_id)
+    form = _target_form(campaign)
+    if form.validate_on_submit():
+        try:
+            add_target(db.session, campaign, target_count=form.target_count.data or 0,
+                       due_date=form.due_date.data,  # type: ignore[arg-type]
+                       locality_id=int(form.locality_id.data) if form.locality_id.data else None,
+                       kind=OrgKind(form.kind.data) if form.kind.data else None)
+        except CampaignError as exc:
+            db.session.rollback()
+            form.target_count.errors = [*form.target_count.errors, str(exc)]
+        else:
+            db.session.commit()
+            flash("Added the target.")
+            return redirect(url_for("campaigns.show", campaign_id=campaign.id, _anchor="targets"))
+    return render_template("campaigns/target.html", campaign=campaign, form=form), 400
+
+
+@bp.post("/<int:campaign_id>/targets/<int:target_id>/remove")
+@access(Access.MANAGE)
+def remove_target_view(campaign_id: int, target_id: int) -> Response:
+    """Remove one of the campaign's targets."""
+    campaign = _campaign(campaign_id)
+    try:
+        remove_target(db.session, campaign, target_id)
+    except CampaignError:
+        abort(404)
+    db.session.commit()
+    flash("Removed the target.")
+    return redirect(url_for("campaigns.show", campaign_id=campaign.id, _anchor="targets"))
+
+
+@bp.app_template_global()
+def outreach_timeline(org: Organisation, page: str | None = None) -> Timeline:
+    """The organisation page's outreach timeline (the directory does not depend on campaigns)."""
+    number = int(page) if page and page.isdigit() else 1
+    return organisation_timeline(db.session, org.id, page=max(number, 1))
+
+
+@bp.app_template_global()
+def endpoint_exists(name: str) -> bool:
+    """Whether a page is registered, so a template can link to it only when it is there."""
+    return name in current_app.view_functions
+
+
+from engage.campaigns import (  # noqa: E402,F401  (register their routes on bp)
+    attendance_views,
+    calendar_views,
+    reach_views,
+    touchpoint_views,
+)

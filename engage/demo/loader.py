@@ -13,12 +13,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engage.demo import directory, people
+from engage.demo import directory, outreach, people
 from engage.demo.context import DemoContext
 from engage.directory.models import Organisation
 
 Step = Callable[[DemoContext], str]
 STEPS: tuple[Step, ...] = (
+    outreach.catalogue,
     directory.localities_and_rules,
     directory.gp_practices,
     directory.pharmacies_and_federations,
@@ -26,6 +27,7 @@ STEPS: tuple[Step, ...] = (
     directory.staff_headcounts,
     directory.contacts,
     people.demo_users,
+    outreach.launch_campaign,
 )
 
 

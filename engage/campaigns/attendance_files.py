@@ -23,6 +23,7 @@ from itertools import islice
 
 from email_validator import EmailNotValidError, validate_email
 
+from engage.campaigns.errors import CampaignError
 from engage.directory.files import KNOWN_BINARIES
 
 # More than the 1,000 people a Teams meeting can hold, far fewer than would strain the preview.
@@ -70,7 +71,7 @@ SAVE_AS_CSV = (
 )
 
 
-class AttendanceRejected(ValueError):
+class AttendanceRejected(CampaignError):
     """An attendee list or an import that cannot go ahead; the message says why and what to do.
 
     `status` is the HTTP status a page answers with: 400 for a bad file or form, 409 when the

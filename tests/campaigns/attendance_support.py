@@ -21,7 +21,7 @@ from engage.campaigns.models import (
 )
 from engage.directory.models import Organisation, OrgKind
 from engage.extensions import db
-from tests.factories import make_contact, make_organisation
+from tests.factories import make_contact, make_organisation, make_touchpoint
 
 DATA = Path(__file__).resolve().parent / "data" / "attendance"
 HELD_AT = datetime(2025, 3, 14, 13, 0, tzinfo=UTC)
@@ -33,7 +33,7 @@ def data(name: str) -> bytes:
 
 
 def add_touchpoint(**overrides: Any) -> Touchpoint:
-    """A webinar that has happened (local helper until tests/factories.py has one)."""
+    """A webinar that has happened, on the day the fixture files' meeting took place."""
     values: dict[str, Any] = {
         "channel": Channel.WEBINAR,
         "title": "Occupational health for practice teams",
@@ -43,10 +43,7 @@ def add_touchpoint(**overrides: Any) -> Touchpoint:
         "location": "Microsoft Teams",
     }
     values.update(overrides)
-    touchpoint = Touchpoint(**values)
-    db.session.add(touchpoint)
-    db.session.flush()
-    return touchpoint
+    return make_touchpoint(**values)
 
 
 @dataclass

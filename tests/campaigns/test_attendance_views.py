@@ -128,7 +128,7 @@ def test_the_result_page_and_imports_list_are_open_to_steering(steering_client, 
         login_user(make_user(role=Role.STEERING))
         fragment = render_template_string(
             '{% include "campaigns/attendance_imports.html" %}', touchpoint=touchpoint)
-    assert "a.csv" in fragment and "command line" in fragment
+    assert "a.csv" in fragment and "by the command line" in fragment
     assert "Import attendance" not in fragment  # steering cannot import
 
 

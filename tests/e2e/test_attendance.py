@@ -43,9 +43,11 @@ def test_manager_imports_a_teams_report_placing_people_by_hand(app, webinar, pag
     manager = make_signed_up_user(Role.MANAGER)
     sign_in(page, manager.email)
 
-    page.goto(upload_path)
+    page.goto(f"/campaigns/touchpoints/{webinar.id}")
+    imports = page.get_by_role("region", name="Attendance imports")
+    expect(imports).to_contain_text("No attendance list has been imported")
+    imports.get_by_role("link", name="Import attendance").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Import attendance")
-    expect(page.get_by_text("No attendance list has been imported")).to_be_visible()
     check("upload-form")
 
     # A file in a layout engage does not know: refused, saying which columns it found.
@@ -100,10 +102,15 @@ def test_manager_imports_a_teams_report_placing_people_by_hand(app, webinar, pag
         "Invited, absent")
     check("result")
 
+    # The touchpoint page lists the import.
+    page.get_by_role("link", name="Back to the touchpoint").first.click()
+    listed = page.get_by_role("table", name=re.compile("Attendance lists imported"))
+    expect(listed).to_contain_text("teams_attendance_report.csv")
+    expect(listed).to_contain_text(manager.email)
+    check("touchpoint-with-import")
+
     # The same file again is recognised, not counted twice.
     page.goto(upload_path)
-    imports = page.get_by_role("table", name=re.compile("Attendance lists imported"))
-    expect(imports).to_contain_text("teams_attendance_report.csv")
     browser_log.allow_status(409, upload_path)
     choose_file(page, "teams_attendance_report.csv")
     page.get_by_role("button", name="Check the attendance").click()

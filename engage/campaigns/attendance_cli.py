@@ -62,8 +62,9 @@ def _show(preview: Preview, touchpoint: Touchpoint, placed: dict[int, int | None
                "organisations")
     for org in preview.matched:
         click.echo(f"  {org.ods_code:<8} {org.name}: {org.people}")
-    matched = {org.organisation_id for org in preview.matched}
-    absent = invited_not_attending(db.session, touchpoint.id, matched)
+    attending = {org.organisation_id for org in preview.matched}
+    attending |= {org_id for org_id in placed.values() if org_id is not None}
+    absent = invited_not_attending(db.session, touchpoint.id, attending)
     if absent:
         click.echo(f"Invited and nobody came: {len(absent)}")
         for org in absent:

@@ -70,6 +70,7 @@ def test_assign_places_the_rest_by_email_or_name(runner, touchpoint):
                  "--assign", "chris.evans1@nhs.net=D81003",
                  "--assign", "Jo Bloggs (Guest)=none", "--assign", "LEE.WONG@cpft.nhs.uk=none")
     assert result.exit_code == 0, result.output
+    assert "Invited and nobody came" not in result.output  # Chatteris: Dr Evans was placed there
     db.session.expire_all()
     assert live_rows(touchpoint, EngagementKind.ATTENDED)["D81003"] == 1
     assert live_rows(touchpoint, EngagementKind.ABSENT) == {}

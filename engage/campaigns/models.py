@@ -137,6 +137,19 @@ class EngagementSource(enum.StrEnum):
     EMAIL_EVENT = "email_event"
     DEMO = "demo"
 
+    @property
+    def label(self) -> str:
+        return SOURCE_LABELS[self]
+
+
+SOURCE_LABELS = {
+    EngagementSource.MANUAL: "Recorded by hand",
+    EngagementSource.ATTENDANCE: "Attendance import",
+    EngagementSource.QR_SCAN: "QR code scan",
+    EngagementSource.EMAIL_EVENT: "Email",
+    EngagementSource.DEMO: "Demo data",
+}
+
 
 class CampaignStatus(enum.StrEnum):
     DRAFT = "draft"

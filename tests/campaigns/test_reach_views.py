@@ -46,6 +46,7 @@ def test_record_by_codes_then_the_whole_audience(app, manager_client):
         "who": "audience", "kind": "attended", "occurred_at": "2021-09-14T12:30", "people": "1"},
         follow_redirects=True)
     assert "Recorded 1 organisation as reached by Launch webinar" in text(response)
+    assert "Recorded by hand: Two GPs and the PM" in text(response)
     assert "1 organisation was already recorded that way" in text(response)
     assert ledger_rows() == 2
 
@@ -122,3 +123,17 @@ def test_void_time_is_recorded(app, manager_client):
     db.session.expire_all()
     voided_at = db.session.get(Engagement, row.id).voided_at
     assert voided_at is not None and voided_at > NOW
+
+
+def test_void_from_the_organisation_page_returns_there(app, manager_client):
+    org = make_organisation()
+    row = make_engagement(org, touchpoint=make_touchpoint())
+    db.session.commit()
+    page = text(manager_client.get(f"/directory/organisations/{org.ods_code}"))
+    link = f"/campaigns/engagement/{row.id}/void?next=/directory/organisations/{org.ods_code}"
+    assert link in page
+    form = text(manager_client.get(link))
+    assert f'name="next" value="/directory/organisations/{org.ods_code}"' in form
+    response = manager_client.post(f"/campaigns/engagement/{row.id}/void", data={
+        "reason": "Duplicate", "next": f"/directory/organisations/{org.ods_code}"})
+    assert response.headers["Location"] == f"/directory/organisations/{org.ods_code}"

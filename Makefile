@@ -45,6 +45,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/directory_import.py
+	$(BIN)/python bench/campaign_pages.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache test-output

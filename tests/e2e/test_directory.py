@@ -78,7 +78,7 @@ def test_manager_browses_filters_and_opens_an_organisation(app, demo_directory, 
     list_table.get_by_role("link", name=first_name).first.click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(first_name)
-    details = page.locator("dl.nhsuk-summary-list")
+    details = page.locator("dl.nhsuk-summary-list").first
     expect(details).to_contain_text("Locality")
     expect(details).to_contain_text("Fens")
     contacts = page.get_by_role("table", name=f"Contacts at {first_name}")

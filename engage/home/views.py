@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from engage.auth.access import Access, access
+from engage.campaigns.summary import outreach_summary
+from engage.database import utcnow
 from engage.directory.summary import directory_counts
 from engage.extensions import db
 
@@ -15,4 +17,8 @@ bp = Blueprint("home", __name__)
 @access(Access.VIEW)
 def index() -> str:
     """A short overview with links to each area."""
-    return render_template("home/index.html", counts=directory_counts(db.session))
+    return render_template(
+        "home/index.html",
+        counts=directory_counts(db.session),
+        outreach=outreach_summary(db.session, utcnow()),
+    )

@@ -12,7 +12,6 @@ the next section, and counts each person once.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import csv
 import io
@@ -24,7 +23,8 @@ from itertools import islice
 from email_validator import EmailNotValidError, validate_email
 
 from engage.campaigns.errors import CampaignError
-from engage.directory.files import KNOWN_BINARIES
+from engage.directory.errors import ImportRejected
+from engage.directory.files import decode_csv_bytes
 
 # More than the 1,000 people a Teams meeting can hold, far fewer than would strain the preview.
 MAX_ATTENDEES = 3000
@@ -123,57 +123,11 @@ class AttendeeList:
 
 
 def decode_attendance(data: bytes) -> str:
-    """The file's text, by byte-order mark: UTF-16 (Teams), UTF-8, else Windows-1252 (Excel)."""
-    if not data.strip(b" \t\r\n\x00") or data in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE,
-                                                   codecs.BOM_UTF8):
-        raise AttendanceRejected(
-            "The file is empty. Download the attendance report again (check the download "
-            "finished) and upload it."
-        )
-    for magic, looks_like, advice in KNOWN_BINARIES:
-        if data.startswith(magic):
-            raise AttendanceRejected(f"This is {looks_like}, not an attendance list. {advice}")
-    encoding = _utf16_encoding(data)
-    if encoding is not None:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            raise AttendanceRejected(
-                "The file starts like UTF-16 text (as Teams writes) but its characters cannot be "
-                "read; it may be damaged. " + SAVE_AS_CSV
-            ) from None
-    if b"\x00" in data[:SNIFF_SAMPLE]:
-        raise AttendanceRejected(
-            "This is not an attendance list: it contains binary data, not text. " + SAVE_AS_CSV
-        )
+    """The file's text, read the same way as every other upload (UTF-16 for Teams reports)."""
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        raise AttendanceRejected(
-            "The file's characters cannot be read: it is not UTF-16, UTF-8 or Windows-1252 "
-            "text. " + SAVE_AS_CSV
-        ) from None
-
-
-def _utf16_encoding(data: bytes) -> str | None:
-    """UTF-16 by its byte-order mark, or by the zero bytes ASCII text has in every other place."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"  # reads the mark and drops it
-    sample = data[:4096]
-    if len(sample) < 4:
-        return None
-    half = len(sample) // 2
-    even_zeros = sample[0::2].count(0)
-    odd_zeros = sample[1::2].count(0)
-    if odd_zeros > half * 0.6 and even_zeros < half * 0.05:
-        return "utf-16-le"
-    if even_zeros > half * 0.6 and odd_zeros < half * 0.05:
-        return "utf-16-be"
-    return None
+        return decode_csv_bytes(data, "attendance report")
+    except ImportRejected as exc:
+        raise AttendanceRejected(exc.message) from None
 
 
 def _heading(raw: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 
@@ -27,12 +28,14 @@ def sha256(data: bytes) -> str:
 
 
 def decode_csv_bytes(data: bytes, what: str) -> str:
-    """The file's text: UTF-8 (with or without a byte-order mark) or Windows-1252.
+    """The file's text: UTF-16 (as Teams writes), UTF-8 (with or without a mark) or Windows-1252.
 
     Raises ImportRejected for an empty file or one that is not text at all, naming what it
     looks like so the person knows which file to pick instead.
     """
-    if not data or data.isspace():
+    if not data.strip(b" \t\r\n\x00") or data in (
+        codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF8
+    ):
         raise ImportRejected(
             f"The file is empty. Choose the {what} and upload it again; if it came from an "
             "email or a download, check the download finished."
@@ -40,6 +43,15 @@ def decode_csv_bytes(data: bytes, what: str) -> str:
     for magic, looks_like, advice in KNOWN_BINARIES:
         if data.startswith(magic):
             raise ImportRejected(f"This is {looks_like}, not a CSV file. {advice}")
+    encoding = _utf16_encoding(data)
+    if encoding is not None:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            raise ImportRejected(
+                "The file starts like UTF-16 text but its characters cannot be read; it may be "
+                "damaged. " + _SAVE_AS_CSV
+            ) from None
     if b"\x00" in data[:65536]:
         raise ImportRejected(
             "This is not a CSV text file (it contains binary data). " + _SAVE_AS_CSV
@@ -53,9 +65,26 @@ def decode_csv_bytes(data: bytes, what: str) -> str:
         return data.decode("cp1252")
     except UnicodeDecodeError:
         raise ImportRejected(
-            "The file's characters cannot be read: it is neither UTF-8 nor Windows-1252 text. "
-            + _SAVE_AS_CSV
+            "The file's characters cannot be read: it is not UTF-16, UTF-8 or Windows-1252 "
+            "text. " + _SAVE_AS_CSV
         ) from None
+
+
+def _utf16_encoding(data: bytes) -> str | None:
+    """UTF-16 by its byte-order mark, or by the zero bytes ASCII text has in every other place."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"  # reads the mark and drops it
+    sample = data[:4096]
+    if len(sample) < 4:
+        return None
+    half = len(sample) // 2
+    even_zeros = sample[0::2].count(0)
+    odd_zeros = sample[1::2].count(0)
+    if odd_zeros > half * 0.6 and even_zeros < half * 0.05:
+        return "utf-16-le"
+    if even_zeros > half * 0.6 and odd_zeros < half * 0.05:
+        return "utf-16-be"
+    return None
 
 
 def sniff_dialect(text: str) -> type[csv.Dialect] | csv.Dialect:

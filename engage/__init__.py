@@ -13,7 +13,10 @@ from engage.config import check_production_safety, load_settings
 from engage.extensions import csrf, db, limiter, login_manager, migrate
 
 # Feature packages, each with a blueprint called `bp` in its views module.
-FEATURES = ("home", "auth", "audit", "directory", "catalogue", "campaigns")
+FEATURES = (
+    "home", "auth", "audit", "directory", "catalogue", "campaigns",
+    "links", "messaging", "reminders", "uptake",
+)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -81,9 +84,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    import importlib.util
     from importlib import import_module
 
     for feature in FEATURES:
+        # Every model must be mapped before the first query and before Alembic compares.
+        if importlib.util.find_spec(f"engage.{feature}.models") is not None:
+            import_module(f"engage.{feature}.models")
         views = import_module(f"engage.{feature}.views")
         app.register_blueprint(views.bp)
 
@@ -131,7 +138,11 @@ def register_cli(app: Flask) -> None:
     from engage.catalogue.cli import catalogue_cli
     from engage.demo.cli import demo_cli
     from engage.directory.cli import directory_cli
+    from engage.links.cli import links_cli
+    from engage.messaging.cli import messaging_cli
+    from engage.reminders.cli import reminders_cli
     from engage.settings_cli import settings_cli
+    from engage.uptake.cli import uptake_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(directory_cli)
@@ -139,3 +150,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(settings_cli)
     app.cli.add_command(catalogue_cli)
     app.cli.add_command(campaigns_cli)
+    app.cli.add_command(links_cli)
+    app.cli.add_command(messaging_cli)
+    app.cli.add_command(reminders_cli)
+    app.cli.add_command(uptake_cli)

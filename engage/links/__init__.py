@@ -1,0 +1,1 @@
+"""Short links, QR codes, posters, the public scan endpoint and awareness answers."""

@@ -1,0 +1,1 @@
+"""The email outbox, its backends (SendGrid, local mailbox), the SendGrid webhook and unsubscribe."""

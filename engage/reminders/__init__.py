@@ -1,0 +1,1 @@
+"""Reminder rules, bulletins, nudges and digests, and the scheduler that ticks them."""

@@ -1,0 +1,1 @@
+"""The provider's referral figures: imports, batches and uptake summaries."""

@@ -192,6 +192,33 @@ class Organisation(db.Model):  # type: ignore[name-defined]
         self.address = "\n".join([*lines, town.strip()] if town.strip() else lines)
 
 
+class LawfulBasis(enum.StrEnum):
+    """Why the service may email a contact (UK GDPR article 6)."""
+
+    LEGITIMATE_INTEREST = "legitimate_interest"  # the default for work contacts
+    CONSENT = "consent"
+    PUBLIC_TASK = "public_task"
+    CONTRACT = "contract"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class SuppressionReason(enum.StrEnum):
+    """Why nothing more may be emailed to a contact."""
+
+    UNSUBSCRIBED = "unsubscribed"
+    HARD_BOUNCE = "hard_bounce"
+    SPAM_REPORT = "spam_report"
+    DROPPED = "dropped"
+    INVALID = "invalid"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
 class Contact(db.Model):  # type: ignore[name-defined]
     """A named person at an organisation who receives invitations and reminders."""
 
@@ -207,10 +234,22 @@ class Contact(db.Model):  # type: ignore[name-defined]
     phone: Mapped[str] = mapped_column(String(40), default="")
     do_not_email: Mapped[bool] = mapped_column(default=False)
     is_demo: Mapped[bool] = mapped_column(default=False)
+    lawful_basis: Mapped[LawfulBasis] = mapped_column(
+        _enum(LawfulBasis), default=LawfulBasis.LEGITIMATE_INTEREST,
+        server_default=LawfulBasis.LEGITIMATE_INTEREST.value,
+    )
+    # Set by an unsubscribe, a hard bounce, a drop or a spam report: never emailed again.
+    suppressed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    suppression_reason: Mapped[SuppressionReason | None] = mapped_column(_enum(SuppressionReason))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     organisation: Mapped[Organisation] = relationship(back_populates="contacts")
+
+    @property
+    def may_email(self) -> bool:
+        """Whether anything may be sent to this contact at all."""
+        return bool(self.email) and not self.do_not_email and self.suppressed_at is None
 
 
 class DirectoryImport(db.Model):  # type: ignore[name-defined]

@@ -1,1 +1,1 @@
-"""The email outbox, its backends (SendGrid, local mailbox), the SendGrid webhook and unsubscribe."""
+"""The email outbox, its backends (SendGrid, local mailbox), the webhook and unsubscribe."""

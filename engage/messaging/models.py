@@ -68,5 +68,75 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     claim_token: Mapped[str | None] = mapped_column(String(40))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     provider_message_id: Mapped[str | None] = mapped_column(String(120), index=True)
+    # What SendGrid's events last said (delivered, open, click, bounce ...); it only moves
+    # forward, so an open that arrives after a bounce leaves "bounce".
+    event_status: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class MailboxMessage(db.Model):  # type: ignore[name-defined]
+    """A message "sent" by the local mailbox backend, readable at /mailbox."""
+
+    __tablename__ = "mailbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox_message.id", ondelete="SET NULL"), index=True
+    )
+    from_email: Mapped[str] = mapped_column(String(254))
+    to_email: Mapped[str] = mapped_column(String(254))
+    to_name: Mapped[str] = mapped_column(String(120), default="")
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text, default="")
+    headers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class EmailEvent(db.Model):  # type: ignore[name-defined]
+    """What a recipient did with an email: a SendGrid event, or an unsubscribe by link.
+
+    The unique `sg_event_id` makes a replayed webhook post change nothing. No IP address or
+    user agent is kept.
+    """
+
+    __tablename__ = "email_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sg_event_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    event: Mapped[str] = mapped_column(String(30))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    outbox_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox_message.id", ondelete="SET NULL"), index=True
+    )
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contact.id", ondelete="SET NULL"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254), default="")
+    sg_message_id: Mapped[str] = mapped_column(String(200), default="")
+    # "webhook" or "link" (the unsubscribe page); what was done about it, for the outbox page.
+    source: Mapped[str] = mapped_column(String(20), default="webhook")
+    outcome: Mapped[str] = mapped_column(String(300), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class DeliveryPause(db.Model):  # type: ignore[name-defined]
+    """SendGrid refused our key (401/403): delivery stops until an administrator resumes it.
+
+    Without this every due message would hit the same error on every tick (a retry storm).
+    """
+
+    __tablename__ = "delivery_pause"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    backend: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    paused_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resumed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )

@@ -1,0 +1,375 @@
+"""Checking every row of the provider's file against the directory and the catalogue.
+
+Every problem is reported at once, with its row, column, value, what is wrong and how to fix
+it, so one round of corrections is enough. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engage.catalogue.models import Service
+from engage.directory.models import Organisation
+from engage.uptake.columns import CHARACTERISTICS, map_columns, norm
+from engage.uptake.dates import (
+    AUTO,
+    MONTH,
+    DateProblem,
+    Slashed,
+    month_start,
+    parse_date,
+    slashed_order,
+)
+from engage.uptake.models import ServiceAlias
+from engage.uptake.reader import Table
+
+# Only the first problems are kept in full; all are counted.
+MAX_PROBLEMS_KEPT = 500
+MAX_SUGGESTION_LOOKUPS = 200
+PROGRESS_EVERY = 5000
+_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+$")
+_LENGTHS = {"reason": 80, "route": 40, "reference": 80, "staff_group": 60, "age_band": 30,
+            "sex": 30, "ethnicity": 60, "disability": 30}
+ROUTES = {"manager referral": "Manager referral", "manager": "Manager referral",
+          "management referral": "Manager referral", "self referral": "Self-referral",
+          "self": "Self-referral", "selfreferral": "Self-referral"}
+
+# Positions in a checked row tuple.
+R_NUMBER, R_DATE, R_PRECISION, R_ORG, R_SERVICE, R_COUNT, R_REASON, R_ROUTE, R_REFERENCE = range(9)
+R_CHARACTERISTICS = 9  # then one position per CHARACTERISTICS
+
+
+@dataclass
+class Problem:
+    row: int
+    column: str
+    value: str
+    what: str
+    fix: str
+
+
+@dataclass
+class Catalogue:
+    """Names, slugs and remembered aliases of services, and which count per organisation."""
+
+    by_name: dict[str, int]
+    names: dict[int, str]
+    attributable: set[int]
+
+    @classmethod
+    def load(cls, session: Session) -> Catalogue:
+        by_name: dict[str, int] = {}
+        names: dict[int, str] = {}
+        attributable: set[int] = set()
+        for service in session.scalars(select(Service)):
+            names[service.id] = service.name
+            by_name[norm(service.name)] = service.id
+            by_name.setdefault(norm(service.slug), service.id)
+            if service.attributable_to_organisation:
+                attributable.add(service.id)
+        for alias, service_id in session.execute(select(ServiceAlias.alias,
+                                                        ServiceAlias.service_id)):
+            by_name.setdefault(alias, service_id)
+        return cls(by_name, names, attributable)
+
+
+@dataclass
+class Directory:
+    """ODS code → organisation id, with names, for lookups and closest matches."""
+
+    ids: dict[str, int]
+    names: dict[str, str]
+
+    @classmethod
+    def load(cls, session: Session) -> Directory:
+        ids: dict[str, int] = {}
+        names: dict[str, str] = {}
+        for org_id, code, name in session.execute(
+            select(Organisation.id, Organisation.ods_code, Organisation.name)
+        ):
+            ids[code.upper()] = org_id
+            names[code.upper()] = name
+        return cls(ids, names)
+
+    def closest(self, code: str, name: str = "") -> list[str]:
+        """Up to three codes in the directory like the code given, or whose name is like `name`."""
+        found = difflib.get_close_matches(code, list(self.ids), n=3, cutoff=0.6)
+        if name:
+            by_name = {norm(n): c for c, n in self.names.items()}
+            for match in difflib.get_close_matches(norm(name), list(by_name), n=3, cutoff=0.6):
+                if by_name[match] not in found:
+                    found.append(by_name[match])
+        return [f"{c} ({self.names[c]})" for c in found[:4]]
+
+
+@dataclass
+class Checked:
+    """The outcome of checking a file: the rows understood, and every problem."""
+
+    rows: list[tuple[Any, ...]]
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    rows_with_problems: int = 0
+    unknown_services: dict[str, int] = field(default_factory=dict)
+    ignored_columns: list[str] = field(default_factory=list)
+    date_order_note: str = ""
+    has_count: bool = True
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0
+
+    def add(self, problem: Problem) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS_KEPT:
+            self.problems.append(problem)
+
+    def problem_dicts(self) -> list[dict[str, Any]]:
+        return [asdict(p) for p in self.problems]
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def parse_count(value: Any) -> int:
+    """A whole number of referrals, 0 or more; ValueError with what is wrong otherwise."""
+    if isinstance(value, bool):
+        raise ValueError("is not a number")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("is not a whole number")
+        number = int(value)
+    else:
+        text = _text(value)
+        if not text:
+            raise ValueError("is empty")
+        if _THOUSANDS.match(text):
+            text = text.replace(",", "")
+        try:
+            number = int(text)
+        except ValueError:
+            try:
+                as_float = float(text)
+            except ValueError:
+                raise ValueError("is not a number") from None
+            if not as_float.is_integer():
+                raise ValueError("is not a whole number") from None
+            number = int(as_float)
+    if number < 0:
+        raise ValueError("is negative")
+    return number
+
+
+def check_table(
+    session: Session,
+    table: Table,
+    *,
+    today: date,
+    date_order: str = AUTO,
+    progress: Callable[[int], None] | None = None,
+) -> Checked:
+    """Check every row of `table`; the rows come back as tuples (see the R_* positions)."""
+    columns = map_columns(table.headers)
+    catalogue = Catalogue.load(session)
+    directory = Directory.load(session)
+    checked = Checked(rows=[], ignored_columns=columns.ignored, has_count=columns.has("count"))
+    rows_with_problems: set[int] = set()
+    slashed: list[Slashed] = []
+    interned: dict[str, str] = {}
+    suggestions: dict[tuple[str, str], list[str]] = {}
+    idx = columns.index
+    heading = {name: table.headers[i] for name, i in idx.items()}
+
+    def problem(number: int, name: str, value: Any, what: str, fix: str) -> None:
+        rows_with_problems.add(number)
+        checked.add(Problem(number, heading.get(name, name), _text(value)[:100], what, fix))
+
+    def cell(row: list[Any], name: str) -> Any:
+        position = idx.get(name)
+        if position is None or position >= len(row):
+            return None
+        return row[position]
+
+    def optional(row: list[Any], name: str, number: int) -> str | None:
+        text = _text(cell(row, name))
+        if not text:
+            return None
+        if len(text) > _LENGTHS[name]:
+            problem(number, name, text, f"is longer than {_LENGTHS[name]} characters",
+                    "Shorten it.")
+            return None
+        if name == "route":
+            text = ROUTES.get(norm(text), text)
+        return interned.setdefault(text, text)
+
+    done = 0
+    for number, row in table.rows:
+        done += 1
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done)
+        bad = False
+        raw_date = cell(row, "date")
+        when: date | Slashed | None = None
+        precision = ""
+        try:
+            when, precision = parse_date(raw_date)
+        except DateProblem as exc:
+            problem(number, "date", raw_date, str(exc).split(". ")[0], str(exc).split(". ", 1)[-1])
+            bad = True
+        if isinstance(when, Slashed):
+            slashed.append(when)
+
+        raw_service = _text(cell(row, "service"))
+        service_id = catalogue.by_name.get(norm(raw_service))
+        if service_id is None:
+            bad = True
+            if not raw_service:
+                problem(number, "service", raw_service, "the service is empty",
+                        "Enter the service's name as in the catalogue.")
+            else:
+                key = norm(raw_service)
+                if key not in checked.unknown_services:
+                    close = difflib.get_close_matches(key, list(catalogue.by_name), n=1,
+                                                      cutoff=0.6)
+                    hint = (f" (closest: {catalogue.names[catalogue.by_name[close[0]]]})"
+                            if close else "")
+                    checked.unknown_services[key] = 0
+                    problem(number, "service", raw_service,
+                            "is not a service in the catalogue",
+                            f"Map '{raw_service}' to a catalogue service{hint}; engage remembers "
+                            "the mapping for later files.")
+                else:
+                    rows_with_problems.add(number)
+                    checked.problem_count += 1
+                checked.unknown_services[key] += 1
+
+        raw_code = _text(cell(row, "organisation_code")).upper()
+        org_id: int | None = None
+        if raw_code:
+            org_id = directory.ids.get(raw_code)
+            if org_id is None:
+                bad = True
+                name = _text(row[columns.org_name_index]) if (
+                    columns.org_name_index is not None and columns.org_name_index < len(row)
+                ) else ""
+                key = (raw_code, name)
+                if key not in suggestions and len(suggestions) < MAX_SUGGESTION_LOOKUPS:
+                    suggestions[key] = directory.closest(raw_code, name)
+                close = suggestions.get(key, [])
+                problem(number, "organisation_code", raw_code,
+                        "is not an ODS code in the directory",
+                        (f"Did you mean {' or '.join(close)}? " if close else "")
+                        + "Correct the code, or add the organisation to the directory first.")
+        elif service_id is not None and service_id in catalogue.attributable:
+            bad = True
+            problem(number, "organisation_code", "", "the organisation code is empty",
+                    f"{catalogue.names[service_id]} is counted per organisation: enter the "
+                    "practice's or pharmacy's ODS code. Only services marked as not attributable "
+                    "to an organisation (such as a helpline) may have area-wide rows.")
+
+        count = 1
+        if columns.has("count"):
+            raw_count = cell(row, "count")
+            try:
+                count = parse_count(raw_count)
+            except ValueError as exc:
+                bad = True
+                problem(number, "count", raw_count, f"the count {exc}",
+                        "Enter a whole number of referrals, 0 or more.")
+
+        extras = [optional(row, name, number) for name in
+                  ("reason", "route", "reference", *CHARACTERISTICS)]
+        if bad or number in rows_with_problems:
+            continue
+        checked.rows.append((number, when, precision, org_id, service_id, count, *extras))
+
+    if progress is not None:
+        progress(done)
+    _settle_dates(checked, slashed, date_order, problem, rows_with_problems)
+    _check_future_and_duplicates(checked, today, problem)
+    checked.rows_with_problems = len(rows_with_problems)
+    checked.rows = [r for r in checked.rows if r[R_NUMBER] not in rows_with_problems]
+    return checked
+
+
+def _settle_dates(checked: Checked, slashed: list[Slashed], chosen: str,
+                  problem: Callable[..., None], rows_with_problems: set[int]) -> None:
+    if not slashed:
+        return
+    order, note = slashed_order(slashed, chosen)
+    checked.date_order_note = note
+    if order is None:
+        first = next(r for r in checked.rows if isinstance(r[R_DATE], Slashed))
+        problem(first[R_NUMBER], "date", "", "the file's dates are ambiguous", note)
+        rows_with_problems.update(r[R_NUMBER] for r in checked.rows
+                                  if isinstance(r[R_DATE], Slashed))
+        checked.rows = [r for r in checked.rows if not isinstance(r[R_DATE], Slashed)]
+        return
+    settled = []
+    for row in checked.rows:
+        if isinstance(row[R_DATE], Slashed):
+            try:
+                row = (row[0], row[R_DATE].resolve(order), *row[2:])
+            except DateProblem as exc:
+                problem(row[R_NUMBER], "date", "", str(exc), "Correct the date.")
+        settled.append(row)
+    checked.rows = settled
+
+
+def _check_future_and_duplicates(checked: Checked, today: date,
+                                 problem: Callable[..., None]) -> None:
+    this_month = month_start(today)
+    seen: dict[tuple[Any, ...], int] = {}
+    references: dict[str, int] = {}
+    for row in checked.rows:
+        number, when, precision = row[R_NUMBER], row[R_DATE], row[R_PRECISION]
+        if not isinstance(when, date):
+            continue
+        if (precision == MONTH and when > this_month) or (precision != MONTH and when > today):
+            problem(number, "date", when.isoformat(), "is in the future",
+                    "Check the date; figures can only be for days that have passed.")
+        elif when.year < 2000:
+            problem(number, "date", when.isoformat(), "is before 2000",
+                    "Check the date (a two-digit year is read as 20xx).")
+        reference = row[R_REFERENCE]
+        if reference:
+            if reference in references:
+                problem(number, "reference", reference,
+                        f"repeats the reference of row {references[reference]}",
+                        "Each referral appears once: remove the repeated row or correct its "
+                        "reference.")
+            else:
+                references[reference] = number
+        elif checked.has_count:
+            key = (when, row[R_ORG], row[R_SERVICE], *row[R_REASON:R_REFERENCE],
+                   *row[R_CHARACTERISTICS:])
+            if key in seen:
+                problem(number, "date", when.isoformat(),
+                        f"repeats row {seen[key]} (same date, organisation, service and details)",
+                        "Combine the two rows into one with the total count, or remove one.")
+            else:
+                seen[key] = number
+
+
+def count_by(rows: list[tuple[Any, ...]], position: int) -> Counter[Any]:
+    totals: Counter[Any] = Counter()
+    for row in rows:
+        totals[row[position]] += row[R_COUNT]
+    return totals
+

@@ -25,7 +25,6 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, scoped_session
 
-from engage.directory.models import Contact
 from engage.messaging.backends import (
     Backend,
     Outcome,
@@ -34,6 +33,7 @@ from engage.messaging.backends import (
     backend_from_config,
 )
 from engage.messaging.models import DeliveryPause, OutboxMessage, OutboxStatus
+from engage.messaging.suppression import why_not_send
 
 __all__ = ["deliver_due", "backend_from_config", "recover_stuck", "active_pause",
            "retry_message", "MAX_ATTEMPTS", "SENDING_TIMEOUT"]
@@ -131,14 +131,9 @@ def _finish(session: Session, message: OutboxMessage, token: str, **values: Any)
 
 def recipient_problem(session: Session, message: OutboxMessage) -> tuple[OutboxStatus, str] | None:
     """Why this message may not go out now (checked again at delivery), or None."""
-    if message.contact_id is not None:
-        contact = session.get(Contact, message.contact_id)
-        if contact is not None:
-            if contact.do_not_email:
-                return OutboxStatus.SUPPRESSED, "The contact is marked do not email."
-            if contact.suppressed_at is not None:
-                reason = contact.suppression_reason.label if contact.suppression_reason else ""
-                return OutboxStatus.SUPPRESSED, f"The contact is suppressed ({reason.lower()})."
+    refusal = why_not_send(session, message.to_email, message.contact_id)
+    if refusal:
+        return OutboxStatus.SUPPRESSED, refusal
     try:
         validate_email(message.to_email, check_deliverability=False)
     except EmailNotValidError as exc:

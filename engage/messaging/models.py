@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engage.database import UTCDateTime, utcnow
+from engage.directory.models import SuppressionReason
 from engage.extensions import db
 
 
@@ -140,3 +141,19 @@ class DeliveryPause(db.Model):  # type: ignore[name-defined]
     resumed_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
+
+
+class Suppression(db.Model):  # type: ignore[name-defined]
+    """An address nothing may be sent to, and why; one row per lowercased address."""
+
+    __tablename__ = "suppression"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    reason: Mapped[SuppressionReason] = mapped_column(
+        Enum(SuppressionReason, native_enum=False, length=30,
+             values_callable=lambda e: [m.value for m in e], validate_strings=True)
+    )
+    source: Mapped[str] = mapped_column(String(20), default="")  # link, webhook, manager
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -118,6 +118,17 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_pause'))
     )
 
+    op.create_table('suppression',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('reason', sa.Enum('unsubscribed', 'hard_bounce', 'spam_report', 'dropped', 'invalid', name='suppressionreason', native_enum=False, length=30), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('note', sa.String(length=300), nullable=False),
+    sa.Column('created_at', engage.database.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_suppression')),
+    sa.UniqueConstraint('email', name=op.f('uq_suppression_email'))
+    )
+
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.add_column(sa.Column('lawful_basis', sa.Enum('legitimate_interest', 'consent', 'public_task', 'contract', name='lawfulbasis', native_enum=False, length=30), server_default='legitimate_interest', nullable=False))
         batch_op.add_column(sa.Column('suppressed_at', engage.database.UTCDateTime(timezone=True), nullable=True))
@@ -131,6 +142,7 @@ def downgrade():
         batch_op.drop_column('suppressed_at')
         batch_op.drop_column('lawful_basis')
 
+    op.drop_table('suppression')
     op.drop_table('delivery_pause')
     with op.batch_alter_table('email_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_email_event_outbox_message_id'))

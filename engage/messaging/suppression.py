@@ -1,0 +1,83 @@
+"""Who may not be emailed: contacts marked do-not-email, and suppressed addresses.
+
+An address is suppressed by an unsubscribe (link or SendGrid event), a hard bounce, a drop or
+a spam report. The `suppression` row is the truth (keyed by the lowercased address, so it
+covers users and contacts alike); each contact with that address also gets `suppressed_at`
+and a reason, shown in the directory.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from engage.directory.models import Contact, SuppressionReason
+from engage.messaging.models import Suppression
+
+
+def address_key(email: str) -> str:
+    return email.strip().lower()
+
+
+def suppression_for(session: Session, email: str) -> Suppression | None:
+    return session.scalar(select(Suppression).where(Suppression.email == address_key(email)))
+
+
+def why_not_send(session: Session, email: str, contact_id: int | None) -> str | None:
+    """The reason nothing may be sent to this recipient, or None when it may."""
+    if contact_id is not None:
+        contact = session.get(Contact, contact_id)
+        if contact is not None:
+            if contact.do_not_email:
+                return "The contact is marked do not email."
+            if contact.suppressed_at is not None and contact.suppression_reason is not None:
+                return f"The contact is suppressed ({contact.suppression_reason.label.lower()})."
+    found = suppression_for(session, email)
+    if found is not None:
+        return f"The address is suppressed ({found.reason.label.lower()})."
+    return None
+
+
+def suppress(session: Session, email: str, reason: SuppressionReason, *, now: datetime,
+             source: str, note: str = "") -> bool:
+    """Suppress an address (and its contacts); False when it already was."""
+    key = address_key(email)
+    if not key:
+        return False
+    existing = suppression_for(session, key)
+    session.execute(
+        update(Contact)
+        .where(func.lower(Contact.email) == key, Contact.suppressed_at.is_(None))
+        .values(suppressed_at=now, suppression_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    if existing is not None:
+        return False
+    with session.begin_nested():
+        session.add(Suppression(email=key, reason=reason, source=source, note=note[:300],
+                                created_at=now))
+    return True
+
+
+def unsuppress(session: Session, email: str, *, user: Any, now: datetime) -> bool:
+    """Allow an address again (a manager's decision, audited); False when it was not suppressed."""
+    from engage.audit.log import record_event
+
+    key = address_key(email)
+    existing = suppression_for(session, key)
+    changed = session.execute(
+        update(Contact)
+        .where(func.lower(Contact.email) == key, Contact.suppressed_at.is_not(None))
+        .values(suppressed_at=None, suppression_reason=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount or 0  # type: ignore[attr-defined]
+    if existing is None and not changed:
+        return False
+    if existing is not None:
+        session.delete(existing)
+    record_event(session, user, "messaging.unsuppress", f"Allowed email to {key} again",
+                 details={"email": key})
+    return True

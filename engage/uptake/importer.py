@@ -160,9 +160,9 @@ def _compare(session: Session, checked: Checked, preview: Preview) -> None:
             references.add(row[R_REFERENCE])
     if cells:
         for month, service_id, total, n in _recorded(session, cells.keys()):
-            entry = cells.get((month, service_id))
-            if entry is not None:
-                entry["before"] += total
+            found = cells.get((month, service_id))
+            if found is not None:
+                found["before"] += total
                 preview.overlap += n
         for chunk in _chunks(sorted(references), IN_CHUNK):
             for referred_on, service_id, count in session.execute(
@@ -171,9 +171,9 @@ def _compare(session: Session, checked: Checked, preview: Preview) -> None:
             ):
                 preview.by_reference += 1
                 preview.overlap -= 1
-                entry = cells.get((_month_key(referred_on), service_id))
-                if entry is not None:
-                    entry["by_reference"] += count
+                found = cells.get((_month_key(referred_on), service_id))
+                if found is not None:
+                    found["by_reference"] += count
     for key, entry in cells.items():
         entry["orgs"] = len(orgs[key])
     preview.totals = sorted(cells.values(), key=lambda e: (e["month"], e["service"]))
@@ -280,7 +280,7 @@ def _supersede(session: Session, batch_id: int, checked: Checked, preview: Previ
             update(Referral).where(_active(), Referral.reference.in_(chunk))
             .values(superseded_by_batch_id=batch_id).execution_options(synchronize_session=False)
         )
-        replaced += result.rowcount or 0
+        replaced += result.rowcount or 0  # type: ignore[attr-defined]
     if replace:
         for entry in preview.totals:
             start = date.fromisoformat(entry["month"] + "-01")
@@ -292,7 +292,7 @@ def _supersede(session: Session, batch_id: int, checked: Checked, preview: Previ
                 ).values(superseded_by_batch_id=batch_id)
                 .execution_options(synchronize_session=False)
             )
-            replaced += result.rowcount or 0
+            replaced += result.rowcount or 0  # type: ignore[attr-defined]
     return replaced
 
 
@@ -314,7 +314,7 @@ def rollback_batch(session: Session, batch: UptakeBatch, *, now: datetime,
         raise UptakeRejected(f"Batch {batch.id} was already rolled back.", status=409)
     removed = session.execute(
         delete(Referral).where(Referral.batch_id == batch.id)
-        .execution_options(synchronize_session=False)).rowcount or 0
+        .execution_options(synchronize_session=False)).rowcount or 0  # type: ignore[attr-defined]
     session.execute(
         update(Referral).where(Referral.superseded_by_batch_id == batch.id)
         .values(superseded_by_batch_id=None).execution_options(synchronize_session=False))

@@ -268,10 +268,10 @@ def check_table(
                 name = _text(row[columns.org_name_index]) if (
                     columns.org_name_index is not None and columns.org_name_index < len(row)
                 ) else ""
-                key = (raw_code, name)
-                if key not in suggestions and len(suggestions) < MAX_SUGGESTION_LOOKUPS:
-                    suggestions[key] = directory.closest(raw_code, name)
-                close = suggestions.get(key, [])
+                lookup = (raw_code, name)
+                if lookup not in suggestions and len(suggestions) < MAX_SUGGESTION_LOOKUPS:
+                    suggestions[lookup] = directory.closest(raw_code, name)
+                close = suggestions.get(lookup, [])
                 problem(number, "organisation_code", raw_code,
                         "is not an ODS code in the directory",
                         (f"Did you mean {' or '.join(close)}? " if close else "")

@@ -1,0 +1,80 @@
+"""`flask uptake import|summary|batches|rollback|alias`."""
+
+from __future__ import annotations
+
+import pytest
+
+from engage.extensions import db
+from tests.uptake.support import HEADER, PAM, csv_bytes, setup_directory
+
+
+@pytest.fixture()
+def directory(app):
+    setup_directory()
+    db.session.commit()
+
+
+def write(tmp_path, rows, name="june.csv"):
+    path = tmp_path / name
+    path.write_bytes(csv_bytes(rows))
+    return str(path)
+
+
+def test_import_prints_the_summary_and_records(runner, directory, tmp_path):
+    path = write(tmp_path, [HEADER, ["2022-06-14", "A81001", PAM, 2],
+                            ["2022-06", "", "Medical Helpline", 5]])
+    result = runner.invoke(args=["uptake", "import", path])
+    assert result.exit_code == 0, result.output
+    assert "Rows understood: 2; referrals: 7" in result.output
+    assert "Imported batch" in result.output
+    summary = runner.invoke(args=["uptake", "summary"])
+    assert summary.output.splitlines() == [
+        "month,service,referrals,organisations", "2022-06,Medical Helpline,5,0",
+        f"2022-06,{PAM},2,1"]
+
+
+def test_import_exits_non_zero_on_any_error_and_lists_problems(runner, directory, tmp_path):
+    path = write(tmp_path, [HEADER, ["2022-06-14", "A81009", PAM, -2]])
+    result = runner.invoke(args=["uptake", "import", path])
+    assert result.exit_code != 0
+    assert "Row 2, organisation_code 'A81009'" in result.output
+    assert "the count is negative" in result.output
+    assert "Nothing was imported" in result.output
+
+
+def test_import_of_the_same_file_again_fails(runner, directory, tmp_path):
+    path = write(tmp_path, [HEADER, ["2022-06-14", "A81001", PAM, 2]])
+    assert runner.invoke(args=["uptake", "import", path]).exit_code == 0
+    again = runner.invoke(args=["uptake", "import", path])
+    assert again.exit_code != 0 and "already imported" in again.output
+
+
+def test_overlap_needs_replace_months(runner, directory, tmp_path):
+    first = write(tmp_path, [HEADER, ["2022-06-14", "A81001", PAM, 2]], "a.csv")
+    second = write(tmp_path, [HEADER, ["2022-06-15", "A81001", PAM, 3]], "b.csv")
+    runner.invoke(args=["uptake", "import", first])
+    refused = runner.invoke(args=["uptake", "import", second])
+    assert refused.exit_code != 0 and "--replace-months" in refused.output
+    done = runner.invoke(args=["uptake", "import", second, "--replace-months"])
+    assert done.exit_code == 0 and "1 earlier rows replaced" in done.output
+
+
+def test_batches_and_rollback(runner, directory, tmp_path):
+    path = write(tmp_path, [HEADER, ["2022-06-14", "A81001", PAM, 2]])
+    runner.invoke(args=["uptake", "import", path])
+    listed = runner.invoke(args=["uptake", "batches"]).output.splitlines()
+    batch_id = listed[1].split(",")[0]
+    result = runner.invoke(args=["uptake", "rollback", batch_id])
+    assert result.exit_code == 0 and "1 rows removed" in result.output
+    assert runner.invoke(args=["uptake", "rollback", batch_id]).exit_code != 0
+    assert runner.invoke(args=["uptake", "rollback", "999"]).exit_code != 0
+
+
+def test_alias_maps_a_provider_name(runner, directory, tmp_path):
+    path = write(tmp_path, [HEADER, ["2022-06-14", "A81001", "Management Referral", 2]])
+    assert runner.invoke(args=["uptake", "import", path]).exit_code != 0
+    mapped = runner.invoke(args=["uptake", "alias", "Management Referral",
+                                 "performance-and-attendance-management"])
+    assert mapped.exit_code == 0
+    assert runner.invoke(args=["uptake", "import", path]).exit_code == 0
+    assert runner.invoke(args=["uptake", "alias", "x", "no-such-service"]).exit_code != 0

@@ -38,6 +38,7 @@ def navigation() -> list[dict[str, Any]]:
         ("Campaigns", "campaigns.index", "campaigns."),
         ("Calendar", "campaigns.calendar", "campaigns.calendar"),
         ("Catalogue", "catalogue.index", "catalogue."),
+        ("Uptake", "uptake.index", "uptake."),
     ]
     if current_user.is_admin:
         items += [("Users", "auth.users", "auth."), ("Audit log", "audit.index", "audit.")]

@@ -151,3 +151,33 @@ def make_engagement(organisation: Organisation | None = None, **overrides: Any) 
     db.session.add(engagement)
     db.session.flush()
     return engagement
+
+
+def make_uptake_batch(**overrides: Any) -> Any:
+    from engage.uptake.models import UptakeBatch
+
+    n = next(_seq)
+    values: dict[str, Any] = {"filename": f"referrals-{n}.csv", "sha256": f"{n:064x}",
+                              "rows": 0, "total": 0}
+    values.update(overrides)
+    batch = UptakeBatch(**values)
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
+def make_referral(**overrides: Any) -> Any:
+    from engage.uptake.models import Referral
+
+    values: dict[str, Any] = {"referred_on": date(2022, 6, 1), "precision": "month", "count": 1}
+    values.update(overrides)
+    if "batch_id" not in values:
+        values["batch_id"] = make_uptake_batch().id
+    if "service_id" not in values:
+        values["service_id"] = make_service().id
+    if "organisation_id" not in values:
+        values["organisation_id"] = make_organisation().id
+    referral = Referral(**values)
+    db.session.add(referral)
+    db.session.flush()
+    return referral

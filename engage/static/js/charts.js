@@ -1,0 +1,89 @@
+/*
+ * Bar and line charts from data already in the page, drawn with the vendored Chart.js.
+ *
+ * Markup (no inline script, for the content security policy):
+ *   <div class="engage-chart" data-chart="ID-OF-JSON-BLOCK"><canvas></canvas></div>
+ *   <script type="application/json" id="ID-OF-JSON-BLOCK">
+ *     {"type": "bar" | "line", "stacked": true, "labels": [...],
+ *      "series": [{"label": "...", "data": [...]}, ...]}
+ *   </script>
+ * or, to chart a table that is on the page anyway:
+ *   <div class="engage-chart" data-chart-table="ID-OF-TABLE" data-chart-type="line"><canvas></canvas></div>
+ *   (the first column gives the labels, each further numeric column a series, named by its header).
+ *
+ * Every chart must also be given as a table: the figures stay readable without JavaScript.
+ */
+(function () {
+  "use strict";
+
+  var COLOURS = ["#005eb8", "#ffb81c", "#007f3b", "#d5281b", "#330072", "#ae2573", "#00a499",
+    "#425563", "#ed8b00", "#768692"];
+
+  function fromJson(id) {
+    var block = document.getElementById(id);
+    if (!block) { return null; }
+    try { return JSON.parse(block.textContent); } catch (e) { return null; }
+  }
+
+  function number(text) {
+    var value = parseFloat(String(text).replace(/[,%\s]/g, ""));
+    return isNaN(value) ? null : value;
+  }
+
+  function fromTable(id, type) {
+    var table = document.getElementById(id);
+    if (!table) { return null; }
+    var headers = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+      return th.textContent.trim();
+    });
+    var rows = table.querySelectorAll("tbody tr");
+    var labels = [];
+    var series = headers.slice(1).map(function (h) { return { label: h, data: [] }; });
+    Array.prototype.forEach.call(rows, function (tr) {
+      var cells = tr.querySelectorAll("th, td");
+      labels.push(cells[0].textContent.trim());
+      series.forEach(function (s, i) { s.data.push(cells[i + 1] ? number(cells[i + 1].textContent) : null); });
+    });
+    return { type: type || "bar", labels: labels, series: series };
+  }
+
+  function draw(holder) {
+    var spec = holder.dataset.chart ? fromJson(holder.dataset.chart)
+      : fromTable(holder.dataset.chartTable, holder.dataset.chartType);
+    var canvas = holder.querySelector("canvas");
+    if (!spec || !canvas || typeof window.Chart === "undefined") { return; }
+    var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    var type = spec.type === "line" ? "line" : "bar";
+    new window.Chart(canvas, {
+      type: type,
+      data: {
+        labels: spec.labels,
+        datasets: spec.series.map(function (s, i) {
+          var colour = COLOURS[i % COLOURS.length];
+          return { label: s.label, data: s.data, backgroundColor: colour, borderColor: colour,
+            fill: false, tension: 0.2 };
+        })
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: still ? false : undefined,
+        plugins: { legend: { position: "bottom" } },
+        scales: {
+          x: { stacked: !!spec.stacked },
+          y: { stacked: !!spec.stacked, beginAtZero: true, ticks: { precision: 0 } }
+        }
+      }
+    });
+  }
+
+  function init() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-chart], [data-chart-table]"), draw);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

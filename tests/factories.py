@@ -153,6 +153,65 @@ def make_engagement(organisation: Organisation | None = None, **overrides: Any) 
     return engagement
 
 
+def make_short_link(**overrides: Any) -> Any:
+    """A live QR link to a new service, for a new organisation (links feature)."""
+    from engage.links.codes import new_code
+    from engage.links.models import Medium, ShortLink
+
+    values: dict[str, Any] = {"code": new_code(), "medium": Medium.QR, "message": ""}
+    if "service" not in overrides and "service_id" not in overrides:
+        values["service"] = make_service()
+    if "organisation" not in overrides and "organisation_id" not in overrides:
+        values["organisation"] = make_organisation()
+    values.update(overrides)
+    link = ShortLink(**values)
+    db.session.add(link)
+    db.session.flush()
+    return link
+
+
+def make_outbox_message(**overrides: Any) -> Any:
+    from engage.messaging.models import OutboxMessage, OutboxStatus
+
+    n = next(_seq)
+    values: dict[str, Any] = {
+        "idempotency_key": f"test:{n}",
+        "status": OutboxStatus.QUEUED,
+        "kind": "test",
+        "template": "test",
+        "to_email": f"recipient{n}@example.org",
+        "subject": f"Test message {n}",
+        "text_body": "Hello.",
+        "headers": {},
+        "attachments": [],
+    }
+    values.update(overrides)
+    message = OutboxMessage(**values)
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def make_mailbox_message(**overrides: Any) -> Any:
+    from engage.messaging.models import MailboxMessage
+
+    n = next(_seq)
+    values: dict[str, Any] = {
+        "from_email": "engage@example.org",
+        "to_email": f"recipient{n}@example.org",
+        "subject": f"Test message {n}",
+        "text_body": "Hello.",
+        "html_body": "<p>Hello.</p>",
+        "headers": {},
+        "attachments": [],
+    }
+    values.update(overrides)
+    message = MailboxMessage(**values)
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
 def make_uptake_batch(**overrides: Any) -> Any:
     from engage.uptake.models import UptakeBatch
 

@@ -1,0 +1,73 @@
+"""Telling visitors apart for one day without being able to trace anyone.
+
+A visitor key is an HMAC of the client address and user agent under a salt that belongs to one
+UK day. The salt lives in the database (so every gunicorn worker makes the same key) and is
+deleted as soon as a later day's salt is made; once it is gone, nobody (us included) can work
+out which address a key came from, or link one day's visitor to the next day's. The address
+itself is used for this one computation and never stored.
+
+The day is the UK (Europe/London) day, so "unique visitors on 3 March" means the same day a
+manager in the UK means, and matches the days the scan statistics are grouped by.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+from datetime import date, datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from engage.links.models import VisitorSalt
+from engage.links.upsert import insert_ignoring_conflicts
+from engage.templating import LONDON
+
+KEY_LENGTH = 32  # hex characters: 128 bits of the HMAC, plenty to keep a day's visitors apart
+
+# Each worker keeps the current day's salt after its first look-up; only one day is ever held.
+_cache: dict[str, tuple[date, bytes]] = {}
+_lock = threading.Lock()
+
+
+def uk_day(now: datetime) -> date:
+    """The UK calendar day of an aware time."""
+    return now.astimezone(LONDON).date()
+
+
+def salt_for(session: Session, day: date) -> bytes:
+    """The salt of `day`, made if it does not exist yet (older days' salts are then deleted).
+
+    Two workers may race to make it: the insert ignores a conflict and both read back the one
+    that won, so they agree.
+    """
+    key = str(session.get_bind().url)
+    with _lock:
+        cached = _cache.get(key)
+    if cached is not None and cached[0] == day:
+        return cached[1]
+    salt = session.scalar(select(VisitorSalt.salt).where(VisitorSalt.day == day))
+    if salt is None:
+        insert_ignoring_conflicts(
+            session, VisitorSalt, [{"day": day, "salt": secrets.token_hex(32)}], ["day"]
+        )
+        session.execute(delete(VisitorSalt).where(VisitorSalt.day < day))
+        salt = session.scalars(select(VisitorSalt.salt).where(VisitorSalt.day == day)).one()
+    value = bytes.fromhex(salt)
+    with _lock:
+        _cache[key] = (day, value)
+    return value
+
+
+def forget_cached_salts() -> None:
+    """Drop the per-process copy (tests that empty the database between runs call this)."""
+    with _lock:
+        _cache.clear()
+
+
+def visitor_key(salt: bytes, address: str | None, user_agent: str | None) -> str:
+    """The day's key for a visitor: the same address and browser give the same key that day."""
+    message = f"{address or ''}\n{user_agent or ''}".encode()
+    return hmac.new(salt, message, hashlib.sha256).hexdigest()[:KEY_LENGTH]

@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_templating(app)
     register_errors(app)
     register_cli(app)
+    register_scheduler(app)
     return app
 
 
@@ -132,6 +133,13 @@ def register_errors(app: Flask) -> None:
     register_error_handlers(app)
 
 
+def register_scheduler(app: Flask) -> None:
+    """Only `make run` (SCHEDULER_ENABLED, `flask run`) starts jobs in this process; see there."""
+    from engage.reminders.scheduler import register_scheduler as start_if_asked
+
+    start_if_asked(app)
+
+
 def register_cli(app: Flask) -> None:
     from engage.auth.cli import users_cli
     from engage.campaigns.cli import campaigns_cli
@@ -140,7 +148,7 @@ def register_cli(app: Flask) -> None:
     from engage.directory.cli import directory_cli
     from engage.links.cli import links_cli
     from engage.messaging.cli import messaging_cli
-    from engage.reminders.cli import reminders_cli
+    from engage.reminders.cli import reminders_cli, scheduler_cli
     from engage.settings_cli import settings_cli
     from engage.uptake.cli import uptake_cli
 
@@ -153,4 +161,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(links_cli)
     app.cli.add_command(messaging_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(scheduler_cli)
     app.cli.add_command(uptake_cli)

@@ -143,10 +143,39 @@ def load_settings(
         # The token lives as long as the session, which expires by itself.
         "WTF_CSRF_TIME_LIMIT": None,
         "SCHEDULER_ENABLED": env_bool(env, "SCHEDULER_ENABLED", False),
+        **reminder_settings(env),
         "DEMO_BANNER": env_bool(env, "DEMO_BANNER", True),
         "LOG_LEVEL": log_level,
         "DEBUG": False,
         "TESTING": environment == "test",
+    }
+
+
+def reminder_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """The scheduler's tick, business hours and the weekly digest (see the reminders feature)."""
+    start = env_int(env, "BUSINESS_HOURS_START", 9)
+    end = env_int(env, "BUSINESS_HOURS_END", 17)
+    if not 0 <= start < end <= 23:
+        raise ConfigError(
+            "BUSINESS_HOURS_START and BUSINESS_HOURS_END are hours of the day (0 to 23), "
+            f"start before end; got {start} and {end}"
+        )
+    weekday = env_int(env, "DIGEST_WEEKDAY", 0)
+    hour = env_int(env, "DIGEST_HOUR", 8)
+    if weekday > 6 or hour > 23:
+        raise ConfigError(
+            f"DIGEST_WEEKDAY is 0 (Monday) to 6 and DIGEST_HOUR 0 to 23; got {weekday} and {hour}"
+        )
+    return {
+        "SCHEDULER_TICK_SECONDS": env_int(env, "SCHEDULER_TICK_SECONDS", 60, minimum=1),
+        "REMINDER_QUEUE_AHEAD_HOURS": env_int(env, "REMINDER_QUEUE_AHEAD_HOURS", 24),
+        "BUSINESS_HOURS_START": start,
+        "BUSINESS_HOURS_END": end,
+        "DIGEST_ENABLED": env_bool(env, "DIGEST_ENABLED", True),
+        "DIGEST_WEEKDAY": weekday,
+        "DIGEST_HOUR": hour,
+        "DIGEST_COLD_DAYS": env_int(env, "DIGEST_COLD_DAYS", 60, minimum=1),
+        "DIGEST_RECIPIENTS": env_list(env, "DIGEST_RECIPIENTS"),
     }
 
 

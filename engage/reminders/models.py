@@ -83,6 +83,8 @@ class ReminderRule(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Rules are switched off, not deleted, so what they sent can still be explained.
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Why the last expansion failed (a template that did not render ...), shown on its page.
+    last_error: Mapped[str] = mapped_column(Text, default="")
 
     touchpoint: Mapped[Touchpoint | None] = relationship()
     campaign: Mapped[Campaign | None] = relationship()
@@ -142,6 +144,8 @@ class Bulletin(db.Model):  # type: ignore[name-defined]
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     recipients: Mapped[int] = mapped_column(default=0)
     organisations: Mapped[int] = mapped_column(default=0)
+    # Why the last attempt to send failed; it stays scheduled and is tried again.
+    last_error: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )

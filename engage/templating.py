@@ -39,6 +39,7 @@ def navigation() -> list[dict[str, Any]]:
         ("Calendar", "campaigns.calendar", "campaigns.calendar"),
         ("Catalogue", "catalogue.index", "catalogue."),
         ("Uptake", "uptake.index", "uptake."),
+        ("QR codes", "links.index", "links."),
     ]
     if current_user.is_admin:
         items += [("Users", "auth.users", "auth."), ("Audit log", "audit.index", "audit.")]

@@ -1,4 +1,4 @@
-"""Managing the service catalogue."""
+"""Managing the service catalogue (under /catalogue); the public pages are in public_views.py."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from engage.catalogue.forms import ServiceForm
 from engage.catalogue.models import Service
 from engage.extensions import db
 
-bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
+# No url_prefix: the manager pages live under /catalogue and the public pages under /services,
+# both on this one blueprint.
+bp = Blueprint("catalogue", __name__)
 
 
-@bp.get("/")
+@bp.get("/catalogue/")
 @access(Access.VIEW)
 def index() -> str:
     """Every service, retired ones last."""
@@ -27,14 +29,14 @@ def index() -> str:
     return render_template("catalogue/index.html", services=services)
 
 
-@bp.get("/<int:service_id>")
+@bp.get("/catalogue/<int:service_id>")
 @access(Access.VIEW)
 def show(service_id: int) -> str:
     """One service as staff will read about it."""
     return render_template("catalogue/show.html", service=db.get_or_404(Service, service_id))
 
 
-@bp.route("/new", methods=["GET", "POST"])
+@bp.route("/catalogue/new", methods=["GET", "POST"])
 @access(Access.MANAGE)
 def new() -> Response | tuple[str, int]:
     """Add a service to the catalogue."""
@@ -60,7 +62,7 @@ def new() -> Response | tuple[str, int]:
             400 if form.errors else 200)
 
 
-@bp.route("/<int:service_id>/edit", methods=["GET", "POST"])
+@bp.route("/catalogue/<int:service_id>/edit", methods=["GET", "POST"])
 @access(Access.MANAGE)
 def edit(service_id: int) -> Response | tuple[str, int]:
     """Change a service's details."""
@@ -88,14 +90,14 @@ def edit(service_id: int) -> Response | tuple[str, int]:
             400 if form.errors else 200)
 
 
-@bp.post("/<int:service_id>/retire")
+@bp.post("/catalogue/<int:service_id>/retire")
 @access(Access.MANAGE)
 def retire(service_id: int) -> Response:
     """Withdraw a service; its history stays."""
     return _set_retired(service_id, True)
 
 
-@bp.post("/<int:service_id>/restore")
+@bp.post("/catalogue/<int:service_id>/restore")
 @access(Access.MANAGE)
 def restore(service_id: int) -> Response:
     """Bring a retired service back."""
@@ -116,3 +118,6 @@ def _set_retired(service_id: int, retired: bool) -> Response:
     db.session.commit()
     flash(f"{word} {service.name}.")
     return redirect(url_for("catalogue.show", service_id=service.id))
+
+
+from engage.catalogue import public_views  # noqa: E402,F401  (registers the public pages on bp)

@@ -1,7 +1,308 @@
-"""Pages of the links feature."""
+"""Pages of the links feature: the public scan endpoint and awareness answers, and the manager's
+links, QR codes, posters and figures. Poster and pack pages are in poster_views.py."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import hashlib
+import hmac
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from engage.audit.log import record_event
+from engage.auth.access import Access, access
+from engage.campaigns.models import Campaign, Touchpoint
+from engage.catalogue.models import Service
+from engage.catalogue.public import service_by_slug
+from engage.database import utcnow
+from engage.directory.forms import choices
+from engage.directory.models import Organisation
+from engage.extensions import csrf, db, limiter
+from engage.links import awareness, stats
+from engage.links.forms import LIST, LinkForm
+from engage.links.links import LinkError, create_link, restore_link, retire_link, short_url
+from engage.links.models import AwarenessAnswer, Medium, ShortLink
+from engage.links.qr import qr_png, qr_svg
+from engage.links.scans import handle_scan
 
 bp = Blueprint("links", __name__)
+
+# Per address (hashed), generous enough for a staff room behind one address.
+AWARENESS_LIMIT = "20 per minute;300 per day"
+
+
+# --- public: the scan endpoint -----------------------------------------------------------------
+
+
+@bp.get("/q/<code>")
+@access(Access.PUBLIC)
+def scan(code: str) -> Response | tuple[str, int]:
+    """Count the scan and send the visitor to the service page (GET without CSRF by design).
+
+    HEAD requests (link checkers) are redirected without being recorded; bots are recorded as
+    bots and not counted. The redirect is always to one of our own pages.
+    """
+    result = handle_scan(
+        db.session, code, address=request.remote_addr,
+        user_agent=request.headers.get("User-Agent"), now=utcnow(),
+        record=request.method == "GET",
+    )
+    db.session.commit()
+    if not result.found:
+        return render_template("links/missing.html"), 404
+    if result.service_slug is None:
+        return redirect(url_for("catalogue.public_index", via=result.code), 302)
+    return redirect(url_for("catalogue.public_service", slug=result.service_slug,
+                            via=result.code), 302)
+
+
+@bp.get("/q-baseline")
+@access(Access.PUBLIC)
+def scan_baseline() -> Response:
+    """The same 302 as a scan without touching the database: the benchmark's yardstick."""
+    return redirect(url_for("catalogue.public_index"), 302)
+
+
+# --- public: awareness answers -----------------------------------------------------------------
+
+
+def _hashed_address() -> str:
+    """The rate-limit key: a keyed hash, so the limiter's store never holds an address."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    address = (request.remote_addr or "").encode()
+    return "awareness:" + hmac.new(secret, address, hashlib.sha256).hexdigest()[:24]
+
+
+@bp.app_template_global()
+def awareness_question(service: Service, via: str | None) -> dict[str, Any]:
+    """The question's signed token for a service page (attributed to the code it came from)."""
+    now = utcnow()
+    link = awareness.link_for_visit(db.session, service, via)
+    return {
+        "token": awareness.make_token(current_app.config["SECRET_KEY"], service, link, now),
+        "action": url_for("links.answer", slug=service.slug),
+    }
+
+
+@bp.post("/services/<slug>/awareness")
+@access(Access.PUBLIC)
+@csrf.exempt
+@limiter.limit(AWARENESS_LIMIT, key_func=_hashed_address)
+def answer(slug: str) -> tuple[str, int]:
+    """Take a yes/no answer: CSRF-exempt by design (no cookie); a signed token guards it."""
+    service = service_by_slug(db.session, slug)
+    if service is None or service.retired:
+        return render_template("catalogue/public_missing.html", retired=None), 404
+    try:
+        token = awareness.read_token(current_app.config["SECRET_KEY"],
+                                     request.form.get("token", ""), service)
+        knew = awareness.parse_answer(request.form.get("answer"))
+    except awareness.AwarenessError as exc:
+        return render_template("links/answer.html", service=service, problem=str(exc)), 400
+    stored = awareness.record_answer(
+        db.session, service, token, knew, address=request.remote_addr,
+        user_agent=request.headers.get("User-Agent"), now=utcnow(),
+    )
+    db.session.commit()
+    return render_template("links/answer.html", service=service, stored=stored), 200
+
+
+@bp.errorhandler(429)
+def too_many(_error: Exception) -> tuple[str, int]:
+    return render_template("links/answer.html", service=None,
+                           problem="Too many answers from here. Try again in a minute."), 429
+
+
+# --- the manager's pages -----------------------------------------------------------------------
+
+
+def _link(short_link_id: int) -> ShortLink:
+    return db.get_or_404(ShortLink, short_link_id)
+
+
+def link_url(link: ShortLink) -> str:
+    return short_url(current_app.config["PUBLIC_BASE_URL"], link.code)
+
+
+@bp.app_template_global()
+def short_link_url(link: ShortLink) -> str:
+    """The full short address of a link, as printed and encoded in its QR code."""
+    return link_url(link)
+
+
+@bp.get("/links/")
+@access(Access.VIEW)
+def index() -> str:
+    """The latest links with their figures, and codes people tried that do not exist."""
+    rows = stats.link_figures(db.session, ShortLink.id.in_(
+        select(ShortLink.id).order_by(ShortLink.id.desc()).limit(100)))
+    return render_template("links/index.html", rows=rows, totals=stats.totals(rows),
+                           unknown=stats.unknown_codes(db.session))
+
+
+@bp.get("/links/<int:short_link_id>")
+@access(Access.VIEW)
+def show(short_link_id: int) -> str:
+    """One link: where it goes, its QR code, its figures by day."""
+    link = _link(short_link_id)
+    rows = stats.link_figures(db.session, ShortLink.id == link.id)
+    condition = ShortLink.id == link.id
+    return render_template("links/show.html", link=link, figures=rows[0],
+                           days=stats.daily(db.session, condition),
+                           answers=awareness.tally(db.session,
+                                                   AwarenessAnswer.link_id == link.id))
+
+
+@bp.get("/links/<int:short_link_id>/qr.svg")
+@access(Access.VIEW)
+def qr_svg_file(short_link_id: int) -> Response:
+    """The QR code for print, as SVG."""
+    link = _link(short_link_id)
+    return _download(qr_svg(link_url(link)), "image/svg+xml", f"qr-{link.code}.svg")
+
+
+@bp.get("/links/<int:short_link_id>/qr.png")
+@access(Access.VIEW)
+def qr_png_file(short_link_id: int) -> Response:
+    """The QR code as a PNG, for documents and slides."""
+    link = _link(short_link_id)
+    return _download(qr_png(link_url(link)), "image/png", f"qr-{link.code}.png")
+
+
+def _download(body: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    if request.args.get("download"):
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _service_choices() -> list[tuple[str, str]]:
+    services = db.session.scalars(select(Service).where(Service.retired.is_(False))
+                                  .order_by(Service.sort_order, Service.name))
+    return choices([("", "Choose a page"), *[(s.slug, s.name) for s in services],
+                    (LIST, "The list of all services")])
+
+
+@bp.route("/links/touchpoints/<int:touchpoint_id>/new", methods=["GET", "POST"])
+@access(Access.MANAGE)
+def new(touchpoint_id: int) -> Response | tuple[str, int]:
+    """Make a short link (and its QR code) for a touchpoint, optionally for one organisation."""
+    touchpoint = db.get_or_404(Touchpoint, touchpoint_id)
+    form = LinkForm()
+    form.service.choices = _service_choices()
+    if form.validate_on_submit():
+        service = None if form.service.data == LIST else service_by_slug(db.session,
+                                                                        form.service.data)
+        organisation = None
+        code = (form.organisation.data or "").strip().upper()
+        if code:
+            organisation = db.session.scalar(select(Organisation)
+                                             .where(Organisation.ods_code == code))
+            if organisation is None:
+                form.organisation.errors = [
+                    f"No organisation has the ODS code {code}. Check it in the directory."]
+        if form.service.data != LIST and service is None:
+            form.service.errors = ["Choose a page from the list"]
+        if not form.errors:
+            try:
+                link = create_link(db.session, service=service, organisation=organisation,
+                                   touchpoint=touchpoint, medium=Medium(form.medium.data),
+                                   message=form.message.data or "", user_id=current_user.id,
+                                   now=utcnow())
+            except LinkError as exc:
+                db.session.rollback()
+                form.message.errors = [str(exc)]
+            else:
+                record_event(db.session, current_user, "links.create",
+                             f"Made short link {link.code} for {touchpoint.title}", target=link)
+                db.session.commit()
+                flash(f"Made the short link {link_url(link)}.")
+                return redirect(url_for("links.show", short_link_id=link.id))
+    return (render_template("links/new.html", form=form, touchpoint=touchpoint),
+            400 if form.errors else 200)
+
+
+@bp.post("/links/<int:short_link_id>/retire")
+@access(Access.MANAGE)
+def retire(short_link_id: int) -> Response:
+    """Stop a code working (a poster taken down); scans of it then count as misses."""
+    link = _link(short_link_id)
+    retire_link(link, utcnow())
+    record_event(db.session, current_user, "links.retire", f"Retired short link {link.code}",
+                 target=link)
+    db.session.commit()
+    flash(f"Retired {link.code}: it now shows a 'not found' page that links to the services.")
+    return redirect(url_for("links.show", short_link_id=link.id))
+
+
+@bp.post("/links/<int:short_link_id>/restore")
+@access(Access.MANAGE)
+def restore(short_link_id: int) -> Response:
+    """Make a retired code work again."""
+    link = _link(short_link_id)
+    restore_link(link)
+    record_event(db.session, current_user, "links.restore", f"Restored short link {link.code}",
+                 target=link)
+    db.session.commit()
+    flash(f"{link.code} works again.")
+    return redirect(url_for("links.show", short_link_id=link.id))
+
+
+# --- sections on other features' pages ---------------------------------------------------------
+
+
+@bp.app_template_global()
+def touchpoint_links(touchpoint: Touchpoint) -> dict[str, Any]:
+    """The touchpoint page's section: its links and their figures."""
+    condition = ShortLink.touchpoint_id == touchpoint.id
+    rows = stats.link_figures(db.session, condition)
+    return {"rows": rows, "totals": stats.totals(rows),
+            "days": stats.daily(db.session, condition, limit=14)}
+
+
+@bp.app_template_global()
+def campaign_links(campaign: Campaign) -> dict[str, Any]:
+    """The campaign page's section: scans by service and by touchpoint, and poster packs."""
+    condition = ShortLink.touchpoint_id.in_(
+        select(Touchpoint.id).where(Touchpoint.campaign_id == campaign.id))
+    rows = stats.link_figures(db.session, condition)
+    by_touchpoint: dict[int, list[stats.LinkFigures]] = {}
+    for row in rows:
+        by_touchpoint.setdefault(row.link.touchpoint_id or 0, []).append(row)
+    touchpoints = db.session.scalars(
+        select(Touchpoint).where(Touchpoint.campaign_id == campaign.id)
+        .order_by(Touchpoint.planned_at, Touchpoint.id)).all()
+    return {
+        "totals": stats.totals(rows),
+        "by_service": stats.by_service(rows),
+        "by_touchpoint": [(t, stats.totals(by_touchpoint[t.id])) for t in touchpoints
+                          if t.id in by_touchpoint],
+        "posters": [t for t in touchpoints if t.channel.value == "poster"],
+        "days": stats.daily(db.session, condition, limit=14),
+        "answers": awareness.tally(db.session, AwarenessAnswer.link_id.in_(
+            select(ShortLink.id).where(condition))),
+    }
+
+
+@bp.app_template_global()
+def organisation_scans(org: Organisation) -> dict[str, Any]:
+    """The organisation page's section: its posters' scans and its staff's awareness answers."""
+    condition = ShortLink.organisation_id == org.id
+    rows = stats.link_figures(db.session, condition)
+    return {"rows": rows, "totals": stats.totals(rows),
+            "days": stats.daily(db.session, condition, limit=14),
+            "answers": awareness.tally(db.session, AwarenessAnswer.organisation_id == org.id)}
+
+
+from engage.links import poster_views  # noqa: E402,F401  (registers the poster pages on bp)

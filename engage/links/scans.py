@@ -1,0 +1,129 @@
+"""The scan of a short link: count it, keep the organisation's engagement record up to date.
+
+Counting rules: a GET from a person's browser is a scan; a bot or link previewer is stored with
+device "bot" and never counted; a HEAD request is not recorded at all. A well-formed code that
+is unknown or retired is recorded as a miss (not for bots); a malformed one (too long, odd
+characters) stores nothing.
+
+The engagement ledger gets one SCANNED row per link, organisation and UK day
+(`source_ref = link:<id>:<yyyy-mm-dd>`), whose `people` is that day's unique visitors. It is
+kept right under concurrent scans without reading and rewriting: a scan whose visitor key is
+new for the day (an INSERT ... ON CONFLICT DO NOTHING into `scan_visitor` that inserted a row)
+adds one to `people` in an INSERT ... ON CONFLICT DO UPDATE, which the database applies
+under the row's lock. `record_reach` only inserts, so this upsert lives here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engage.campaigns.models import (
+    Channel,
+    Engagement,
+    EngagementKind,
+    EngagementSource,
+    Touchpoint,
+)
+from engage.catalogue.models import Service
+from engage.links.codes import normalise
+from engage.links.devices import device_class
+from engage.links.models import Device, Medium, MissReason, Scan, ScanMiss, ScanVisitor, ShortLink
+from engage.links.upsert import insert_ignoring_conflicts, insert_or_update
+from engage.links.visitors import salt_for, uk_day, visitor_key
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Where to send the visitor: `found` False means the friendly 404."""
+
+    found: bool
+    code: str | None = None
+    service_slug: str | None = None  # None with found=True: the list of services
+    counted: bool = False
+
+
+def ledger_ref(link_id: int, day: object) -> str:
+    return f"link:{link_id}:{day}"
+
+
+def handle_scan(
+    session: Session,
+    raw_code: str,
+    *,
+    address: str | None,
+    user_agent: str | None,
+    now: datetime,
+    record: bool = True,
+) -> ScanResult:
+    """Look the code up and, when `record` (not a HEAD request), record the scan or the miss.
+
+    The caller commits. Nothing here touches the request: the address is used for the visitor
+    key only, and never stored.
+    """
+    code = normalise(raw_code)
+    if code is None:
+        return ScanResult(found=False)
+    row = session.execute(
+        select(ShortLink.id, ShortLink.retired_at, ShortLink.organisation_id,
+               ShortLink.touchpoint_id, ShortLink.medium, Service.slug,
+               Touchpoint.campaign_id, Touchpoint.channel)
+        .outerjoin(Service, Service.id == ShortLink.service_id)
+        .outerjoin(Touchpoint, Touchpoint.id == ShortLink.touchpoint_id)
+        .where(ShortLink.code == code)
+    ).one_or_none()
+    device = device_class(user_agent)
+    if row is None or row.retired_at is not None:
+        if record and device is not Device.BOT:
+            session.add(ScanMiss(
+                code=code, link_id=row.id if row is not None else None,
+                reason=MissReason.UNKNOWN if row is None else MissReason.RETIRED,
+                at=now, day=uk_day(now), device=device,
+            ))
+        return ScanResult(found=False, code=code)
+    counted = record and device is not Device.BOT
+    if record:
+        day = uk_day(now)
+        key = visitor_key(salt_for(session, day), address, user_agent)
+        session.add(Scan(link_id=row.id, at=now, day=day, device=device, visitor_key=key))
+        if counted:
+            new_visitor = insert_ignoring_conflicts(
+                session, ScanVisitor, [{"link_id": row.id, "day": day, "visitor_key": key}],
+                ["link_id", "day", "visitor_key"],
+            )
+            if new_visitor and row.organisation_id is not None:
+                _count_visitor(session, row, day=day, now=now)
+    return ScanResult(found=True, code=code, service_slug=row.slug, counted=counted)
+
+
+def _count_visitor(session: Session, row: object, *, day: object, now: datetime) -> None:
+    """One more unique visitor today on the organisation's ledger row for this link."""
+    medium = row.medium  # type: ignore[attr-defined]
+    channel = row.channel or (  # type: ignore[attr-defined]
+        Channel.POSTER if medium is Medium.QR else Channel.OTHER)
+    table = Engagement.__table__
+    insert_or_update(
+        session,
+        Engagement,
+        {
+            "organisation_id": row.organisation_id,  # type: ignore[attr-defined]
+            "occurred_at": now,
+            "channel": channel,
+            "kind": EngagementKind.SCANNED if medium is Medium.QR else EngagementKind.CLICKED,
+            "people": 1,
+            "touchpoint_id": row.touchpoint_id,  # type: ignore[attr-defined]
+            "campaign_id": row.campaign_id,  # type: ignore[attr-defined]
+            "source": EngagementSource.QR_SCAN,
+            "source_ref": ledger_ref(row.id, day),  # type: ignore[attr-defined]
+            "counted": True,
+            "void_reason": "",
+            "note": "Unique visitors that day through a printed QR code"
+            if medium is Medium.QR else "Unique visitors that day through a short link",
+            "created_at": now,
+        },
+        ["source", "source_ref"],
+        {"people": table.c.people + 1},
+    )

@@ -1,0 +1,132 @@
+"""Scan statistics: per link (so per poster and organisation), per day, per service.
+
+"Unique visitors" are counted per day (a visitor key lives one day), so over several days the
+figure is a sum of daily unique visitors: someone who scans on Monday and Tuesday counts twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy.orm import Session
+
+from engage.links.models import Device, MissReason, Scan, ScanMiss, ScanVisitor, ShortLink
+
+
+@dataclass
+class LinkFigures:
+    link: ShortLink
+    scans: int = 0
+    visitors: int = 0
+    bots: int = 0
+    misses: int = 0
+    last_scan: datetime | None = None
+
+
+@dataclass
+class Totals:
+    links: int = 0
+    scans: int = 0
+    visitors: int = 0
+    bots: int = 0
+    misses: int = 0
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    scans: int
+    visitors: int
+
+
+def _link_ids(condition: ColumnElement[bool]) -> Select[Any]:
+    return select(ShortLink.id).where(condition)
+
+
+def link_figures(session: Session, condition: ColumnElement[bool]) -> list[LinkFigures]:
+    """Every link matching `condition` (on ShortLink) with its figures, newest link first."""
+    links = session.scalars(
+        select(ShortLink).where(condition)
+        .order_by(ShortLink.created_at.desc(), ShortLink.id.desc())
+    ).all()
+    figures = {link.id: LinkFigures(link) for link in links}
+    if not figures:
+        return []
+    ids = _link_ids(condition)
+    for link_id, scans, bots, last in session.execute(
+        select(Scan.link_id,
+               func.sum(case((Scan.device != Device.BOT, 1), else_=0)),
+               func.sum(case((Scan.device == Device.BOT, 1), else_=0)),
+               func.max(case((Scan.device != Device.BOT, Scan.at), else_=None)))
+        .where(Scan.link_id.in_(ids)).group_by(Scan.link_id)
+    ):
+        row = figures[link_id]
+        row.scans, row.bots, row.last_scan = int(scans or 0), int(bots or 0), last
+    for link_id, visitors in session.execute(
+        select(ScanVisitor.link_id, func.count()).where(ScanVisitor.link_id.in_(ids))
+        .group_by(ScanVisitor.link_id)
+    ):
+        figures[link_id].visitors = int(visitors)
+    for link_id, misses in session.execute(
+        select(ScanMiss.link_id, func.count()).where(ScanMiss.link_id.in_(ids))
+        .group_by(ScanMiss.link_id)
+    ):
+        figures[link_id].misses = int(misses)
+    return list(figures.values())
+
+
+def totals(rows: list[LinkFigures]) -> Totals:
+    return Totals(
+        links=len(rows),
+        scans=sum(r.scans for r in rows),
+        visitors=sum(r.visitors for r in rows),
+        bots=sum(r.bots for r in rows),
+        misses=sum(r.misses for r in rows),
+    )
+
+
+def daily(session: Session, condition: ColumnElement[bool], limit: int = 60) -> list[Day]:
+    """Counted scans and unique visitors per UK day for the matching links, latest first."""
+    ids = _link_ids(condition)
+    scans = dict(session.execute(
+        select(Scan.day, func.count()).where(Scan.link_id.in_(ids), Scan.device != Device.BOT)
+        .group_by(Scan.day)
+    ).tuples().all())
+    visitors = dict(session.execute(
+        select(ScanVisitor.day, func.count()).where(ScanVisitor.link_id.in_(ids))
+        .group_by(ScanVisitor.day)
+    ).tuples().all())
+    days = sorted(set(scans) | set(visitors), reverse=True)[:limit]
+    return [Day(day, int(scans.get(day, 0)), int(visitors.get(day, 0))) for day in days]
+
+
+def by_service(rows: list[LinkFigures]) -> list[tuple[str, Totals]]:
+    """Figures grouped by the service the links point at, busiest first."""
+    groups: dict[str, list[LinkFigures]] = {}
+    for row in rows:
+        name = row.link.service.name if row.link.service else "The list of services"
+        groups.setdefault(name, []).append(row)
+    return sorted(((name, totals(items)) for name, items in groups.items()),
+                  key=lambda item: (-item[1].scans, item[0]))
+
+
+@dataclass(frozen=True)
+class UnknownCode:
+    code: str
+    misses: int
+    last: datetime
+
+
+def unknown_codes(session: Session, limit: int = 50) -> list[UnknownCode]:
+    """Codes that were tried but never existed, most tried first (a typo on a poster?)."""
+    return [
+        UnknownCode(code, int(misses), last)
+        for code, misses, last in session.execute(
+            select(ScanMiss.code, func.count(), func.max(ScanMiss.at))
+            .where(ScanMiss.reason == MissReason.UNKNOWN)
+            .group_by(ScanMiss.code).order_by(func.count().desc(), ScanMiss.code).limit(limit)
+        )
+    ]

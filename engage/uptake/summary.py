@@ -69,6 +69,7 @@ class Overview:
     # month → service → total; and month → number of organisations referring.
     by_month: dict[str, dict[str, int]] = field(default_factory=dict)
     month_orgs: dict[str, int] = field(default_factory=dict)
+    month_service_orgs: dict[str, dict[str, int]] = field(default_factory=dict)
     by_service: list[tuple[str, int, int]] = field(default_factory=list)
     by_reason: list[tuple[str, int]] = field(default_factory=list)
     by_route: list[tuple[str, int]] = field(default_factory=list)
@@ -108,6 +109,7 @@ def overview(session: Session) -> Overview:
     ).all()
     by_month: dict[str, Counter[str]] = defaultdict(Counter)
     month_orgs: dict[str, set[int]] = defaultdict(set)
+    cell_orgs: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
     service_totals: Counter[str] = Counter()
     service_orgs: dict[str, set[int]] = defaultdict(set)
     reasons: Counter[str] = Counter()
@@ -128,6 +130,7 @@ def overview(session: Session) -> Overview:
         service_orgs[service].add(org_id)
         if total:
             month_orgs[key].add(org_id)
+            cell_orgs[key][service].add(org_id)
     if by_month:
         result.months = months_between(min(by_month), max(by_month))
     order = {name: n for n, name in enumerate(session.scalars(
@@ -135,6 +138,8 @@ def overview(session: Session) -> Overview:
     result.services = sorted(service_totals, key=lambda s: order.get(s, 999))
     result.by_month = {m: dict(c) for m, c in by_month.items()}
     result.month_orgs = {m: len(s) for m, s in month_orgs.items()}
+    result.month_service_orgs = {m: {s: len(o) for s, o in c.items()}
+                                 for m, c in cell_orgs.items()}
     result.by_service = [(s, service_totals[s], len(service_orgs[s])) for s in result.services]
     result.by_reason = _ranked(reasons)
     result.by_route = _ranked(routes)

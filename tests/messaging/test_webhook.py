@@ -1,0 +1,207 @@
+"""POST /webhooks/sendgrid: real ECDSA signatures from a fresh key pair, and what events do."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import func, select
+
+from engage.campaigns.models import Channel, Engagement, EngagementKind
+from engage.directory.models import SuppressionReason
+from engage.extensions import db
+from engage.messaging.models import EmailEvent, OutboxStatus
+from engage.messaging.suppression import why_not_send
+from tests.factories import make_contact, make_outbox_message, make_touchpoint
+
+PRIVATE_KEY = ec.generate_private_key(ec.SECP256R1())
+PUBLIC_KEY = base64.b64encode(PRIVATE_KEY.public_key().public_bytes(
+    serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
+
+
+@pytest.fixture()
+def app_config() -> dict[str, Any]:
+    return {"SENDGRID_WEBHOOK_PUBLIC_KEY": PUBLIC_KEY}
+
+
+def sign(body: bytes, timestamp: str) -> str:
+    return base64.b64encode(PRIVATE_KEY.sign(timestamp.encode() + body,
+                                             ec.ECDSA(hashes.SHA256()))).decode()
+
+
+def post(client, events: Any, *, raw: bytes | None = None, timestamp: str | None = None,  # type: ignore[no-untyped-def]
+         signature: str | None = None):
+    body = raw if raw is not None else json.dumps(events, separators=(",", ":")).encode()
+    timestamp = timestamp or str(int(datetime.now(UTC).timestamp()))
+    headers = {
+        "X-Twilio-Email-Event-Webhook-Timestamp": timestamp,
+        "X-Twilio-Email-Event-Webhook-Signature": signature or sign(body, timestamp),
+        "Content-Type": "application/json",
+    }
+    return client.post("/webhooks/sendgrid", data=body, headers=headers)
+
+
+def event(kind: str, message: Any = None, n: int = 1, **extra: Any) -> dict[str, Any]:
+    values = {
+        "event": kind, "sg_event_id": f"ev-{kind}-{n}", "timestamp": 1_760_000_000 + n * 60,
+        "email": message.to_email if message is not None else "someone@example.org",
+        "sg_message_id": (f"{message.provider_message_id}.filter0001" if message is not None
+                          else "unknown123.filter"),
+        "ip": "192.0.2.1", "useragent": "Mozilla/5.0",
+    }
+    if message is not None:
+        values["outbox_id"] = str(message.id)
+    values.update(extra)
+    return values
+
+
+def sent_message(**overrides: Any):  # type: ignore[no-untyped-def]
+    contact = make_contact()
+    values = {"status": OutboxStatus.SENT, "to_email": contact.email, "contact_id": contact.id,
+              "organisation_id": contact.organisation_id, "provider_message_id": "abc123",
+              "sent_at": datetime.fromtimestamp(1_760_000_000, UTC)}
+    values.update(overrides)
+    message = make_outbox_message(**values)
+    db.session.commit()
+    return message
+
+
+def test_signed_events_are_accepted(app, client):
+    message = sent_message()
+    response = post(client, [event("delivered", message), event("open", message, 2)])
+    assert response.status_code == 200, response.get_data(as_text=True)
+    db.session.refresh(message)
+    assert message.event_status == "open"
+
+
+def test_unsigned_post_is_403(app, client):
+    response = client.post("/webhooks/sendgrid", data=b"[]",
+                           headers={"Content-Type": "application/json"})
+    assert response.status_code == 403
+
+
+def test_badly_signed_post_is_403(app, client):
+    other = ec.generate_private_key(ec.SECP256R1())
+    ts = str(int(datetime.now(UTC).timestamp()))
+    bad = base64.b64encode(other.sign(ts.encode() + b"[]", ec.ECDSA(hashes.SHA256()))).decode()
+    assert post(client, [], raw=b"[]", timestamp=ts, signature=bad).status_code == 403
+
+
+def test_webhook_with_non_base64_signature_is_403(app, client):
+    assert post(client, [], signature="not base64 at all!").status_code == 403
+
+
+def test_signature_over_a_reserialised_body_does_not_verify(app, client):
+    body = b'[ {"event": "open", "sg_event_id": "x1", "timestamp": 1} ]'
+    ts = str(int(datetime.now(UTC).timestamp()))
+    signature = sign(json.dumps(json.loads(body)).encode(), ts)
+    assert post(client, None, raw=body, timestamp=ts, signature=signature).status_code == 403
+
+
+def test_webhook_with_timestamp_older_than_five_minutes_is_403(app, client):
+    old = str(int((datetime.now(UTC) - timedelta(minutes=6)).timestamp()))
+    assert post(client, [], timestamp=old).status_code == 403
+
+
+def test_webhook_with_malformed_json_is_400(app, client):
+    assert post(client, None, raw=b"[{not json").status_code == 400
+    assert post(client, None, raw=b'{"event": "open"}').status_code == 400
+
+
+def test_webhook_replay_changes_nothing(app, client):
+    message = sent_message()
+    events = [event("open", message)]
+    assert post(client, events).status_code == 200
+    response = post(client, events)
+    assert response.status_code == 200 and response.get_json() == {"duplicate": 1}
+    assert db.session.scalar(select(func.count()).select_from(Engagement)) == 1
+    assert db.session.scalar(select(func.count()).select_from(EmailEvent)) == 1
+
+
+def test_open_after_a_bounce_does_not_move_the_status_back(app, client):
+    message = sent_message()
+    post(client, [event("bounce", message, 1, type="bounce", reason="550 no such user")])
+    post(client, [event("open", message, 2)])
+    db.session.refresh(message)
+    assert message.event_status == "bounce"
+    assert why_not_send(db.session, message.to_email, message.contact_id)
+
+
+def test_opens_and_clicks_become_engagement_for_the_organisation(app, client):
+    touchpoint = make_touchpoint(channel=Channel.WEBINAR)
+    message = sent_message(touchpoint_id=touchpoint.id, campaign_id=touchpoint.campaign_id)
+    post(client, [event("open", message, 1), event("click", message, 10,
+                                                     url="https://example.org/x?token=secret")])
+    rows = db.session.scalars(select(Engagement).order_by(Engagement.id)).all()
+    assert [(r.kind, r.counted, r.channel) for r in rows] == [
+        (EngagementKind.OPENED, True, Channel.WEBINAR),
+        (EngagementKind.CLICKED, True, Channel.WEBINAR)]
+    assert {r.organisation_id for r in rows} == {message.organisation_id}
+    assert rows[0].source_ref == "sg:ev-open-1"
+    stored = db.session.scalars(select(EmailEvent).where(EmailEvent.event == "click")).one()
+    assert stored.detail["url"] == "https://example.org/x"
+    assert "ip" not in stored.detail and "useragent" not in stored.detail
+
+
+def test_machine_opens_and_fast_clicks_are_kept_but_not_counted(app, client):
+    message = sent_message()
+    post(client, [event("delivered", message, 0),
+                  event("open", message, 1, sg_machine_open=True),
+                  event("click", message, 0, sg_event_id="fast-click")])
+    rows = db.session.scalars(select(Engagement).order_by(Engagement.id)).all()
+    assert [(r.kind, r.counted) for r in rows] == [(EngagementKind.OPENED, False),
+                                                  (EngagementKind.CLICKED, False)]
+    assert rows[0].channel is Channel.EMAIL_BULLETIN
+
+
+@pytest.mark.parametrize(("kind", "extra", "reason"), [
+    ("bounce", {"type": "bounce"}, SuppressionReason.HARD_BOUNCE),
+    ("dropped", {"reason": "Bounced Address"}, SuppressionReason.DROPPED),
+    ("spamreport", {}, SuppressionReason.SPAM_REPORT),
+    ("unsubscribe", {}, SuppressionReason.UNSUBSCRIBED),
+    ("group_unsubscribe", {"asm_group_id": 1}, SuppressionReason.UNSUBSCRIBED),
+])
+def test_suppressing_events_suppress_the_contact(app, client, kind, extra, reason):
+    message = sent_message()
+    assert post(client, [event(kind, message, **extra)]).status_code == 200
+    from engage.directory.models import Contact
+
+    contact = db.session.get(Contact, message.contact_id)
+    db.session.refresh(contact)
+    assert contact.suppression_reason is reason and contact.suppressed_at is not None
+
+
+def test_blocked_bounce_does_not_suppress(app, client):
+    message = sent_message()
+    post(client, [event("bounce", message, type="blocked")])
+    assert why_not_send(db.session, message.to_email, message.contact_id) is None
+
+
+def test_unknown_sg_message_id_is_logged_and_visible(app, client, manager_client):
+    response = post(client, [event("open", None)])
+    assert response.status_code == 200 and response.get_json() == {"unknown": 1}
+    stored = db.session.scalars(select(EmailEvent)).one()
+    assert stored.outcome.startswith("Unknown message")
+    page = manager_client.get("/outbox/events").get_data(as_text=True)
+    assert "Unknown message" in page
+
+
+def test_webhook_answers_503_when_the_database_is_unavailable(database_url, tmp_path):
+    from engage import create_app
+    from tests.conftest import base_config
+
+    broken = create_app(base_config(f"sqlite:///{tmp_path}/missing/dir/engage.db",
+                                    SENDGRID_WEBHOOK_PUBLIC_KEY=PUBLIC_KEY))
+    response = post(broken.test_client(), [event("open", None)])
+    assert response.status_code == 503
+
+
+def test_webhook_is_csrf_exempt(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = post(app.test_client(), [])
+    assert response.status_code == 200

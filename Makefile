@@ -22,7 +22,7 @@ run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load --if-empty
 	$(BIN)/flask demo logins
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	SCHEDULER_ENABLED=true $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: install test-sqlite test-postgres
 

@@ -41,6 +41,8 @@ def navigation() -> list[dict[str, Any]]:
         ("Uptake", "uptake.index", "uptake."),
         ("QR codes", "links.index", "links."),
     ]
+    if current_user.can_manage:
+        items.append(("Email", "messaging.outbox", "messaging."))
     if current_user.is_admin:
         items += [("Users", "auth.users", "auth."), ("Audit log", "audit.index", "audit.")]
     endpoint = request.endpoint or ""

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from engage.audit.log import record_event
 from engage.directory.errors import DirectoryError
-from engage.directory.models import Contact, ContactRole, Organisation
+from engage.directory.models import Contact, ContactRole, LawfulBasis, Organisation
 
 
 def normalise_email(raw: str) -> str:
@@ -40,6 +40,7 @@ def save_contact(
     email: str,
     phone: str = "",
     do_not_email: bool = False,
+    lawful_basis: LawfulBasis | None = None,
     contact: Contact | None = None,
     actor: Any = None,
 ) -> Contact:
@@ -63,6 +64,8 @@ def save_contact(
     contact.email = address
     contact.phone = phone.strip()
     contact.do_not_email = do_not_email
+    if lawful_basis is not None:
+        contact.lawful_basis = lawful_basis
     session.flush()
     record_event(session, actor, action, f"{org.ods_code}: contact {contact.name or address}",
                  target=contact)

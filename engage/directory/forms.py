@@ -21,7 +21,13 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from engage.directory.addresses import is_postcode, normalise_postcode
 from engage.directory.contacts import normalise_email
 from engage.directory.errors import DirectoryError
-from engage.directory.models import ContactRole, LocalityRuleKind, OrgKind, OrgStatus
+from engage.directory.models import (
+    ContactRole,
+    LawfulBasis,
+    LocalityRuleKind,
+    OrgKind,
+    OrgStatus,
+)
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
     from wtforms.fields.choices import SelectChoice
@@ -86,6 +92,11 @@ class ContactForm(FlaskForm):
     email = EmailField("Email address", validators=[Optional(), Length(max=254)])
     phone = StringField("Phone number", validators=[Optional(), Length(max=40)])
     do_not_email = BooleanField("Do not email this person (they asked not to be contacted)")
+    lawful_basis = SelectField(
+        "Lawful basis for emailing them",
+        choices=choices([(basis.value, basis.label) for basis in LawfulBasis]),
+        default=LawfulBasis.LEGITIMATE_INTEREST.value,
+    )
 
     def validate_email(self, field: EmailField) -> None:
         if field.data:

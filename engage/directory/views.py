@@ -15,7 +15,14 @@ from engage.directory import contacts as contact_logic
 from engage.directory.errors import DirectoryError
 from engage.directory.export import export_directory
 from engage.directory.forms import ANY, ContactForm, FilterForm, OrganisationForm, choices
-from engage.directory.models import Contact, ContactRole, Organisation, OrgKind, OrgStatus
+from engage.directory.models import (
+    Contact,
+    ContactRole,
+    LawfulBasis,
+    Organisation,
+    OrgKind,
+    OrgStatus,
+)
 from engage.directory.organisations import (
     NO_LOCALITY,
     DirectoryFilter,
@@ -158,6 +165,7 @@ def _save_contact(form: ContactForm, org: Organisation, contact: Contact | None)
             db.session, org, name=form.name.data or "", role=ContactRole(form.role.data),
             email=form.email.data or "", phone=form.phone.data or "",
             do_not_email=form.do_not_email.data, contact=contact, actor=current_user,
+            lawful_basis=LawfulBasis(form.lawful_basis.data),
         )
     except DirectoryError as exc:
         form.email.errors = [str(exc)]

@@ -1,7 +1,106 @@
-"""`flask links ...`: operator commands."""
+"""`flask links ...`: make a short link with its QR codes, and print scan figures as CSV."""
 
 from __future__ import annotations
 
-from flask.cli import AppGroup
+import csv
+import sys
+from pathlib import Path
 
-links_cli = AppGroup("links", help="links commands.")
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from engage.campaigns.models import Touchpoint
+from engage.catalogue.public import service_by_slug
+from engage.database import utcnow
+from engage.directory.models import Organisation
+from engage.extensions import db
+from engage.links import stats
+from engage.links.codes import normalise
+from engage.links.links import LinkError, create_link, short_url
+from engage.links.models import Medium, MissReason, ScanMiss, ShortLink
+from engage.links.qr import qr_png, qr_svg
+
+links_cli = AppGroup("links", help="Short links, QR codes and scan figures.")
+
+
+@links_cli.command("create")
+@click.option("--service", "slug", required=True, help="The service page it opens (its slug).")
+@click.option("--organisation", "ods", help="ODS code of the practice or pharmacy it is for.")
+@click.option("--touchpoint", "touchpoint_id", type=int, help="The touchpoint it belongs to.")
+@click.option("--medium", type=click.Choice([m.value for m in Medium]), default=Medium.QR.value,
+              show_default=True, help="qr for print, link for email or posts.")
+@click.option("--message", default="", help="One-line message for the poster.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("."), show_default=True, help="Folder for the SVG and PNG.")
+def create(slug: str, ods: str | None, touchpoint_id: int | None, medium: str, message: str,
+           out_dir: Path) -> None:
+    """Make a short link, print its URL, and write its QR code as SVG and PNG."""
+    service = service_by_slug(db.session, slug)
+    if service is None:
+        raise click.UsageError(f"No service has the slug {slug!r}: see `flask catalogue list`.")
+    organisation = None
+    if ods:
+        organisation = db.session.scalar(
+            select(Organisation).where(Organisation.ods_code == ods.strip().upper()))
+        if organisation is None:
+            raise click.UsageError(f"No organisation has the ODS code {ods!r}.")
+    touchpoint = None
+    if touchpoint_id is not None:
+        touchpoint = db.session.get(Touchpoint, touchpoint_id)
+        if touchpoint is None:
+            raise click.UsageError(f"No touchpoint has the id {touchpoint_id}.")
+    try:
+        link = create_link(db.session, service=service, organisation=organisation,
+                           touchpoint=touchpoint, medium=Medium(medium), message=message,
+                           now=utcnow())
+    except LinkError as exc:
+        raise click.UsageError(str(exc)) from None
+    url = short_url(current_app.config["PUBLIC_BASE_URL"], link.code)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / f"qr-{link.code}.svg").write_bytes(qr_svg(url))
+    (out_dir / f"qr-{link.code}.png").write_bytes(qr_png(url))
+    db.session.commit()
+    click.echo(url)
+    click.echo(f"Wrote {out_dir / f'qr-{link.code}.svg'} and {out_dir / f'qr-{link.code}.png'}",
+               err=True)
+
+
+@links_cli.command("stats")
+@click.argument("code", required=False)
+def stats_command(code: str | None) -> None:
+    """Scans, unique visitors and misses as CSV: per link, or per day for one CODE."""
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    if code is None:
+        writer.writerow(["code", "status", "service", "organisation", "touchpoint_id",
+                         "scans", "unique_visitors", "bots", "misses"])
+        for row in sorted(stats.link_figures(db.session, ShortLink.id.is_not(None)),
+                          key=lambda r: r.link.id):
+            link = row.link
+            writer.writerow([
+                link.code, "retired" if link.retired else "live",
+                link.service.slug if link.service else "(services list)",
+                link.organisation.ods_code if link.organisation else "",
+                link.touchpoint_id or "", row.scans, row.visitors, row.bots, row.misses])
+        for unknown in stats.unknown_codes(db.session, limit=1000):
+            writer.writerow([unknown.code, "unknown", "", "", "", 0, 0, 0, unknown.misses])
+        return
+    normal = normalise(code)
+    link = db.session.scalar(select(ShortLink).where(ShortLink.code == normal)) if normal else None
+    if link is None:
+        misses = db.session.scalars(select(ScanMiss.id).where(
+            ScanMiss.code == normal, ScanMiss.reason == MissReason.UNKNOWN)).all() if normal else []
+        raise click.UsageError(f"No link has the code {code!r}"
+                               + (f" ({len(misses)} scans of it were counted as misses)."
+                                  if misses else "."))
+    condition = ShortLink.id == link.id
+    miss_days: dict[object, int] = {}
+    for day in db.session.scalars(select(ScanMiss.day).where(ScanMiss.link_id == link.id)):
+        miss_days[day] = miss_days.get(day, 0) + 1
+    days = {d.day: d for d in stats.daily(db.session, condition, limit=100_000)}
+    writer.writerow(["day", "scans", "unique_visitors", "misses"])
+    for day in sorted(set(days) | set(miss_days)):  # type: ignore[type-var]
+        figures = days.get(day)  # type: ignore[call-overload]
+        writer.writerow([day, figures.scans if figures else 0, figures.visitors if figures else 0,
+                         miss_days.get(day, 0)])

@@ -91,14 +91,14 @@ def totals(rows: list[LinkFigures]) -> Totals:
 def daily(session: Session, condition: ColumnElement[bool], limit: int = 60) -> list[Day]:
     """Counted scans and unique visitors per UK day for the matching links, latest first."""
     ids = _link_ids(condition)
-    scans = dict(session.execute(
+    scans: dict[date, int] = dict(session.execute(  # type: ignore[arg-type]
         select(Scan.day, func.count()).where(Scan.link_id.in_(ids), Scan.device != Device.BOT)
         .group_by(Scan.day)
-    ).tuples().all())
-    visitors = dict(session.execute(
+    ).all())
+    visitors: dict[date, int] = dict(session.execute(  # type: ignore[arg-type]
         select(ScanVisitor.day, func.count()).where(ScanVisitor.link_id.in_(ids))
         .group_by(ScanVisitor.day)
-    ).tuples().all())
+    ).all())
     days = sorted(set(scans) | set(visitors), reverse=True)[:limit]
     return [Day(day, int(scans.get(day, 0)), int(visitors.get(day, 0))) for day in days]
 

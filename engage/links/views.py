@@ -104,15 +104,16 @@ def answer(slug: str) -> tuple[str, int]:
     service = service_by_slug(db.session, slug)
     if service is None or service.retired:
         return render_template("catalogue/public_missing.html", retired=None), 404
+    now = utcnow()
     try:
         token = awareness.read_token(current_app.config["SECRET_KEY"],
-                                     request.form.get("token", ""), service)
+                                     request.form.get("token", ""), service, now)
         knew = awareness.parse_answer(request.form.get("answer"))
     except awareness.AwarenessError as exc:
         return render_template("links/answer.html", service=service, problem=str(exc)), 400
     stored = awareness.record_answer(
         db.session, service, token, knew, address=request.remote_addr,
-        user_agent=request.headers.get("User-Agent"), now=utcnow(),
+        user_agent=request.headers.get("User-Agent"), now=now,
     )
     db.session.commit()
     return render_template("links/answer.html", service=service, stored=stored), 200

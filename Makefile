@@ -46,6 +46,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/directory_import.py
 	$(BIN)/python bench/campaign_pages.py
+	$(BIN)/python bench/uptake_import.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache test-output

@@ -299,7 +299,8 @@ def _supersede(session: Session, batch_id: int, checked: Checked, preview: Previ
 def _insert_rows(session: Session, batch_id: int, rows: list[tuple[Any, ...]]) -> None:
     names = ("reason", "route", "reference", *CHARACTERISTICS)
     for chunk in _chunks(rows, INSERT_CHUNK):
-        session.execute(insert(Referral), [
+        # Core executemany: one statement for the chunk (the ORM bulk path runs one per row).
+        session.execute(insert(Referral.__table__), [
             {"batch_id": batch_id, "referred_on": row[R_DATE], "precision": row[R_PRECISION],
              "organisation_id": row[R_ORG], "service_id": row[R_SERVICE],
              "count": row[R_COUNT], **dict(zip(names, row[R_REASON:], strict=True))}

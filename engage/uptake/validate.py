@@ -357,7 +357,7 @@ def _check_future_and_duplicates(checked: Checked, today: date,
             else:
                 references[reference] = number
         elif checked.has_count:
-            key = (when, row[R_ORG], row[R_SERVICE], *row[R_REASON:R_REFERENCE],
+            key = (when, precision, row[R_ORG], row[R_SERVICE], *row[R_REASON:R_REFERENCE],
                    *row[R_CHARACTERISTICS:])
             if key in seen:
                 problem(number, "date", when.isoformat(),

@@ -40,6 +40,7 @@ def navigation() -> list[dict[str, Any]]:
         ("Catalogue", "catalogue.index", "catalogue."),
         ("Uptake", "uptake.index", "uptake."),
         ("QR codes", "links.index", "links."),
+        ("Reminders", "reminders.index", "reminders."),
     ]
     if current_user.can_manage:
         items.append(("Email", "messaging.outbox", "messaging."))

@@ -240,3 +240,26 @@ def make_referral(**overrides: Any) -> Any:
     db.session.add(referral)
     db.session.flush()
     return referral
+
+
+def make_reminder_rule(touchpoint: Touchpoint | None = None, **overrides: Any) -> Any:
+    from engage.reminders.models import OffsetUnit, ReminderRule, RuleKind
+
+    values: dict[str, Any] = {"kind": RuleKind.REMINDER, "offset_amount": 1,
+                              "offset_unit": OffsetUnit.DAYS}
+    values.update(overrides)
+    rule = ReminderRule(touchpoint=touchpoint or make_touchpoint(), **values)
+    db.session.add(rule)
+    db.session.flush()
+    return rule
+
+
+def make_bulletin(campaign: Campaign | None = None, **overrides: Any) -> Any:
+    from engage.reminders.models import Bulletin
+
+    values: dict[str, Any] = {"subject": "Winter bulletin", "body_markdown": "Hello **all**."}
+    values.update(overrides)
+    bulletin = Bulletin(campaign=campaign or make_campaign(), **values)
+    db.session.add(bulletin)
+    db.session.flush()
+    return bulletin

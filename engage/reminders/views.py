@@ -1,7 +1,334 @@
-"""Pages of the reminders feature."""
+"""Pages of the reminders feature: rules on touchpoints and campaigns, bulletins, what is coming.
+
+Each form that makes a rule previews first (who will receive what, and when) and saves only
+when the manager confirms; bulletins are drafts, previewed, then scheduled.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
 
-bp = Blueprint("reminders", __name__)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from engage.auth.access import Access, access
+from engage.campaigns.dates import london_to_utc, utc_to_london_naive
+from engage.campaigns.models import Campaign, Channel, Touchpoint
+from engage.database import utcnow
+from engage.extensions import db
+from engage.messaging.models import OutboxMessage
+from engage.reminders.bulletins import (
+    BulletinFields,
+    cancel_bulletin,
+    save_bulletin,
+    schedule_bulletin,
+)
+from engage.reminders.errors import ReminderError
+from engage.reminders.forms import BulletinForm, ConfirmForm, NudgeForm, RuleForm, ScheduleForm
+from engage.reminders.models import Bulletin, OffsetUnit, ReminderRule, RuleKind, SchedulerRun
+from engage.reminders.overview import upcoming
+from engage.reminders.preview import preview_bulletin, preview_rule
+from engage.reminders.rules import (
+    RuleFields,
+    add_nudge_rule,
+    add_touchpoint_rule,
+    check_fields,
+    remove_rule,
+)
+from engage.reminders.schedule import business_hours, occasion
+
+bp = Blueprint("reminders", __name__, url_prefix="/reminders")
+
+MESSAGE_KINDS = ("reminder", "follow_up", "nudge", "digest", "bulletin")
+RECENT = 50
+
+
+# --- sections on other features' pages ---------------------------------------------------------
+
+
+@bp.app_template_global()
+def touchpoint_reminders(touchpoint: Touchpoint) -> dict[str, Any]:
+    """The touchpoint page's reminders section: its rules, each with when and to how many."""
+    rules = list(db.session.scalars(select(ReminderRule).where(
+        ReminderRule.touchpoint_id == touchpoint.id, ReminderRule.removed_at.is_(None))
+        .order_by(ReminderRule.kind, ReminderRule.id)))
+    hours = business_hours(current_app.config)
+    now = utcnow()
+    return {"rules": [(rule, occasion(db.session, rule, hours, now)) for rule in rules],
+            "meeting": touchpoint.channel.is_meeting, "form": ConfirmForm()}
+
+
+@bp.app_template_global()
+def campaign_reminders(campaign: Campaign) -> dict[str, Any]:
+    """The campaign page's section: nudge rules and bulletins."""
+    nudges = list(db.session.scalars(select(ReminderRule).where(
+        ReminderRule.campaign_id == campaign.id, ReminderRule.kind == RuleKind.NUDGE,
+        ReminderRule.removed_at.is_(None)).order_by(ReminderRule.id)))
+    bulletins = list(db.session.scalars(select(Bulletin).where(
+        Bulletin.campaign_id == campaign.id).order_by(Bulletin.created_at.desc(),
+                                                      Bulletin.id.desc())))
+    return {"nudges": nudges, "bulletins": bulletins, "form": ConfirmForm()}
+
+
+# --- the overview ----------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@access(Access.VIEW)
+def index() -> str:
+    """What the rules and scheduled bulletins will send in the next fortnight, and what went."""
+    now = utcnow()
+    recent = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind.in_(MESSAGE_KINDS))
+        .order_by(OutboxMessage.updated_at.desc(), OutboxMessage.id.desc()).limit(RECENT)).all()
+    runs = db.session.scalars(select(SchedulerRun).order_by(SchedulerRun.job_id)).all()
+    return render_template("reminders/index.html", coming=upcoming(
+        db.session, now=now, config=current_app.config), recent=recent, runs=runs, now=now)
+
+
+# --- touchpoint rules ------------------------------------------------------------------------------
+
+
+def _rule_fields(form: RuleForm) -> RuleFields:
+    return RuleFields(kind=RuleKind(form.kind.data), offset_amount=form.offset_amount.data or 0,
+                      offset_unit=OffsetUnit(form.offset_unit.data),
+                      business_hours=bool(form.business_hours.data),
+                      message=form.message.data or "")
+
+
+@bp.route("/touchpoints/<int:touchpoint_id>/rules/new", methods=["GET", "POST"])
+@access(Access.MANAGE)
+def new_rule(touchpoint_id: int) -> Response | str | tuple[str, int]:
+    """Add a reminder or follow-up: preview who gets what and when, then save."""
+    touchpoint = db.get_or_404(Touchpoint, touchpoint_id)
+    form = RuleForm()
+    problems: list[str] = []
+    preview = None
+    if form.validate_on_submit():
+        fields = _rule_fields(form)
+        problems = check_fields(fields)
+        if not problems and request.form.get("action") == "save":
+            try:
+                add_touchpoint_rule(db.session, touchpoint, fields, current_user, utcnow())
+            except ReminderError as exc:
+                db.session.rollback()
+                problems = [str(exc)]
+            else:
+                db.session.commit()
+                flash(f"Saved: {fields.kind.label.lower()}. It is listed below with when it "
+                      "goes.")
+                return redirect(url_for("campaigns.touchpoint", touchpoint_id=touchpoint.id,
+                                        _anchor="reminders"))
+        if not problems:
+            draft = ReminderRule(kind=fields.kind, offset_amount=fields.offset_amount,
+                                 offset_unit=fields.offset_unit,
+                                 business_hours=fields.business_hours, message=fields.message,
+                                 created_at=utcnow())
+            draft.touchpoint = touchpoint
+            preview = preview_rule(db.session, draft, now=utcnow(), config=current_app.config)
+            db.session.expunge(draft) if draft in db.session else None
+    status = 400 if form.errors or problems else 200
+    page = render_template("reminders/rule_form.html", touchpoint=touchpoint, form=form,
+                           problems=problems, preview=preview,
+                           meeting=touchpoint.channel.is_meeting)
+    return (page, status) if status != 200 else page
+
+
+@bp.get("/rules/<int:reminder_rule_id>")
+@access(Access.VIEW)
+def rule(reminder_rule_id: int) -> str:
+    """One rule: who will receive what, and when; what it has queued and sent."""
+    found = db.get_or_404(ReminderRule, reminder_rule_id)
+    preview = preview_rule(db.session, found, now=utcnow(), config=current_app.config)
+    prefix = {RuleKind.NUDGE: "nudge"}.get(found.kind, "follow_up" if found.kind.is_follow_up
+                                              else "reminder")
+    messages = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.idempotency_key.like(f"{prefix}:{found.id}:%"))
+        .order_by(OutboxMessage.send_after.desc(), OutboxMessage.id.desc()).limit(200)).all()
+    return render_template("reminders/rule.html", rule=found, preview=preview, messages=messages,
+                           form=ConfirmForm())
+
+
+@bp.post("/rules/<int:reminder_rule_id>/remove")
+@access(Access.MANAGE)
+def remove(reminder_rule_id: int) -> Response:
+    """Switch a rule off; what it queued and has not gone is withdrawn."""
+    found = db.get_or_404(ReminderRule, reminder_rule_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        withdrawn = remove_rule(db.session, found, current_user, utcnow())
+    except ReminderError as exc:
+        db.session.rollback()
+        flash(str(exc))
+    else:
+        db.session.commit()
+        flash(f"Removed the rule. {withdrawn} queued message"
+              f"{'' if withdrawn == 1 else 's'} withdrawn.")
+    if found.touchpoint_id:
+        return redirect(url_for("campaigns.touchpoint", touchpoint_id=found.touchpoint_id,
+                                _anchor="reminders"))
+    return redirect(url_for("campaigns.show", campaign_id=found.campaign_id,
+                            _anchor="reminders"))
+
+
+# --- nudges ----------------------------------------------------------------------------------------
+
+
+@bp.route("/campaigns/<int:campaign_id>/nudges/new", methods=["GET", "POST"])
+@access(Access.MANAGE)
+def new_nudge(campaign_id: int) -> Response | str | tuple[str, int]:
+    """Nudge the referral managers of audience organisations that have gone quiet."""
+    campaign = db.get_or_404(Campaign, campaign_id)
+    form = NudgeForm()
+    problems: list[str] = []
+    preview = None
+    if form.validate_on_submit():
+        fields = RuleFields(kind=RuleKind.NUDGE, quiet_days=form.quiet_days.data,
+                            period_days=form.period_days.data,
+                            business_hours=bool(form.business_hours.data),
+                            message=form.message.data or "")
+        problems = check_fields(fields)
+        if not problems and request.form.get("action") == "save":
+            add_nudge_rule(db.session, campaign, fields, current_user, utcnow())
+            db.session.commit()
+            flash("Saved the nudge rule.")
+            return redirect(url_for("campaigns.show", campaign_id=campaign.id,
+                                    _anchor="reminders"))
+        if not problems:
+            draft = ReminderRule(kind=RuleKind.NUDGE, quiet_days=fields.quiet_days,
+                                 period_days=fields.period_days, offset_amount=0,
+                                 business_hours=fields.business_hours, message=fields.message,
+                                 created_at=utcnow() - _quiet(fields))
+            draft.campaign = campaign
+            preview = preview_rule(db.session, draft, now=utcnow(), config=current_app.config)
+            db.session.expunge(draft) if draft in db.session else None
+    status = 400 if form.errors or problems else 200
+    page = render_template("reminders/nudge_form.html", campaign=campaign, form=form,
+                           problems=problems, preview=preview)
+    return (page, status) if status != 200 else page
+
+
+def _quiet(fields: RuleFields) -> Any:
+    """The preview shows who would be nudged were the quiet days already counted."""
+    from datetime import timedelta
+
+    return timedelta(days=fields.quiet_days or 0)
+
+
+# --- bulletins -------------------------------------------------------------------------------------
+
+
+def _bulletin_fields(form: BulletinForm) -> BulletinFields:
+    return BulletinFields(form.subject.data or "", form.body_markdown.data or "",
+                          Channel(form.channel.data))
+
+
+@bp.route("/campaigns/<int:campaign_id>/bulletins/new", methods=["GET", "POST"])
+@access(Access.MANAGE)
+def new_bulletin(campaign_id: int) -> Response | str | tuple[str, int]:
+    """Write a bulletin or newsletter (Markdown); it is saved as a draft to preview."""
+    campaign = db.get_or_404(Campaign, campaign_id)
+    form = BulletinForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        try:
+            bulletin = save_bulletin(db.session, campaign, _bulletin_fields(form), current_user,
+                                     utcnow())
+        except ReminderError as exc:
+            db.session.rollback()
+            problems = [str(exc)]
+        else:
+            db.session.commit()
+            flash("Saved as a draft. Check the preview, then choose when it goes.")
+            return redirect(url_for("reminders.bulletin", bulletin_id=bulletin.id))
+    status = 400 if form.errors or problems else 200
+    page = render_template("reminders/bulletin_form.html", campaign=campaign, form=form,
+                           problems=problems, bulletin=None)
+    return (page, status) if status != 200 else page
+
+
+@bp.route("/bulletins/<int:bulletin_id>/edit", methods=["GET", "POST"])
+@access(Access.MANAGE)
+def edit_bulletin(bulletin_id: int) -> Response | str | tuple[str, int]:
+    """Change a bulletin that has not gone yet."""
+    bulletin = db.get_or_404(Bulletin, bulletin_id)
+    form = BulletinForm(obj=bulletin if request.method == "GET" else None)
+    if request.method == "GET":
+        form.channel.data = bulletin.channel.value
+    problems: list[str] = []
+    if form.validate_on_submit():
+        try:
+            save_bulletin(db.session, bulletin.campaign, _bulletin_fields(form), current_user,
+                          utcnow(), bulletin=bulletin)
+        except ReminderError as exc:
+            db.session.rollback()
+            problems = [str(exc)]
+        else:
+            db.session.commit()
+            flash("Saved the changes.")
+            return redirect(url_for("reminders.bulletin", bulletin_id=bulletin.id))
+    status = 400 if form.errors or problems else 200
+    page = render_template("reminders/bulletin_form.html", campaign=bulletin.campaign, form=form,
+                           problems=problems, bulletin=bulletin)
+    return (page, status) if status != 200 else page
+
+
+def _bulletin_page(bulletin: Bulletin, schedule_form: ScheduleForm | None = None,
+                   problems: list[str] | None = None, status: int = 200
+                   ) -> str | tuple[str, int]:
+    if schedule_form is None:
+        schedule_form = ScheduleForm()
+        if bulletin.send_at is not None:
+            schedule_form.send_at.data = utc_to_london_naive(bulletin.send_at)
+    page = render_template("reminders/bulletin.html", bulletin=bulletin,
+                           preview=preview_bulletin(db.session, bulletin),
+                           schedule_form=schedule_form, form=ConfirmForm(),
+                           problems=problems or [])
+    return (page, status) if status != 200 else page
+
+
+@bp.get("/bulletins/<int:bulletin_id>")
+@access(Access.VIEW)
+def bulletin(bulletin_id: int) -> str | tuple[str, int]:
+    """A bulletin as its readers will see it, who they are, and when it goes."""
+    return _bulletin_page(db.get_or_404(Bulletin, bulletin_id))
+
+
+@bp.post("/bulletins/<int:bulletin_id>/schedule")
+@access(Access.MANAGE)
+def schedule(bulletin_id: int) -> Response | str | tuple[str, int]:
+    """Set the time it goes (UK time)."""
+    found = db.get_or_404(Bulletin, bulletin_id)
+    form = ScheduleForm()
+    if form.validate_on_submit():
+        try:
+            schedule_bulletin(db.session, found, london_to_utc(form.send_at.data),  # type: ignore[arg-type]
+                              current_user, utcnow())
+        except ReminderError as exc:
+            db.session.rollback()
+            return _bulletin_page(found, form, [str(exc)], 400)
+        db.session.commit()
+        flash(f"Scheduled. It goes to the campaign's audience at the time below.")
+        return redirect(url_for("reminders.bulletin", bulletin_id=found.id))
+    return _bulletin_page(found, form, status=400)
+
+
+@bp.post("/bulletins/<int:bulletin_id>/cancel")
+@access(Access.MANAGE)
+def cancel(bulletin_id: int) -> Response | str | tuple[str, int]:
+    """Stop a draft or scheduled bulletin from going."""
+    found = db.get_or_404(Bulletin, bulletin_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        cancel_bulletin(db.session, found, current_user, utcnow())
+    except ReminderError as exc:
+        db.session.rollback()
+        return _bulletin_page(found, problems=[str(exc)], status=400)
+    db.session.commit()
+    flash("Cancelled: it will not be sent.")
+    return redirect(url_for("reminders.bulletin", bulletin_id=found.id))

@@ -1,0 +1,66 @@
+"""What the real `sendgrid` client sends, as the stub received it (schema-checked there)."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+
+from engage.extensions import db
+from engage.messaging.backends import (
+    MailboxBackend,
+    SendGridBackend,
+    backend_from_config,
+    retry_after_seconds,
+)
+from engage.messaging.delivery import deliver_due
+from engage.messaging.outbox import Attachment, Email, queue_email
+from tests.factories import make_campaign, make_contact
+from tests.messaging.conftest import NOW
+
+
+def test_body_carries_outbox_id_campaign_category_headers_and_attachment(app, stub, sendgrid):
+    contact = make_contact()
+    campaign = make_campaign()
+    ics = base64.b64encode(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n").decode()
+    message = queue_email(db.session, Email(
+        "reminder:1", contact.email, "test", to_name="Pat Lee", contact_id=contact.id,
+        campaign_id=campaign.id, kind="reminder",
+        attachments=[Attachment("invite.ics", "text/calendar", ics)]), now=NOW)
+    db.session.commit()
+    assert deliver_due(db.session, now=NOW, backend=sendgrid) == 1
+    assert stub.rejected == []
+    [request] = stub.requests
+    body = request["body"]
+    personalisation = body["personalizations"][0]
+    assert personalisation["to"] == [{"email": contact.email, "name": "Pat Lee"}]
+    assert personalisation["custom_args"] == {"outbox_id": str(message.id),
+                                              "campaign_id": str(campaign.id)}
+    assert personalisation["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert personalisation["headers"]["List-Unsubscribe"].startswith("<http")
+    assert body["categories"] == [f"campaign-{campaign.id}", "reminder"]
+    assert [c["type"] for c in body["content"]] == ["text/plain", "text/html"]
+    assert body["attachments"] == [{"content": ics, "filename": "invite.ics",
+                                    "type": "text/calendar", "disposition": "attachment"}]
+    assert body["from"] == {"email": "engage@example.org"}
+    assert "send_at" not in body
+    assert request["headers"]["Authorization"] == "Bearer SG.test-key"
+
+
+def test_every_call_has_a_timeout(app, stub):
+    backend = SendGridBackend("SG.test-key", stub.url, "e@example.org", timeout=3.5)
+    assert backend._client().client.timeout == 3.5
+
+
+def test_backend_from_config_picks_sendgrid_only_with_a_key(app):
+    assert isinstance(backend_from_config({"SENDGRID_API_KEY": ""}), MailboxBackend)
+    backend = backend_from_config({"SENDGRID_API_KEY": "SG.x", "SENDGRID_API_HOST": "http://h",
+                                   "SENDGRID_TIMEOUT_SECONDS": 7})
+    assert isinstance(backend, SendGridBackend)
+    assert (backend.host, backend.timeout) == ("http://h", 7.0)
+
+
+def test_retry_after_as_seconds_or_http_date():
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    assert retry_after_seconds("120", now) == 120
+    assert retry_after_seconds("Mon, 02 Mar 2026 09:05:00 GMT", now) == 300
+    assert retry_after_seconds("soon", now) is None

@@ -17,13 +17,17 @@ def _insert(session: Session, model: Any) -> Any:
 def insert_ignoring_conflicts(
     session: Session, model: Any, rows: Sequence[Mapping[str, Any]], keys: list[str]
 ) -> int:
-    """Insert rows, skipping any that clash on `keys`; returns how many were inserted."""
+    """Insert rows, skipping any that clash on `keys`; returns how many were inserted.
+
+    Counted from RETURNING rather than `rowcount`, which drivers do not all report for a
+    multi-row INSERT (psycopg answers -1).
+    """
     if not rows:
         return 0
-    result = session.execute(
-        _insert(session, model).values(list(rows)).on_conflict_do_nothing(index_elements=keys)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    table = model.__table__
+    statement = (_insert(session, model).values(list(rows))
+                 .on_conflict_do_nothing(index_elements=keys).returning(table.c[keys[0]]))
+    return len(session.execute(statement).all())
 
 
 def insert_or_update(

@@ -1,0 +1,92 @@
+"""No scan lost: 16 clients at once against a real threaded server, stored == counted 302s."""
+
+from __future__ import annotations
+
+import http.client
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+from werkzeug.serving import make_server
+
+from engage.campaigns.models import Channel, Engagement
+from engage.extensions import db
+from engage.links.models import Device, Scan, ScanMiss, ScanVisitor
+from tests.factories import make_campaign, make_short_link, make_touchpoint
+
+CLIENTS = 16
+SECONDS = 3.0
+PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 Safari/604.1"
+
+
+@pytest.fixture()
+def server(app: Flask) -> Iterator[int]:
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    try:
+        yield httpd.server_port
+    finally:
+        httpd.shutdown()
+        thread.join(timeout=10)
+        httpd.server_close()
+
+
+def test_under_concurrent_load_every_counted_302_is_a_stored_scan(app, server):
+    campaign = make_campaign()
+    touchpoint = make_touchpoint(campaign, channel=Channel.POSTER)
+    link = make_short_link(touchpoint=touchpoint)
+    db.session.commit()
+    code = link.code
+    results: Counter[str] = Counter()
+    lock = threading.Lock()
+    deadline = time.monotonic() + SECONDS
+
+    def client(number: int) -> None:
+        local: Counter[str] = Counter()
+        connection = http.client.HTTPConnection("127.0.0.1", server, timeout=60)
+        sent = 0
+        while time.monotonic() < deadline:
+            sent += 1
+            if sent % 10 == 0:  # now and then a link previewer, and a mistyped code
+                kind, path, agent = "bot", f"/q/{code}", "WhatsApp/2.23.20.0 A"
+            elif sent % 10 == 5:
+                kind, path, agent = "miss", "/q/ZZZZ222", PHONE
+            else:
+                # Four visitors per client thread, told apart by their browser.
+                kind, path, agent = "scan", f"/q/{code}", f"{PHONE} client/{number}/{sent % 4}"
+            connection.request("GET", path, headers={"User-Agent": agent})
+            response = connection.getresponse()
+            response.read()
+            local[f"{kind}:{response.status}"] += 1
+        connection.close()
+        with lock:
+            results.update(local)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert set(results) <= {"scan:302", "bot:302", "miss:404"}, results
+    assert results["scan:302"] > CLIENTS
+    db.session.expire_all()
+    counted = db.session.scalar(select(func.count()).select_from(Scan)
+                                .where(Scan.device != Device.BOT))
+    bots = db.session.scalar(select(func.count()).select_from(Scan)
+                             .where(Scan.device == Device.BOT))
+    misses = db.session.scalar(select(func.count()).select_from(ScanMiss))
+    assert counted == results["scan:302"]
+    assert bots == results["bot:302"]
+    assert misses == results["miss:404"]
+    visitors = db.session.scalar(select(func.count()).select_from(ScanVisitor))
+    assert visitors == CLIENTS * 4
+    ledger = db.session.scalars(select(Engagement)).all()
+    assert len(ledger) in (1, 2)  # two rows only if the run crossed midnight in London
+    assert sum(row.people for row in ledger) == visitors

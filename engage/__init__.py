@@ -15,7 +15,7 @@ from engage.extensions import csrf, db, limiter, login_manager, migrate
 # Feature packages, each with a blueprint called `bp` in its views module.
 FEATURES = (
     "home", "auth", "audit", "directory", "catalogue", "campaigns",
-    "links", "messaging", "reminders", "uptake",
+    "links", "messaging", "reminders", "uptake", "insights",
 )
 
 
@@ -146,6 +146,7 @@ def register_cli(app: Flask) -> None:
     from engage.catalogue.cli import catalogue_cli
     from engage.demo.cli import demo_cli
     from engage.directory.cli import directory_cli
+    from engage.insights.cli import insights_cli
     from engage.links.cli import links_cli
     from engage.messaging.cli import messaging_cli
     from engage.reminders.cli import reminders_cli, scheduler_cli
@@ -163,3 +164,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(reminders_cli)
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(uptake_cli)
+    app.cli.add_command(insights_cli)

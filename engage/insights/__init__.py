@@ -1,0 +1,1 @@
+"""Coverage, outreach-to-uptake analysis, equity and the steering-group report."""

@@ -1,0 +1,92 @@
+"""The filters every insight page, export and snapshot shares, carried in the URL.
+
+A view is shared by copying its address, so the filters live in the query string and nowhere
+else; a bad value gets a message and the default, never a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any
+
+DEFAULT_MONTHS = 12
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + (day.month - 1) + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class InsightFilters:
+    """Period (inclusive London dates), and optionally one campaign, service and locality."""
+
+    start: date
+    end: date
+    campaign_id: int | None = None
+    service_id: int | None = None
+    locality_id: int | None = None
+    problems: tuple[str, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def default(cls, today: date) -> InsightFilters:
+        """The last twelve whole months up to today."""
+        start = _add_months(_month_start(today), -(DEFAULT_MONTHS - 1))
+        return cls(start=start, end=today)
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, Any], *, today: date) -> InsightFilters:
+        """Read `start`, `end` (YYYY-MM-DD), `campaign`, `service`, `locality` from a query."""
+        base = cls.default(today)
+        problems: list[str] = []
+
+        def read_date(name: str, fallback: date) -> date:
+            raw = (args.get(name) or "").strip()
+            if not raw:
+                return fallback
+            try:
+                return date.fromisoformat(raw)
+            except ValueError:
+                problems.append(f"The {name} date {raw!r} is not a date like 2022-06-30; "
+                                f"showing {fallback.isoformat()} instead.")
+                return fallback
+
+        def read_id(name: str) -> int | None:
+            raw = (args.get(name) or "").strip()
+            if not raw:
+                return None
+            if raw.isdigit() and int(raw) > 0:
+                return int(raw)
+            problems.append(f"The {name} {raw!r} is not one of the choices; showing all.")
+            return None
+
+        start = read_date("start", base.start)
+        end = read_date("end", base.end)
+        if end < start:
+            problems.append("The period ends before it starts; the dates have been swapped.")
+            start, end = end, start
+        return cls(start=start, end=end, campaign_id=read_id("campaign"),
+                   service_id=read_id("service"), locality_id=read_id("locality"),
+                   problems=tuple(problems))
+
+    def to_args(self, **changes: Any) -> dict[str, str]:
+        """Query arguments reproducing these filters (with `changes` applied), for links."""
+        f = replace(self, **changes) if changes else self
+        args = {"start": f.start.isoformat(), "end": f.end.isoformat()}
+        for name, value in (("campaign", f.campaign_id), ("service", f.service_id),
+                            ("locality", f.locality_id)):
+            if value is not None:
+                args[name] = str(value)
+        return args
+
+    def previous(self) -> InsightFilters:
+        """The period of the same length just before this one (for "change since")."""
+        length = (self.end - self.start).days + 1
+        end = self.start - timedelta(days=1)
+        return replace(self, start=end - timedelta(days=length - 1), end=end, problems=())

@@ -136,6 +136,18 @@ def _read_xlsx(data: bytes, filename: str, sheet: str | None) -> Table:
     return Table(headers, _xlsx_rows(rows), detected, estimate, names)
 
 
+def sheet_names(data: bytes) -> list[str]:
+    """The sheets of a workbook, or [] when it is not one that can be opened."""
+    if not data.startswith(XLSX_MAGIC) or _has_macros(data):
+        return []
+    from openpyxl import load_workbook
+
+    try:
+        return list(load_workbook(io.BytesIO(data), read_only=True).sheetnames)
+    except Exception:  # noqa: BLE001 - a damaged file has no sheets to offer
+        return []
+
+
 def _has_macros(data: bytes) -> bool:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:

@@ -30,6 +30,7 @@ from engage.uptake.pending import (
     start_background_check,
     stored_preview,
 )
+from engage.uptake.reader import sheet_names
 from engage.uptake.summary import (
     CHARACTERISTIC_LABELS,
     batches,
@@ -125,6 +126,11 @@ def _check(pending: PendingUpload) -> None:
         db.session.commit()
 
 
+def _sheets(pending: PendingUpload) -> list[str]:
+    preview = stored_preview(pending)
+    return preview.sheets if preview is not None else sheet_names(pending.data)
+
+
 def _pending_or_404(token: str) -> PendingUpload:
     pending = find_pending(db.session, token)
     if pending is None or pending.user_id != current_user.id:
@@ -143,11 +149,9 @@ def _preview_page(pending: PendingUpload, *, confirm: ConfirmForm | None = None,
     now = utcnow()
     preview = stored_preview(pending)
     recheck = RecheckForm(formdata=None, sheet=pending.sheet, date_order=pending.date_order)
-    if preview is not None:
-        recheck.sheet.choices = [(s, s) for s in preview.sheets]
-        if aliases is None:
-            aliases = AliasForm.for_names(list(preview.unknown_services), _services(),
-                                          formdata=None)
+    recheck.sheet.choices = [(s, s) for s in _sheets(pending)]
+    if preview is not None and aliases is None:
+        aliases = AliasForm.for_names(list(preview.unknown_services), _services(), formdata=None)
     return render_template(
         "uptake/preview.html", pending=pending, preview=preview, recheck=recheck,
         confirm=confirm or ConfirmForm(formdata=None), aliases=aliases, rejected=rejected,
@@ -168,8 +172,7 @@ def recheck(token: str) -> Response | tuple[str, int]:
     """Read the upload again with another sheet or date order."""
     pending = _pending_or_404(token)
     form = RecheckForm()
-    preview = stored_preview(pending)
-    form.sheet.choices = [(s, s) for s in (preview.sheets if preview else [])]
+    form.sheet.choices = [(s, s) for s in _sheets(pending)]
     if not form.validate_on_submit():
         return _preview_page(pending, status=400)
     pending.sheet = form.sheet.data or pending.sheet

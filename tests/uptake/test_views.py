@@ -172,3 +172,38 @@ def test_uptake_page_and_organisation_page_show_the_figures(manager_client, stee
 
 def test_steering_cannot_import(steering_client, directory):
     assert steering_client.get("/uptake/import").status_code == 403
+
+
+def test_a_workbook_sheet_can_be_chosen_from_the_preview(manager_client, directory):
+    from tests.uptake.support import xlsx_bytes
+
+    data = xlsx_bytes({"Notes": [["nothing"]],
+                       "Referrals": [HEADER, ["2022-06", "A81001", PAM, 3]]})
+    response = manager_client.post("/uptake/import", data={
+        "file": (io.BytesIO(data), "june.xlsx"), "date_order": "auto", "sheet": "Referrals"},
+        content_type="multipart/form-data")
+    page = manager_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Sheet: Referrals" in page and "/confirm\"" in page
+    token = token_of(response)
+    response = manager_client.post(f"/uptake/import/{token}/recheck",
+                                   data={"sheet": "Notes", "date_order": "auto"})
+    page = manager_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "has no column for" in page
+
+
+def test_a_workbook_whose_first_sheet_is_not_the_data_offers_its_sheets(manager_client,
+                                                                       directory):
+    from tests.uptake.support import xlsx_bytes
+
+    data = xlsx_bytes({"Notes": [["nothing"]],
+                       "Referrals": [HEADER, ["2022-06", "A81001", PAM, 3]]})
+    response = manager_client.post("/uptake/import", data={
+        "file": (io.BytesIO(data), "june.xlsx"), "date_order": "auto"},
+        content_type="multipart/form-data")
+    token = token_of(response)
+    page = manager_client.get(f"/uptake/import/{token}").get_data(as_text=True)
+    assert "The file cannot be read" in page and "Read this sheet" in page
+    response = manager_client.post(f"/uptake/import/{token}/recheck",
+                                   data={"sheet": "Referrals", "date_order": "auto"})
+    page = manager_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "/confirm\"" in page

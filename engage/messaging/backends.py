@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import email.utils
 import enum
+import json
 import logging
 import socket
 import threading
+import time
 import urllib.error
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -25,7 +27,7 @@ from engage.messaging.models import MailboxMessage
 
 log = logging.getLogger(__name__)
 
-# SendGrid's mail send takes at most 1,000 personalisations and 30 MB; we send one each.
+# SendGrid's mail send takes at most 1,000 personalisations and 30 MB a request.
 SENDGRID_MAX_SEND_AT_AHEAD_SECONDS = 72 * 3600
 
 
@@ -63,9 +65,13 @@ class SendResult:
 class Backend(Protocol):
     name: str
 
-    def send_many(self, session: Session, messages: Sequence[Outgoing], *,
-                  now: datetime) -> list[SendResult]:
-        """One result per message, in the same order."""
+    def send_iter(self, session: Session, messages: Sequence[Outgoing], *,
+                  now: datetime) -> Iterator[list[tuple[int, SendResult]]]:
+        """Results as each request completes: (index into `messages`, result) pairs.
+
+        The delivery step records and commits each yielded group at once, so a process
+        killed mid-batch has sent-but-unrecorded at most the requests in flight.
+        """
         ...
 
 
@@ -103,10 +109,17 @@ class MailboxBackend:
         return [SendResult(Outcome.SENT, provider_message_id=f"mailbox-{m.outbox_id}")
                 for m in messages]
 
+    def send_iter(self, session: Session, messages: Sequence[Outgoing], *,
+                  now: datetime) -> Iterator[list[tuple[int, SendResult]]]:
+        # Rows and results commit together, so one group per batch is exactly-once anyway.
+        yield list(enumerate(self.send_many(session, messages, now=now)))
 
-def sendgrid_body(message: Outgoing, mail_from: str, *, send_at: int | None = None,
-                  sandbox: bool = False) -> dict[str, Any]:
-    """The v3 /mail/send request body for one message (SendGrid's published schema)."""
+
+UNSUBSCRIBE_TAG = "%engage_unsubscribe_url%"
+
+
+def _personalisation(message: Outgoing, substitutions: dict[str, str] | None = None
+                     ) -> dict[str, Any]:
     personalisation: dict[str, Any] = {
         "to": [{"email": message.to_email, **({"name": message.to_name} if message.to_name
                                                 else {})}],
@@ -117,32 +130,95 @@ def sendgrid_body(message: Outgoing, mail_from: str, *, send_at: int | None = No
     }
     if message.headers:
         personalisation["headers"] = {k: str(v) for k, v in message.headers.items()}
-    content = [{"type": "text/plain", "value": message.text_body or " "}]
-    if message.html_body:
-        content.append({"type": "text/html", "value": message.html_body})
+    if substitutions:
+        personalisation["substitutions"] = substitutions
+    return personalisation
+
+
+def _unsubscribe_url(message: Outgoing) -> str:
+    return str(message.headers.get("List-Unsubscribe", "")).strip("<>")
+
+
+def shared_form(message: Outgoing) -> tuple[str, str, str] | None:
+    """Subject, text and HTML with the recipient's unsubscribe link as a substitution tag.
+
+    Messages whose shared forms (and attachments, campaign, kind) are equal differ only in
+    recipient, headers, custom_args and that link, so SendGrid can take them in one request
+    with one personalisation each. None when the message cannot be shared that way.
+    """
+    url = _unsubscribe_url(message)
+    if not url or UNSUBSCRIBE_TAG in message.text_body or UNSUBSCRIBE_TAG in message.html_body:
+        return None
+    return (message.subject, message.text_body.replace(url, UNSUBSCRIBE_TAG),
+            message.html_body.replace(url, UNSUBSCRIBE_TAG))
+
+
+def sendgrid_body(message: Outgoing | Sequence[Outgoing], mail_from: str, *,
+                  send_at: int | None = None, sandbox: bool = False) -> dict[str, Any]:
+    """The v3 /mail/send request body (SendGrid's published schema).
+
+    One message, or several that share a form (`shared_form`): then each gets its own
+    personalisation, its unsubscribe link as a substitution.
+    """
+    messages = [message] if isinstance(message, Outgoing) else list(message)
+    first = messages[0]
+    if len(messages) == 1:
+        subject, text, html = first.subject, first.text_body, first.html_body
+        personalisations = [_personalisation(first)]
+    else:
+        form = shared_form(first)
+        assert form is not None
+        subject, text, html = form
+        personalisations = [_personalisation(m, {UNSUBSCRIBE_TAG: _unsubscribe_url(m)})
+                            for m in messages]
+    content = [{"type": "text/plain", "value": text or " "}]
+    if html:
+        content.append({"type": "text/html", "value": html})
     body: dict[str, Any] = {
-        "personalizations": [personalisation],
+        "personalizations": personalisations,
         "from": {"email": mail_from},
-        "subject": message.subject,
+        "subject": subject,
         "content": content,
     }
     categories = [c for c in (
-        f"campaign-{message.campaign_id}" if message.campaign_id is not None else "",
-        message.kind,
+        f"campaign-{first.campaign_id}" if first.campaign_id is not None else "",
+        first.kind,
     ) if c]
     if categories:
         body["categories"] = categories
-    if message.attachments:
+    if first.attachments:
         body["attachments"] = [
             {"content": a["content_b64"], "filename": a["filename"], "type": a["content_type"],
              "disposition": "attachment"}
-            for a in message.attachments
+            for a in first.attachments
         ]
     if send_at is not None:
+        if send_at > int(time.time()) + SENDGRID_MAX_SEND_AT_AHEAD_SECONDS:
+            raise ValueError("SendGrid's send_at may be at most 72 hours ahead")
         body["send_at"] = send_at
     if sandbox:
         body["mail_settings"] = {"sandbox_mode": {"enable": True}}
     return body
+
+
+def batches(messages: Sequence[Outgoing], size: int) -> list[list[int]]:
+    """Indexes of `messages` grouped into requests: those sharing a form together."""
+    groups: dict[Any, list[int]] = {}
+    units: list[list[int]] = []
+    for index, message in enumerate(messages):
+        form = shared_form(message) if size > 1 else None
+        if form is None:
+            units.append([index])
+            continue
+        key = (form, json.dumps(list(message.attachments), sort_keys=True),
+               message.campaign_id, message.kind)
+        group = groups.setdefault(key, [])
+        group.append(index)
+        if len(group) >= size:
+            units.append(group)
+            del groups[key]
+    units.extend(groups.values())
+    return units
 
 
 def retry_after_seconds(value: str | None, now: datetime) -> float | None:
@@ -167,14 +243,15 @@ class SendGridBackend:
     name = "sendgrid"
 
     def __init__(self, api_key: str, host: str, mail_from: str, *, timeout: float = 10.0,
-                 concurrency: int = 4) -> None:
+                 concurrency: int = 4, batch_size: int = 50) -> None:
         self.api_key = api_key
         self.host = host.rstrip("/")
         self.mail_from = mail_from
         self.timeout = timeout
         self.concurrency = max(1, concurrency)
-        # Results are committed after each group of this many sends.
-        self.commit_every = self.concurrency
+        # Messages that share a form go in one request, one personalisation each (<= 1,000).
+        self.batch_size = max(1, min(batch_size, 1000))
+        self.commit_every = 1000
         self._local = threading.local()
 
     def _client(self) -> Any:
@@ -188,7 +265,8 @@ class SendGridBackend:
             self._local.client = client
         return client
 
-    def send_one(self, message: Outgoing, now: datetime) -> SendResult:
+    def send_one(self, message: Outgoing | Sequence[Outgoing], now: datetime) -> SendResult:
+        """One request (one message, or several sharing a form); one result for all."""
         from python_http_client.exceptions import HTTPError
 
         body = sendgrid_body(message, self.mail_from)
@@ -234,17 +312,44 @@ class SendGridBackend:
         return SendResult(Outcome.PERMANENT,
                           error=f"SendGrid rejected the message ({status}). {detail}".strip())
 
+    def _send_unit(self, messages: Sequence[Outgoing], unit: list[int], now: datetime,
+                   stop: threading.Event) -> list[tuple[int, SendResult]]:
+        if stop.is_set():
+            # Delivery paused meanwhile: give the rows back untried.
+            skipped = SendResult(Outcome.CONFIG, error="Not tried: delivery paused.")
+            return [(i, skipped) for i in unit]
+        result = self.send_one([messages[i] for i in unit], now)
+        if result.outcome is Outcome.PERMANENT and len(unit) > 1:
+            # One bad message must not fail the others: send them one by one.
+            return [(i, self.send_one(messages[i], now)) for i in unit]
+        if result.outcome is Outcome.CONFIG:
+            stop.set()
+        return [(i, result) for i in unit]
+
+    def send_iter(self, session: Session, messages: Sequence[Outgoing], *,
+                  now: datetime) -> Iterator[list[tuple[int, SendResult]]]:
+        units = batches(messages, self.batch_size)
+        stop = threading.Event()
+        if self.concurrency == 1 or len(units) == 1:
+            for unit in units:
+                yield self._send_unit(messages, unit, now, stop)
+            return
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            futures = [pool.submit(self._send_unit, messages, unit, now, stop)
+                       for unit in units]
+            for future in as_completed(futures):
+                yield future.result()
+
     def send_many(self, session: Session, messages: Sequence[Outgoing], *,
                   now: datetime) -> list[SendResult]:
-        if len(messages) <= 1 or self.concurrency == 1:
-            return [self.send_one(m, now) for m in messages]
-        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            return list(pool.map(lambda m: self.send_one(m, now), messages))
+        results: dict[int, SendResult] = {}
+        for group in self.send_iter(session, messages, now=now):
+            results.update(group)
+        return [results[i] for i in range(len(messages))]
 
 
 def _error_messages(body: str) -> str:
     """SendGrid's `errors[].message` texts, joined; the raw body (cut short) otherwise."""
-    import json
 
     try:
         data = json.loads(body)
@@ -267,5 +372,6 @@ def backend_from_config(config: Mapping[str, Any]) -> MailboxBackend | SendGridB
             mail_from,
             timeout=float(config.get("SENDGRID_TIMEOUT_SECONDS", 10)),
             concurrency=int(config.get("SENDGRID_CONCURRENCY", 4)),
+            batch_size=int(config.get("SENDGRID_BATCH_SIZE", 50)),
         )
     return MailboxBackend(mail_from)

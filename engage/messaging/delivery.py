@@ -19,7 +19,7 @@ import random
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select, update
@@ -33,7 +33,7 @@ from engage.messaging.backends import (
     backend_from_config,
 )
 from engage.messaging.models import DeliveryPause, OutboxMessage, OutboxStatus
-from engage.messaging.suppression import why_not_send
+from engage.messaging.suppression import refusals_for
 
 __all__ = ["deliver_due", "backend_from_config", "recover_stuck", "active_pause",
            "retry_message", "MAX_ATTEMPTS", "SENDING_TIMEOUT"]
@@ -45,8 +45,6 @@ SENDING_TIMEOUT = timedelta(minutes=10)
 BASE_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=6)
 DEFAULT_LIMIT = 200
-# The mailbox backend writes in the step's own transaction, so its groups can be large.
-COMMIT_EVERY = 100
 
 SessionSource = Session | scoped_session[Session] | Callable[[], Session]
 
@@ -118,7 +116,7 @@ def claim(session: Session, *, now: datetime, limit: int) -> list[OutboxMessage]
     ))
 
 
-def _finish(session: Session, message: OutboxMessage, token: str, **values: Any) -> None:
+def _finish(session: Session, message: OutboxMessage | Claimed, token: str, **values: Any) -> None:
     """Record a result, only while the row is still ours (not recovered and re-claimed)."""
     session.execute(
         update(OutboxMessage)
@@ -131,14 +129,24 @@ def _finish(session: Session, message: OutboxMessage, token: str, **values: Any)
 
 def recipient_problem(session: Session, message: OutboxMessage) -> tuple[OutboxStatus, str] | None:
     """Why this message may not go out now (checked again at delivery), or None."""
-    refusal = why_not_send(session, message.to_email, message.contact_id)
-    if refusal:
-        return OutboxStatus.SUPPRESSED, refusal
-    try:
-        validate_email(message.to_email, check_deliverability=False)
-    except EmailNotValidError as exc:
-        return OutboxStatus.FAILED, f"Invalid recipient address {message.to_email!r}: {exc}"
-    return None
+    return recipient_problems(session, [message]).get(message.id)
+
+
+def recipient_problems(session: Session, messages: list[OutboxMessage]
+                       ) -> dict[int, tuple[OutboxStatus, str]]:
+    """Why each message may not go out now, by id; checked in two queries for a batch."""
+    refusals = refusals_for(session, [(m.to_email, m.contact_id) for m in messages])
+    problems: dict[int, tuple[OutboxStatus, str]] = {}
+    for message, refusal in zip(messages, refusals, strict=True):
+        if refusal:
+            problems[message.id] = (OutboxStatus.SUPPRESSED, refusal)
+            continue
+        try:
+            validate_email(message.to_email, check_deliverability=False)
+        except EmailNotValidError as exc:
+            problems[message.id] = (
+                OutboxStatus.FAILED, f"Invalid recipient address {message.to_email!r}: {exc}")
+    return problems
 
 
 def deliver_due(source: SessionSource, *, now: datetime, backend: Backend,
@@ -154,11 +162,15 @@ def deliver_due(source: SessionSource, *, now: datetime, backend: Backend,
     if not claimed:
         return 0
     token = claimed[0].claim_token or ""
-    sendable: list[OutboxMessage] = []
+    sendable: list[Claimed] = []
+    outgoing: list[Outgoing] = []
+    problems = recipient_problems(session, claimed)
     for message in claimed:
-        problem = recipient_problem(session, message)
+        problem = problems.get(message.id)
         if problem is None:
-            sendable.append(message)
+            # Plain copies: the commit below expires the ORM objects.
+            sendable.append(Claimed(message.id, message.attempts))
+            outgoing.append(_outgoing(message))
             continue
         status, reason = problem
         log.info("outbox %s not sent: %s", message.id, reason)
@@ -166,26 +178,33 @@ def deliver_due(source: SessionSource, *, now: datetime, backend: Backend,
     session.commit()
 
     sent = 0
-    # A backend that sends over the network commits after each small group, so a process
-    # killed mid-batch can have sent without recording at most that group (see docs).
-    size = getattr(backend, "commit_every", COMMIT_EVERY)
-    for start in range(0, len(sendable), size):
-        group = sendable[start:start + size]
-        results = backend.send_many(session, [_outgoing(m) for m in group], now=now)
-        stop = False
-        for message, result in zip(group, results, strict=True):
-            if result.outcome is Outcome.CONFIG:
-                stop = True
-            sent += _record(session, message, token, result, now=now,
-                            max_attempts=max_attempts)
+    pause_reason = ""
+    # Each request's results are committed as soon as they arrive, so a process killed
+    # mid-batch has sent without recording at most the requests then in flight.
+    for group in backend.send_iter(session, outgoing, now=now):
+        accepted: dict[str | None, list[int]] = {}
+        for index, result in group:
+            if result.outcome is Outcome.SENT:
+                # One UPDATE per provider message id: a shared request answers with one.
+                accepted.setdefault(result.provider_message_id, []).append(sendable[index].id)
+                continue
+            if result.outcome is Outcome.CONFIG and not pause_reason:
+                pause_reason = result.error
+            _record(session, sendable[index], token, result, now=now,
+                    max_attempts=max_attempts)
+        for provider_id, ids in accepted.items():
+            sent += _mark_sent(session, ids, token, provider_id, now=now)
         session.commit()
-        if stop:
-            _pause(session, backend.name, next(r.error for r in results
-                                              if r.outcome is Outcome.CONFIG), now=now)
-            _release(session, token, now=now)
-            session.commit()
-            break
+    if pause_reason:
+        _pause(session, backend.name, pause_reason, now=now)
+        _release(session, token, now=now)
+        session.commit()
     return sent
+
+
+class Claimed(NamedTuple):
+    id: int
+    attempts: int
 
 
 def _outgoing(message: OutboxMessage) -> Outgoing:
@@ -203,7 +222,20 @@ def _outgoing(message: OutboxMessage) -> Outgoing:
     )
 
 
-def _record(session: Session, message: OutboxMessage, token: str, result: SendResult, *,
+def _mark_sent(session: Session, ids: list[int], token: str, provider_message_id: str | None,
+               *, now: datetime) -> int:
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.claim_token == token,
+               OutboxMessage.status == OutboxStatus.SENDING)
+        .values(status=OutboxStatus.SENT, sent_at=now, provider_message_id=provider_message_id,
+                last_error="", claim_token=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+def _record(session: Session, message: Claimed, token: str, result: SendResult, *,
             now: datetime, max_attempts: int) -> int:
     if result.outcome is Outcome.SENT:
         _finish(session, message, token, status=OutboxStatus.SENT, sent_at=now,

@@ -71,10 +71,16 @@ def find_message(session: Session, event: dict[str, Any]) -> OutboxMessage | Non
     sg_message_id = str(event.get("sg_message_id") or "")
     if sg_message_id:
         # SendGrid's event id is the X-Message-Id it answered with, plus ".filter..." parts.
+        # Messages sent in one request share it, so the address picks the one.
         prefix = sg_message_id.split(".", 1)[0]
-        return session.scalar(
-            select(OutboxMessage).where(OutboxMessage.provider_message_id == prefix).limit(1)
-        )
+        candidates = list(session.scalars(
+            select(OutboxMessage).where(OutboxMessage.provider_message_id == prefix).limit(1000)
+        ))
+        email = str(event.get("email") or "").lower()
+        matching = [m for m in candidates if m.to_email.lower() == email]
+        if len(matching) == 1:
+            return matching[0]
+        return candidates[0] if len(candidates) == 1 else None
     return None
 
 

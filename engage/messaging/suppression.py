@@ -41,6 +41,32 @@ def why_not_send(session: Session, email: str, contact_id: int | None) -> str | 
     return None
 
 
+def refusals_for(session: Session, recipients: list[tuple[str, int | None]]
+                 ) -> list[str | None]:
+    """`why_not_send` for many recipients at once (two queries), in the same order."""
+    contact_ids = {c for _, c in recipients if c is not None}
+    contacts = {c.id: c for c in session.scalars(
+        select(Contact).where(Contact.id.in_(contact_ids)))} if contact_ids else {}
+    keys = {address_key(e) for e, _ in recipients}
+    suppressed = {s.email: s for s in session.scalars(
+        select(Suppression).where(Suppression.email.in_(keys)))} if keys else {}
+    answers: list[str | None] = []
+    for email, contact_id in recipients:
+        contact = contacts.get(contact_id) if contact_id is not None else None
+        found = suppressed.get(address_key(email))
+        if contact is not None and contact.do_not_email:
+            answers.append("The contact is marked do not email.")
+        elif contact is not None and contact.suppressed_at is not None \
+                and contact.suppression_reason is not None:
+            answers.append(
+                f"The contact is suppressed ({contact.suppression_reason.label.lower()}).")
+        elif found is not None:
+            answers.append(f"The address is suppressed ({found.reason.label.lower()}).")
+        else:
+            answers.append(None)
+    return answers
+
+
 def suppress(session: Session, email: str, reason: SuppressionReason, *, now: datetime,
              source: str, note: str = "") -> bool:
     """Suppress an address (and its contacts); False when it already was."""

@@ -46,6 +46,8 @@ def mail_send_validator() -> Any:
 
 
 def schema_errors(body: Any) -> list[str]:
+    if mail_send_validator().is_valid(body):
+        return []
     errors = sorted(mail_send_validator().iter_errors(body), key=lambda e: list(e.path))
     return [f"{'/'.join(str(p) for p in e.path) or '(body)'}: {e.message}" for e in errors]
 

@@ -145,7 +145,7 @@ def test_gives_up_after_max_attempts(app, stub, sendgrid):
 def test_sendgrid_401_pauses_delivery_without_a_retry_storm(app, stub):
     queue(5)
     backend = SendGridBackend("SG.wrong", stub.url, "e@example.org", timeout=2.0)
-    backend.commit_every = 1
+    backend.concurrency = 1
     assert deliver_due(db.session, now=NOW, backend=backend) == 0
     assert len(stub.rejected) == 1  # one call, then delivery stopped
     assert statuses() == [OutboxStatus.QUEUED] * 5

@@ -64,3 +64,39 @@ def test_retry_after_as_seconds_or_http_date():
     assert retry_after_seconds("120", now) == 120
     assert retry_after_seconds("Mon, 02 Mar 2026 09:05:00 GMT", now) == 300
     assert retry_after_seconds("soon", now) is None
+
+
+def test_messages_sharing_a_form_go_in_one_request_with_a_personalisation_each(app, stub,
+                                                                                sendgrid):
+    messages = [queue_email(db.session, Email(f"k{n}", f"p{n}@example.org", "test",
+                                              kind="bulletin"), now=NOW) for n in range(3)]
+    db.session.commit()
+    assert deliver_due(db.session, now=NOW, backend=sendgrid) == 3
+    [request] = stub.requests
+    personalisations = request["body"]["personalizations"]
+    assert [p["custom_args"]["outbox_id"] for p in personalisations] == [
+        str(m.id) for m in messages]
+    for message, p in zip(messages, personalisations, strict=True):
+        url = message.headers["List-Unsubscribe"].strip("<>")
+        assert p["substitutions"] == {"%engage_unsubscribe_url%": url}
+        assert p["headers"]["List-Unsubscribe"] == f"<{url}>"
+    assert "%engage_unsubscribe_url%" in request["body"]["content"][0]["value"]
+    assert {m.provider_message_id for m in messages} == {request["message_id"]}
+
+
+def test_a_rejected_shared_request_is_retried_one_by_one(app, stub, sendgrid):
+    for n in range(2):
+        queue_email(db.session, Email(f"k{n}", f"p{n}@example.org", "test"), now=NOW)
+    db.session.commit()
+    stub.script(400)
+    assert deliver_due(db.session, now=NOW, backend=sendgrid) == 2
+    assert len(stub.rejected) == 1 and len(stub.requests) == 2
+
+
+def test_messages_that_differ_are_sent_separately(app, stub, sendgrid):
+    for n in range(2):
+        queue_email(db.session, Email(f"k{n}", f"p{n}@example.org", "test",
+                                      context={"note": f"Dear person {n}"}), now=NOW)
+    db.session.commit()
+    assert deliver_due(db.session, now=NOW, backend=sendgrid) == 2
+    assert [len(b["personalizations"]) for b in stub.bodies] == [1, 1]

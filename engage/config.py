@@ -117,6 +117,7 @@ def load_settings(
         "MAIL_FROM": env_str(env, "MAIL_FROM", "engage@example.org"),
         "SENDGRID_TIMEOUT_SECONDS": env_int(env, "SENDGRID_TIMEOUT_SECONDS", 10, minimum=1),
         "SENDGRID_CONCURRENCY": env_int(env, "SENDGRID_CONCURRENCY", 4, minimum=1),
+        "SENDGRID_BATCH_SIZE": env_int(env, "SENDGRID_BATCH_SIZE", 50, minimum=1),
         "OUTBOX_MAX_ATTEMPTS": env_int(env, "OUTBOX_MAX_ATTEMPTS", 8, minimum=1),
         "MAX_CONTENT_LENGTH": upload_mb * 1024 * 1024,
         "RATELIMIT_STORAGE_URI": env_str(env, "RATELIMIT_STORAGE_URI", "memory://"),
@@ -168,6 +169,9 @@ def reminder_settings(env: Mapping[str, str]) -> dict[str, Any]:
         )
     return {
         "SCHEDULER_TICK_SECONDS": env_int(env, "SCHEDULER_TICK_SECONDS", 60, minimum=1),
+        # A row left "sending" this long by a process that died is sent again (scheduler job).
+        "OUTBOX_SENDING_TIMEOUT_SECONDS": env_int(env, "OUTBOX_SENDING_TIMEOUT_SECONDS", 600,
+                                                  minimum=1),
         "REMINDER_QUEUE_AHEAD_HOURS": env_int(env, "REMINDER_QUEUE_AHEAD_HOURS", 24),
         "BUSINESS_HOURS_START": start,
         "BUSINESS_HOURS_END": end,

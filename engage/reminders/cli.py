@@ -65,8 +65,9 @@ def run_command() -> None:
 
     def stop(signum: int, _frame: Any) -> None:
         log.info("scheduler stopping (signal %s): finishing the running steps", signum)
-        # Wait for the running steps: each commits as it goes, so stopping loses nothing.
-        scheduler.shutdown(wait=True)
+        # Running steps finish before the process exits (the pool threads are joined at exit);
+        # each commits as it goes, so stopping loses nothing.
+        scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

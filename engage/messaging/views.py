@@ -54,6 +54,7 @@ MAIL_TAGS = {
 def sanitised_html(html: str) -> Markup:
     """An email's HTML part, safe to show inside our page: no script, style or handlers."""
     clean = nh3.clean(html or "", tags=MAIL_TAGS, attributes={"a": {"href"}},
+                      clean_content_tags={"script", "style", "title"},
                       url_schemes={"https", "http", "mailto"}, link_rel="noopener noreferrer")
     return Markup(clean)  # noqa: S704 - cleaned against the allow-list above
 

@@ -136,6 +136,9 @@ def make_scheduler(app: Flask, *, background: bool) -> Any:
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     kind = BackgroundScheduler if background else BlockingScheduler
+    if app.config.get("LOG_LEVEL") != "DEBUG":
+        # APScheduler logs every run at INFO; our steps log what they did instead.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # One worker thread per job at most: jobs never overlap themselves, and each uses its own
     # database session (Flask-SQLAlchemy's scoped session is per thread).
     scheduler = kind(timezone="UTC", executors={"default": ThreadPoolExecutor(len(JOBS))})

@@ -132,7 +132,7 @@ def check_file(
 
 
 def _month_key(day: date) -> str:
-    return day.strftime("%Y-%m")
+    return f"{day.year:04d}-{day.month:02d}"
 
 
 def _active() -> Any:

@@ -191,7 +191,6 @@ def check_table(
     checked = Checked(rows=[], ignored_columns=columns.ignored, has_count=columns.has("count"))
     rows_with_problems: set[int] = set()
     slashed: list[Slashed] = []
-    interned: dict[str, str] = {}
     suggestions: dict[tuple[str, str], list[str]] = {}
     idx = columns.index
     heading = {name: table.headers[i] for name, i in idx.items()}
@@ -206,17 +205,34 @@ def check_table(
             return None
         return row[position]
 
-    def optional(row: list[Any], name: str, number: int) -> str | None:
-        text = _text(cell(row, name))
-        if not text:
-            return None
+    # Values repeat (a few hundred dates, eight services, a handful of reasons): each distinct
+    # raw value is read once and remembered, which keeps 200,000 rows to a few seconds.
+    extra_names = ("reason", "route", "reference", *CHARACTERISTICS)
+    extra_positions = [(name, idx.get(name)) for name in extra_names]
+    extra_cache: dict[str, dict[Any, str | None]] = {name: {} for name in extra_names}
+    too_long = object()
+
+    def optional(row: list[Any], name: str, position: int | None, number: int) -> str | None:
+        raw = row[position] if position is not None and position < len(row) else None
+        cache = extra_cache[name]
+        found = cache.get(raw, too_long) if name != "reference" else too_long
+        if found is not too_long:
+            return found  # type: ignore[return-value]
+        text = _text(raw)
         if len(text) > _LENGTHS[name]:
             problem(number, name, text, f"is longer than {_LENGTHS[name]} characters",
                     "Shorten it.")
             return None
-        if name == "route":
-            text = ROUTES.get(norm(text), text)
-        return interned.setdefault(text, text)
+        value: str | None = None
+        if text:
+            value = ROUTES.get(norm(text), text) if name == "route" else text
+        if name != "reference":
+            cache[raw] = value
+        return value
+
+    date_cache: dict[Any, tuple[Any, str] | DateProblem] = {}
+    service_cache: dict[str, int | None] = {}
+    count_cache: dict[tuple[type, Any], int | ValueError] = {}
 
     done = 0
     for number, row in table.rows:
@@ -227,16 +243,27 @@ def check_table(
         raw_date = cell(row, "date")
         when: date | Slashed | None = None
         precision = ""
-        try:
-            when, precision = parse_date(raw_date)
-        except DateProblem as exc:
-            problem(number, "date", raw_date, str(exc).split(". ")[0], str(exc).split(". ", 1)[-1])
+        parsed = date_cache.get(raw_date)
+        if parsed is None:
+            try:
+                parsed = parse_date(raw_date)
+            except DateProblem as exc:
+                parsed = exc
+            date_cache[raw_date] = parsed
+        if isinstance(parsed, DateProblem):
+            message = str(parsed)
+            problem(number, "date", raw_date, message.split(". ")[0], message.split(". ", 1)[-1])
             bad = True
+        else:
+            when, precision = parsed
         if isinstance(when, Slashed):
             slashed.append(when)
 
         raw_service = _text(cell(row, "service"))
-        service_id = catalogue.by_name.get(norm(raw_service))
+        if raw_service in service_cache:
+            service_id = service_cache[raw_service]
+        else:
+            service_id = service_cache[raw_service] = catalogue.by_name.get(norm(raw_service))
         if service_id is None:
             bad = True
             if not raw_service:
@@ -286,15 +313,22 @@ def check_table(
         count = 1
         if columns.has("count"):
             raw_count = cell(row, "count")
-            try:
-                count = parse_count(raw_count)
-            except ValueError as exc:
+            count_key = (type(raw_count), raw_count)  # True == 1, but is not a count
+            counted = count_cache.get(count_key)
+            if counted is None:
+                try:
+                    counted = parse_count(raw_count)
+                except ValueError as exc:
+                    counted = exc
+                count_cache[count_key] = counted
+            if isinstance(counted, ValueError):
                 bad = True
-                problem(number, "count", raw_count, f"the count {exc}",
+                problem(number, "count", raw_count, f"the count {counted}",
                         "Enter a whole number of referrals, 0 or more.")
+            else:
+                count = counted
 
-        extras = [optional(row, name, number) for name in
-                  ("reason", "route", "reference", *CHARACTERISTICS)]
+        extras = [optional(row, name, position, number) for name, position in extra_positions]
         if bad or number in rows_with_problems:
             continue
         checked.rows.append((number, when, precision, org_id, service_id, count, *extras))

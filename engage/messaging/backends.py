@@ -83,6 +83,7 @@ class MailboxBackend:
     """
 
     name = "mailbox"
+    max_attempts = 8
 
     def __init__(self, mail_from: str) -> None:
         self.mail_from = mail_from
@@ -241,6 +242,7 @@ class SendGridBackend:
     """Sends through the `sendgrid` library, each call with a timeout (it sets none itself)."""
 
     name = "sendgrid"
+    max_attempts = 8
 
     def __init__(self, api_key: str, host: str, mail_from: str, *, timeout: float = 10.0,
                  concurrency: int = 4, batch_size: int = 50) -> None:
@@ -365,8 +367,9 @@ def _error_messages(body: str) -> str:
 def backend_from_config(config: Mapping[str, Any]) -> MailboxBackend | SendGridBackend:
     """SendGrid when SENDGRID_API_KEY is set, otherwise the local mailbox."""
     mail_from = config.get("MAIL_FROM", "engage@example.org")
+    backend: MailboxBackend | SendGridBackend
     if config.get("SENDGRID_API_KEY"):
-        return SendGridBackend(
+        backend = SendGridBackend(
             config["SENDGRID_API_KEY"],
             config.get("SENDGRID_API_HOST", "https://api.sendgrid.com"),
             mail_from,
@@ -374,4 +377,7 @@ def backend_from_config(config: Mapping[str, Any]) -> MailboxBackend | SendGridB
             concurrency=int(config.get("SENDGRID_CONCURRENCY", 4)),
             batch_size=int(config.get("SENDGRID_BATCH_SIZE", 50)),
         )
-    return MailboxBackend(mail_from)
+    else:
+        backend = MailboxBackend(mail_from)
+    backend.max_attempts = int(config.get("OUTBOX_MAX_ATTEMPTS", 8))
+    return backend

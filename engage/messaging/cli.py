@@ -21,8 +21,7 @@ messaging_cli = AppGroup("messaging", help="Email: the outbox, delivery and supp
 def deliver_command(limit: int) -> None:
     """Run the delivery step once: send what is due now."""
     backend = delivery.backend_from_config(current_app.config)
-    sent = delivery.deliver_due(db.session, now=utcnow(), backend=backend, limit=limit,
-                                max_attempts=current_app.config.get("OUTBOX_MAX_ATTEMPTS", 8))
+    sent = delivery.deliver_due(db.session, now=utcnow(), backend=backend, limit=limit)
     pause = delivery.active_pause(db.session, backend.name)
     click.echo(f"Sent {sent} message(s) through {backend.name}.")
     if pause is not None:

@@ -150,9 +150,14 @@ def recipient_problems(session: Session, messages: list[OutboxMessage]
 
 
 def deliver_due(source: SessionSource, *, now: datetime, backend: Backend,
-                limit: int = DEFAULT_LIMIT, max_attempts: int = MAX_ATTEMPTS,
+                limit: int = DEFAULT_LIMIT, max_attempts: int | None = None,
                 sending_timeout: timedelta = SENDING_TIMEOUT) -> int:
-    """Send what is due; returns how many messages were sent (accepted by the backend)."""
+    """Send what is due; returns how many messages were sent (accepted by the backend).
+
+    `max_attempts` defaults to the backend's (OUTBOX_MAX_ATTEMPTS via backend_from_config).
+    """
+    if max_attempts is None:
+        max_attempts = int(getattr(backend, "max_attempts", MAX_ATTEMPTS))
     session = _session(source)
     recover_stuck(session, now=now, timeout=sending_timeout)
     session.commit()

@@ -1,0 +1,151 @@
+"""Cold organisations: targets with no counting contact in the last N days.
+
+"Cold" is judged at the end of the chosen period (or today, if that is sooner), over every
+live ledger row of any campaign: a practice visited for another campaign is not cold. The
+list is paged in SQL; the last channel and referrals are looked up for the shown page only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from engage.campaigns.dates import day_start
+from engage.campaigns.models import Channel, Engagement, live_engagement
+from engage.directory.models import Locality, Organisation, OrgKind
+from engage.insights.coverage import NO_LOCALITY
+from engage.insights.paging import RowPagination
+from engage.insights.scope import Scope, target_condition
+from engage.uptake.importer import active_referrals
+from engage.uptake.models import Referral
+
+DEFAULT_DAYS = 90
+MAX_DAYS = 3650
+CHUNK = 500
+
+
+class ColdError(ValueError):
+    """A number of days that cannot be used, with the message to show."""
+
+
+def parse_days(raw: str | None) -> int:
+    """The N of "no contact in N days", from a query argument; blank means the default."""
+    text = (raw or "").strip()
+    if not text:
+        return DEFAULT_DAYS
+    if not text.isdigit() or not 1 <= int(text) <= MAX_DAYS:
+        raise ColdError(f"Enter the number of days as a whole number from 1 to {MAX_DAYS}, "
+                        f"for example {DEFAULT_DAYS}.")
+    return int(text)
+
+
+@dataclass(frozen=True)
+class ColdOrganisation:
+    id: int
+    ods_code: str
+    name: str
+    kind: OrgKind
+    locality: str
+    last_contact: datetime | None
+    last_channel: Channel | None
+    referrals: int
+
+    @property
+    def has_referred(self) -> bool:
+        return self.referrals > 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ods_code": self.ods_code, "name": self.name, "kind": self.kind.label,
+                "locality": self.locality,
+                "last_contact": self.last_contact.isoformat() if self.last_contact else None,
+                "last_channel": self.last_channel.label if self.last_channel else None,
+                "has_referred": self.has_referred, "referrals": self.referrals}
+
+
+def as_of(scope: Scope, today: date) -> date:
+    return min(scope.filters.end, today)
+
+
+def _cold_query(scope: Scope, days: int, today: date) -> Select[Any]:
+    """Target organisations whose last live contact (up to the as-of day) is over N days old."""
+    until = day_start(as_of(scope, today) + timedelta(days=1))
+    cutoff = until - timedelta(days=days)
+    last = (select(Engagement.organisation_id.label("org_id"),
+                   func.max(Engagement.occurred_at).label("last_at"))
+            .where(live_engagement(), Engagement.occurred_at < until)
+            .group_by(Engagement.organisation_id).subquery())
+    return (
+        select(Organisation.id, Organisation.ods_code, Organisation.name, Organisation.kind,
+               Locality.name.label("locality"), last.c.last_at)
+        .outerjoin(last, last.c.org_id == Organisation.id)
+        .outerjoin(Locality, Locality.id == Organisation.locality_id)
+        .where(target_condition(scope), or_(last.c.last_at.is_(None), last.c.last_at < cutoff))
+        # Never contacted first, then the longest without contact.
+        .order_by(case((last.c.last_at.is_(None), 0), else_=1), last.c.last_at,
+                  func.lower(Organisation.name), Organisation.ods_code)
+    )
+
+
+def count_cold(session: Session, scope: Scope, days: int, today: date) -> int:
+    query = _cold_query(scope, days, today).order_by(None).subquery()
+    return int(session.scalar(select(func.count()).select_from(query)) or 0)
+
+
+def _details(session: Session, rows: list[Any], scope: Scope, today: date
+             ) -> list[ColdOrganisation]:
+    """Add the channel of each last contact and each organisation's referrals (ever)."""
+    until = day_start(as_of(scope, today) + timedelta(days=1))
+    channels: dict[int, Channel] = {}
+    referrals: dict[int, int] = {}
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start:start + CHUNK]
+        ids = [r.id for r in chunk]
+        wanted = {(r.id, r.last_at) for r in chunk if r.last_at is not None}
+        if wanted:
+            for org_id, at, channel, _ in session.execute(
+                select(Engagement.organisation_id, Engagement.occurred_at, Engagement.channel,
+                       Engagement.id)
+                .where(live_engagement(), Engagement.occurred_at < until,
+                       Engagement.organisation_id.in_([i for i, _ in wanted]),
+                       Engagement.occurred_at.in_({at for _, at in wanted}))
+                .order_by(Engagement.id)
+            ):
+                if (org_id, at) in wanted:
+                    channels[org_id] = channel
+        referrals.update(session.execute(
+            select(Referral.organisation_id, func.sum(Referral.count))
+            .where(active_referrals(), Referral.organisation_id.in_(ids))
+            .group_by(Referral.organisation_id)).all())
+    return [ColdOrganisation(r.id, r.ods_code, r.name, OrgKind(r.kind),
+                             r.locality or NO_LOCALITY, r.last_at, channels.get(r.id),
+                             int(referrals.get(r.id) or 0)) for r in rows]
+
+
+def cold_page(session: Session, scope: Scope, days: int, today: date, page: int,
+              per_page: int = 50) -> tuple[Pagination, list[ColdOrganisation]]:
+    """The cold list, one page at a time (the England list runs to thousands)."""
+    pagination = RowPagination(select=_cold_query(scope, days, today), session=session,
+                               page=page, per_page=per_page, error_out=False, count=True)
+    return pagination, _details(session, pagination.items, scope, today)
+
+
+def cold_list(session: Session, scope: Scope, days: int, today: date,
+              limit: int | None = None) -> list[ColdOrganisation]:
+    """The whole cold list (or its first `limit`), for exports and the report."""
+    query = _cold_query(scope, days, today)
+    if limit is not None:
+        query = query.limit(limit)
+    return _details(session, session.execute(query).all(), scope, today)
+
+
+def organisations_for_plan(session: Session, ids: list[int]) -> list[Organisation]:
+    """The organisations a manager ticked on the cold list, by name."""
+    if not ids:
+        return []
+    return list(session.scalars(select(Organisation).where(Organisation.id.in_(ids))
+                                .order_by(func.lower(Organisation.name))))

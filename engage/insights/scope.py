@@ -1,0 +1,128 @@
+"""The filters checked against the database, and the rows they pick on each fact table.
+
+Every insight module asks here which organisations are targets, which ledger rows count and
+which referral rows count, so a figure on one page always agrees with the same figure on
+another, in an export and in a snapshot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, select, true
+from sqlalchemy.orm import Session
+
+from engage.campaigns.audience import audience_condition
+from engage.campaigns.dates import period_bounds
+from engage.campaigns.models import Campaign, Engagement, live_engagement, touchpoint_service
+from engage.campaigns.progress import counting_rows
+from engage.catalogue.models import Service
+from engage.directory.models import Locality, Organisation, OrgStatus
+from engage.insights.filters import InsightFilters
+from engage.uptake.importer import active_referrals
+from engage.uptake.models import Referral
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Filters whose ids all exist, with the objects they name (for headings)."""
+
+    filters: InsightFilters
+    campaign: Campaign | None = None
+    service: Service | None = None
+    locality: Locality | None = None
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        return self.filters.problems
+
+    @property
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The period as UTC instants: from the first UK day's start to the day after the last."""
+        return period_bounds(self.filters.start, self.filters.end)
+
+    def describe(self) -> str:
+        """The filters in words, for headings, exports and snapshots."""
+        text = f"{self.filters.start:%-d %B %Y} to {self.filters.end:%-d %B %Y}"
+        for label, obj in (("campaign", self.campaign), ("service", self.service),
+                           ("locality", self.locality)):
+            if obj is not None:
+                text += f"; {label} {obj.name}"
+        return text
+
+    def previous(self) -> Scope:
+        """The same filters over the period just before (for "change since")."""
+        return replace(self, filters=self.filters.previous())
+
+
+def resolve(session: Session, filters: InsightFilters) -> Scope:
+    """Look the filter ids up; an id that names nothing is dropped with a message."""
+    problems = list(filters.problems)
+    found: dict[str, Any] = {}
+    changes: dict[str, None] = {}
+    for name, model, value in (("campaign", Campaign, filters.campaign_id),
+                               ("service", Service, filters.service_id),
+                               ("locality", Locality, filters.locality_id)):
+        if value is None:
+            continue
+        obj = session.get(model, value)
+        if obj is None:
+            problems.append(f"There is no {name} number {value}; showing all.")
+            changes[f"{name}_id"] = None
+        else:
+            found[name] = obj
+    checked = replace(filters, **changes, problems=tuple(problems))  # type: ignore[arg-type]
+    return Scope(checked, **found)
+
+
+def target_condition(scope: Scope) -> ColumnElement[bool]:
+    """The organisations outreach aims at: the campaign's audience, or every active one."""
+    if scope.campaign is not None:
+        condition = audience_condition(scope.campaign)
+    else:
+        condition = Organisation.status == OrgStatus.ACTIVE
+    if scope.locality is not None:
+        condition = and_(condition, Organisation.locality_id == scope.locality.id)
+    return condition
+
+
+def engagement_condition(scope: Scope, *, period: bool = True) -> ColumnElement[bool]:
+    """The live ledger rows that count: in the period, of the campaign, about the service.
+
+    A campaign's rows are those campaign progress counts (its own, and stand-alone touchpoints
+    about a service it promotes). The service filter keeps rows from touchpoints that cover
+    the service; a scan or an email with no touchpoint cannot be tied to a service here.
+    """
+    conditions: list[ColumnElement[bool]] = [live_engagement()]
+    if period:
+        start, end = scope.bounds
+        conditions += [Engagement.occurred_at >= start, Engagement.occurred_at < end]
+    if scope.campaign is not None:
+        conditions.append(counting_rows(scope.campaign))
+    if scope.service is not None:
+        conditions.append(Engagement.touchpoint_id.in_(
+            select(touchpoint_service.c.touchpoint_id)
+            .where(touchpoint_service.c.service_id == scope.service.id)))
+    return and_(*conditions)
+
+
+def reached_ids(scope: Scope) -> Select[Any]:
+    """SELECT of the organisations with at least one counting ledger row in the period."""
+    return select(Engagement.organisation_id).where(engagement_condition(scope)).distinct()
+
+
+def referral_condition(scope: Scope, *, period: bool = True) -> ColumnElement[bool]:
+    """Referral rows that count now, in the period and service; from target organisations
+    when a campaign or locality is chosen (area-wide rows then drop out)."""
+    conditions: list[ColumnElement[bool]] = [active_referrals()]
+    if period:
+        conditions += [Referral.referred_on >= scope.filters.start,
+                       Referral.referred_on <= scope.filters.end]
+    if scope.service is not None:
+        conditions.append(Referral.service_id == scope.service.id)
+    if scope.campaign is not None or scope.locality is not None:
+        conditions.append(Referral.organisation_id.in_(
+            select(Organisation.id).where(target_condition(scope))))
+    return and_(*conditions) if conditions else true()

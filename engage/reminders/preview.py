@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from engage.messaging.outbox import render_email
 from engage.reminders.bulletins import bulletin_context, bulletin_recipients
 from engage.reminders.expand import TEMPLATES, message_context
-from engage.reminders.models import Bulletin, ReminderRule
+from engage.reminders.models import Bulletin, BulletinStatus, ReminderRule
 from engage.reminders.recipients import Recipient
 from engage.reminders.schedule import business_hours, occasion
 
@@ -66,6 +66,10 @@ def preview_rule(session: Session, rule: ReminderRule, *, now: datetime,
 
 def preview_bulletin(session: Session, bulletin: Bulletin) -> Preview:
     people = bulletin_recipients(session, bulletin)
-    preview = Preview(bulletin.send_at, None, people)
+    waiting = {
+        BulletinStatus.DRAFT: "it is a draft: choose when it goes.",
+        BulletinStatus.CANCELLED: "it was cancelled.",
+    }.get(bulletin.status)
+    preview = Preview(bulletin.send_at if waiting is None else None, waiting, people)
     _render("bulletin", bulletin_context(bulletin, _sample(people)), preview)
     return preview

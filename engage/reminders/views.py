@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 from engage.auth.access import Access, access
 from engage.campaigns.dates import london_to_utc, utc_to_london_naive
 from engage.campaigns.models import Campaign, Channel, Touchpoint
+from engage.catalogue.markdown import render_markdown
 from engage.database import utcnow
 from engage.extensions import db
 from engage.messaging.models import OutboxMessage
@@ -117,8 +118,8 @@ def new_rule(touchpoint_id: int) -> Response | str | tuple[str, int]:
                 problems = [str(exc)]
             else:
                 db.session.commit()
-                flash(f"Saved: {fields.kind.label.lower()}. It is listed below with when it "
-                      "goes.")
+                what = "follow-up" if fields.kind.is_follow_up else "reminder"
+                flash(f"Saved the {what}. It is listed below with when it goes.")
                 return redirect(url_for("campaigns.touchpoint", touchpoint_id=touchpoint.id,
                                         _anchor="reminders"))
         if not problems:
@@ -286,6 +287,7 @@ def _bulletin_page(bulletin: Bulletin, schedule_form: ScheduleForm | None = None
             schedule_form.send_at.data = utc_to_london_naive(bulletin.send_at)
     page = render_template("reminders/bulletin.html", bulletin=bulletin,
                            preview=preview_bulletin(db.session, bulletin),
+                           body_html=render_markdown(bulletin.body_markdown),
                            schedule_form=schedule_form, form=ConfirmForm(),
                            problems=problems or [])
     return (page, status) if status != 200 else page
@@ -312,7 +314,7 @@ def schedule(bulletin_id: int) -> Response | str | tuple[str, int]:
             db.session.rollback()
             return _bulletin_page(found, form, [str(exc)], 400)
         db.session.commit()
-        flash(f"Scheduled. It goes to the campaign's audience at the time below.")
+        flash("Scheduled. It goes to the campaign's audience at the time below.")
         return redirect(url_for("reminders.bulletin", bulletin_id=found.id))
     return _bulletin_page(found, form, status=400)
 

@@ -208,3 +208,15 @@ def test_separate_stub_is_reachable_as_a_process(tmp_path):
         proc.terminate()
         proc.wait(5)
     time.sleep(0)
+
+
+def test_address_invalid_at_delivery_fails_with_the_reason(app):
+    from tests.factories import make_outbox_message
+
+    message = make_outbox_message(to_email="pat@@example", send_after=NOW)
+    db.session.commit()
+    assert deliver_due(db.session, now=NOW, backend=MailboxBackend("e@example.org")) == 0
+    db.session.refresh(message)
+    assert message.status is OutboxStatus.FAILED
+    assert message.last_error.startswith("Invalid recipient address 'pat@@example'")
+    assert db.session.scalar(select(func.count()).select_from(MailboxMessage)) == 0

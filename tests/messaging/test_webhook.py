@@ -205,3 +205,24 @@ def test_webhook_is_csrf_exempt(app):
     app.config["WTF_CSRF_ENABLED"] = True
     response = post(app.test_client(), [])
     assert response.status_code == 200
+
+
+def test_event_without_our_custom_arg_is_matched_by_message_id_and_address(app, client):
+    first = sent_message(provider_message_id="shared1")
+    second = sent_message(provider_message_id="shared1")
+    ev = event("delivered", second)
+    del ev["outbox_id"]
+    post(client, [ev])
+    db.session.refresh(first)
+    db.session.refresh(second)
+    assert (first.event_status, second.event_status) == ("", "delivered")
+
+
+def test_webhook_with_timestamp_in_the_future_is_403(app, client):
+    later = str(int((datetime.now(UTC) + timedelta(minutes=6)).timestamp()))
+    assert post(client, [], timestamp=later).status_code == 403
+
+
+def test_webhook_without_a_configured_key_is_503(app, client):
+    app.config["SENDGRID_WEBHOOK_PUBLIC_KEY"] = ""
+    assert post(client, []).status_code == 503

@@ -1,0 +1,79 @@
+"""Readings in words never claim more than the interval allows."""
+
+from __future__ import annotations
+
+from engage.campaigns.models import Channel
+from engage.insights.event_study import Difference, EventStudy
+from engage.insights.reached import Group, ReachedComparison
+from engage.insights.readings import (
+    CAVEAT,
+    event_reading,
+    number,
+    reached_reading,
+    regression_readings,
+    term_reading,
+)
+from engage.insights.regression import Regression, Term
+
+VISIT = Channel.PRACTICE_VISIT
+
+
+def test_clear_effect_reads_as_times_the_rate_with_its_interval() -> None:
+    text = term_reading(Term(VISIT, 1, 40, 20, irr=1.8, low=1.2, high=2.6))
+    assert text == ("Practices visited had about 1.8 times the referral rate in the following "
+                    "month than in months without (95% CI 1.2 to 2.6).")
+
+
+def test_interval_including_one_reads_as_cannot_tell() -> None:
+    text = term_reading(Term(VISIT, 2, 40, 20, irr=1.15, low=0.7, high=1.9))
+    assert text.startswith("We cannot tell whether practices visited")
+    assert "runs from 0.70 to 1.9, which includes no difference" in text
+    assert "2 months later" in text
+
+
+def test_lower_rate_is_read_as_lower() -> None:
+    text = term_reading(Term(Channel.WEBINAR, 0, 40, 20, irr=0.6, low=0.4, high=0.9))
+    assert "lower referral rate in the same month" in text
+    assert "0.60 times" in text
+
+
+def test_thin_term_says_not_enough_data() -> None:
+    text = term_reading(Term(VISIT, 1, 3, 2, problem="Not enough data: 3 exposed."))
+    assert "not enough data to say" in text and "1.8" not in text
+
+
+def test_regression_readings_prefer_lag_one_and_name_empty_channels() -> None:
+    result = Regression(terms=[
+        Term(VISIT, 0, 40, 20, irr=1.1, low=0.9, high=1.3),
+        Term(VISIT, 1, 40, 20, irr=1.5, low=1.2, high=1.9),
+        Term(Channel.GATEWAY, 0, 1, 1, problem="Not enough data"),
+    ])
+    readings = regression_readings(result)
+    assert "1.5 times" in readings[0]
+    assert readings[1].endswith("not enough data to estimate any lag.")
+
+
+def test_reached_reading_and_its_problem() -> None:
+    group = Group(10, 120, 50)
+    ok = ReachedComparison(None, group, group, 2.0, 1.3, 3.1)
+    assert reached_reading(ok).startswith("Organisations reached by any outreach had about 2.0")
+    thin = ReachedComparison(None, group, group, None, None, None, "Too few referrals to do it.")
+    assert reached_reading(thin) == "Too few referrals to do it."
+
+
+def test_event_reading_step_and_no_step() -> None:
+    up = EventStudy(None, difference=Difference(30, 0.5, 1.5, 1.0, 0.7, 1.3))
+    assert "higher after (change 1.0 a month, 95% CI 0.70 to 1.3)" in event_reading(up)
+    flat = EventStudy(None, difference=Difference(30, 0.5, 0.6, 0.1, -0.2, 0.4))
+    assert "we cannot tell whether that is a real change" in event_reading(flat)
+    none = EventStudy(None, difference=Difference(1, None, None, None, None, None))
+    assert event_reading(none).startswith("Too few organisations")
+
+
+def test_caveat_says_association_not_cause() -> None:
+    assert CAVEAT.startswith("This shows association, not cause")
+
+
+def test_numbers_use_two_significant_figures() -> None:
+    assert [number(v) for v in (0, 0.723, 1.84, 12.4, -0.25)] == ["0", "0.72", "1.8", "12",
+                                                                  "-0.25"]

@@ -100,3 +100,16 @@ def test_messages_that_differ_are_sent_separately(app, stub, sendgrid):
     db.session.commit()
     assert deliver_due(db.session, now=NOW, backend=sendgrid) == 2
     assert [len(b["personalizations"]) for b in stub.bodies] == [1, 1]
+
+
+def test_send_at_more_than_72_hours_ahead_is_refused():
+    import time
+
+    import pytest
+
+    from engage.messaging.backends import Outgoing, sendgrid_body
+
+    message = Outgoing(1, "a@example.org", "", "Hi", "Hello")
+    assert sendgrid_body(message, "e@example.org", send_at=int(time.time()) + 3600)["send_at"]
+    with pytest.raises(ValueError, match="72 hours"):
+        sendgrid_body(message, "e@example.org", send_at=int(time.time()) + 73 * 3600)

@@ -21,7 +21,12 @@ from engage.campaigns.touchpoints import TouchpointFields, create_touchpoint
 from engage.catalogue.models import Service
 from engage.demo.context import DemoContext
 from engage.directory.models import Locality, Organisation, OrgKind, OrgStatus
-from engage.reminders.bulletins import BulletinFields, save_bulletin, schedule_bulletin, send_bulletin
+from engage.reminders.bulletins import (
+    BulletinFields,
+    save_bulletin,
+    schedule_bulletin,
+    send_bulletin,
+)
 from engage.reminders.models import OffsetUnit, ReminderRule, RuleKind
 from engage.templating import LONDON
 

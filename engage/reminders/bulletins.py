@@ -9,7 +9,6 @@ way leaves nothing, and the next tick sends it whole.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any

@@ -136,7 +136,8 @@ def quiet_organisations(session: Session, campaign: Campaign, since: datetime) -
     """Audience organisations with no engagement (ENGAGED_KINDS, live) since `since`."""
     engaged = select(Engagement.organisation_id).where(
         Engagement.kind.in_(ENGAGED_KINDS), Engagement.occurred_at >= since, live_engagement())
-    return list(session.scalars(audience_ids_query(campaign).where(Organisation.id.not_in(engaged))))
+    return list(session.scalars(
+        audience_ids_query(campaign).where(Organisation.id.not_in(engaged))))
 
 
 def last_nudges(session: Session, rule_id: int) -> dict[int, datetime]:

@@ -46,7 +46,7 @@ MESSAGE_KINDS = ("reminder", "follow_up", "nudge", "digest", "bulletin")
 RECENT = 50
 
 
-# --- sections on other features' pages ---------------------------------------------------------
+# --- sections on other features' pages --------------------------------------------------------- -
 
 
 @bp.app_template_global()
@@ -73,7 +73,7 @@ def campaign_reminders(campaign: Campaign) -> dict[str, Any]:
     return {"nudges": nudges, "bulletins": bulletins, "form": ConfirmForm()}
 
 
-# --- the overview ----------------------------------------------------------------------------------
+# --- the overview --------------------------------------------------------------------------------
 
 
 @bp.get("/")
@@ -89,7 +89,7 @@ def index() -> str:
         db.session, now=now, config=current_app.config), recent=recent, runs=runs, now=now)
 
 
-# --- touchpoint rules ------------------------------------------------------------------------------
+# --- touchpoint rules ----------------------------------------------------------------------------
 
 
 def _rule_fields(form: RuleForm) -> RuleFields:
@@ -176,7 +176,7 @@ def remove(reminder_rule_id: int) -> Response:
                             _anchor="reminders"))
 
 
-# --- nudges ----------------------------------------------------------------------------------------
+# --- nudges --------------------------------------------------------------------------------------
 
 
 @bp.route("/campaigns/<int:campaign_id>/nudges/new", methods=["GET", "POST"])
@@ -220,7 +220,7 @@ def _quiet(fields: RuleFields) -> Any:
     return timedelta(days=fields.quiet_days or 0)
 
 
-# --- bulletins -------------------------------------------------------------------------------------
+# --- bulletins -----------------------------------------------------------------------------------
 
 
 def _bulletin_fields(form: BulletinForm) -> BulletinFields:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from engage.auth.models import Role
 from engage.campaigns.models import (
     Channel,
+    Engagement,
     EngagementKind,
     EngagementSource,
     Touchpoint,
@@ -28,7 +29,6 @@ from engage.reminders.digest import queue_digest
 from engage.reminders.errors import ReminderError
 from engage.reminders.expand import expand_due
 from engage.reminders.models import BulletinStatus, RuleKind
-from engage.campaigns.models import Engagement
 from tests.factories import (
     make_campaign,
     make_contact,

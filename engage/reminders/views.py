@@ -46,7 +46,7 @@ MESSAGE_KINDS = ("reminder", "follow_up", "nudge", "digest", "bulletin")
 RECENT = 50
 
 
-# --- sections on other features' pages --------------------------------------------------------- -
+# --- sections on other features' pages ---------------------------------------------------------
 
 
 @bp.app_template_global()

@@ -167,7 +167,7 @@ def test_figures_show_on_the_touchpoint_campaign_and_organisation_pages(app, man
     campaign_page = manager_client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
     assert "3 scans by 2 unique visitors" in campaign_page
     assert "Scans by service" in campaign_page
-    org_page = manager_client.get(f"/directory/{organisations[0].ods_code}").get_data(
+    org_page = manager_client.get(f"/directory/organisations/{organisations[0].ods_code}").get_data(
         as_text=True)
     assert "Poster scans" in org_page and "3 scans by 2 unique visitors" in org_page
     link_page = manager_client.get(f"/links/{link.id}").get_data(as_text=True)

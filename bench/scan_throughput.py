@@ -1,0 +1,274 @@
+"""Benchmark: the scan endpoint's throughput against a bare 302 in the same app, same run.
+
+For each backend (SQLite, and PostgreSQL when it answers) this builds a fresh migrated database
+with one poster link, serves the app with gunicorn on 127.0.0.1, and drives it from a second
+process (this script with --load: asyncio, HTTP/1.1 keep-alive, N connections) for a fixed
+time, first against /q-baseline (a route that returns the same 302 without touching the
+database), then against /q/<code>. It prints requests per second, p50 and p99 latency, the
+ratio scan/baseline against the 50% target, and checks that no scan was lost: stored counted
+scans must equal the 302 responses the load process received.
+
+    .venv/bin/python bench/scan_throughput.py [--seconds 30] [--connections 64]
+        [--workers 2] [--threads 4] [--backend sqlite|postgresql|both]
+        [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TARGET_RATIO = 0.5
+AGENT = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+         "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")
+
+
+# --- the load process ------------------------------------------------------------------------
+
+
+async def _connection(host: str, port: int, path: str, number: int, deadline: float,
+                      latencies: list[float], statuses: dict[int, int]) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    # Each connection is a few visitors (a staff room's phones), told apart by the browser.
+    sent = 0
+    while time.perf_counter() < deadline:
+        agent = f"{AGENT} bench/{number}/{sent % 4}"
+        request = (f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: {agent}\r\n"
+                   "Connection: keep-alive\r\n\r\n").encode()
+        started = time.perf_counter()
+        try:
+            writer.write(request)
+            await writer.drain()
+            head = await reader.readuntil(b"\r\n\r\n")
+        except (ConnectionError, asyncio.IncompleteReadError):
+            writer.close()
+            reader, writer = await asyncio.open_connection(host, port)
+            continue
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        length = 0
+        close = False
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            if name.lower() == "content-length":
+                length = int(value.strip())
+            elif name.lower() == "connection" and value.strip().lower() == "close":
+                close = True
+        if length:
+            await reader.readexactly(length)
+        latencies.append(time.perf_counter() - started)
+        statuses[status] = statuses.get(status, 0) + 1
+        sent += 1
+        if close:
+            writer.close()
+            reader, writer = await asyncio.open_connection(host, port)
+    writer.close()
+
+
+async def _load(url: str, seconds: float, connections: int) -> dict[str, Any]:
+    host, _, rest = url.removeprefix("http://").partition(":")
+    port_text, _, path = rest.partition("/")
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    deadline = time.perf_counter() + seconds
+    started = time.perf_counter()
+    await asyncio.gather(*[
+        _connection(host, int(port_text), "/" + path, n, deadline, latencies, statuses)
+        for n in range(connections)
+    ])
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "seconds": elapsed,
+        "rps": len(latencies) / elapsed,
+        "p50_ms": 1000 * latencies[len(latencies) // 2] if latencies else None,
+        "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+        if latencies else None,
+        "statuses": statuses,
+    }
+
+
+def run_load(url: str, seconds: float, connections: int) -> dict[str, Any]:
+    """Drive `url` from a second process and return its figures."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--load", url, "--seconds", str(seconds),
+         "--connections", str(connections)],
+        check=True, capture_output=True, text=True,
+    )
+    return json.loads(out.stdout)
+
+
+# --- the server --------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def prepare(database_url: str) -> str:
+    """Migrate a fresh database and add one poster link; returns its code."""
+    from flask_migrate import upgrade
+
+    from engage import create_app
+    from engage.campaigns.models import Campaign, CampaignStatus, Channel, Touchpoint
+    from engage.catalogue.seed import seed_catalogue
+    from engage.database import utcnow
+    from engage.directory.models import Organisation, OrgKind, OrgStatus
+    from engage.extensions import db
+    from engage.links.links import create_link
+    from engage.catalogue.public import service_by_slug
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "LOG_LEVEL": "WARNING"})
+    with app.app_context():
+        upgrade()
+        seed_catalogue(db.session)
+        org = Organisation(ods_code="B00001", name="Bench Surgery", kind=OrgKind.GP_PRACTICE,
+                           status=OrgStatus.ACTIVE, postcode="CB1 1AA", post_town="CAMBRIDGE")
+        from datetime import date
+
+        campaign = Campaign(name="Bench", status=CampaignStatus.ACTIVE,
+                            start_date=date(2026, 1, 1), end_date=date(2026, 12, 31),
+                            audience_kinds=[], audience_locality_ids=[], audience_pcns=[])
+        touchpoint = Touchpoint(campaign=campaign, channel=Channel.POSTER, title="Posters")
+        db.session.add_all([org, campaign, touchpoint])
+        db.session.flush()
+        link = create_link(db.session, service=service_by_slug(db.session, "sharps-line"),
+                           organisation=org, touchpoint=touchpoint, now=utcnow())
+        db.session.commit()
+        code = link.code
+        db.engine.dispose()
+    return code
+
+
+def stored_scans(database_url: str) -> tuple[int, int]:
+    from sqlalchemy import create_engine, func, select
+
+    from engage.campaigns.models import Engagement
+    from engage.config import normalise_database_url
+    from engage.links.models import Device, Scan
+
+    engine = create_engine(normalise_database_url(database_url))
+    with engine.connect() as conn:
+        scans = conn.scalar(select(func.count()).select_from(Scan)
+                            .where(Scan.device != Device.BOT))
+        people = conn.scalar(select(func.coalesce(func.sum(Engagement.people), 0)))
+    engine.dispose()
+    return int(scans or 0), int(people or 0)
+
+
+def serve(database_url: str, port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, DATABASE_URL=database_url, ENGAGE_ENV="development",
+               SECRET_KEY=secrets.token_urlsafe(48), LOG_LEVEL="WARNING", DEMO_BANNER="false")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "engage:create_app()",
+         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
+         "--worker-class", "gthread" if threads > 1 else "sync", "--keep-alive", "30",
+         "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )
+    for _ in range(200):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def bench_backend(name: str, database_url: str, args: argparse.Namespace) -> dict[str, Any]:
+    print(f"== {name}: preparing", flush=True)
+    code = prepare(database_url)
+    port = free_port()
+    server = serve(database_url, port, args.workers, args.threads)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        run_load(f"{base}/q/{code}", 2, 8)  # warm every worker: imports, salt, caches
+        before, _ = stored_scans(database_url)
+        baseline = run_load(f"{base}/q-baseline", args.seconds, args.connections)
+        scan = run_load(f"{base}/q/{code}", args.seconds, args.connections)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    after, people = stored_scans(database_url)
+    ratio = scan["rps"] / baseline["rps"] if baseline["rps"] else 0.0
+    redirects = scan["statuses"].get("302", 0)
+    lost = redirects - (after - before)
+    print(f"   baseline /q-baseline: {baseline['rps']:8.0f} req/s  p50 {baseline['p50_ms']:6.1f} ms"
+          f"  p99 {baseline['p99_ms']:6.1f} ms  statuses {baseline['statuses']}")
+    print(f"   scan     /q/<code>:   {scan['rps']:8.0f} req/s  p50 {scan['p50_ms']:6.1f} ms"
+          f"  p99 {scan['p99_ms']:6.1f} ms  statuses {scan['statuses']}")
+    print(f"   scan/baseline: {ratio:.0%} (target >= {TARGET_RATIO:.0%}): "
+          f"{'MET' if ratio >= TARGET_RATIO else 'MISSED'}")
+    print(f"   302s received {redirects}, scans stored {after - before}: "
+          f"{'no scan lost' if lost == 0 else f'{lost} LOST'}; ledger people {people}")
+    return {"ratio": ratio, "lost": lost}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--load", help=argparse.SUPPRESS)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--pg", default=os.environ.get(
+        "PG_BENCH_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    args = parser.parse_args()
+    if args.load:
+        print(json.dumps(asyncio.run(_load(args.load, args.seconds, args.connections))))
+        return 0
+
+    print(f"scan throughput: {args.seconds:g} s at {args.connections} connections, gunicorn "
+          f"{args.workers} workers x {args.threads} threads (gthread), load from a second process")
+    results = []
+    if args.backend in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as folder:
+            results.append(bench_backend("SQLite", f"sqlite:///{folder}/bench.db", args))
+    if args.backend in ("postgresql", "both"):
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        from engage.config import normalise_database_url
+
+        admin_url = make_url(normalise_database_url(args.pg))
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                name = f"bench_scan_{secrets.token_hex(4)}"
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        except Exception as exc:  # noqa: BLE001 - report and carry on with what ran
+            print(f"!! PostgreSQL not reachable at {args.pg} ({exc}): PostgreSQL run SKIPPED")
+        else:
+            try:
+                url = admin_url.set(database=name).render_as_string(hide_password=False)
+                results.append(bench_backend("PostgreSQL", url, args))
+            finally:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                admin.dispose()
+    failed = any(r["ratio"] < TARGET_RATIO or r["lost"] for r in results)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

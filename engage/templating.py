@@ -39,6 +39,7 @@ def navigation() -> list[dict[str, Any]]:
         ("Calendar", "campaigns.calendar", "campaigns.calendar"),
         ("Catalogue", "catalogue.index", "catalogue."),
         ("Uptake", "uptake.index", "uptake."),
+        ("Insights", "insights.index", "insights."),
         ("QR codes", "links.index", "links."),
         ("Reminders", "reminders.index", "reminders."),
     ]

@@ -263,3 +263,30 @@ def make_bulletin(campaign: Campaign | None = None, **overrides: Any) -> Any:
     db.session.add(bulletin)
     db.session.flush()
     return bulletin
+
+
+def make_report_snapshot(**overrides: Any) -> Any:
+    """A saved steering-group report with a minimal set of figures (insights feature)."""
+    from engage.insights.models import ReportSnapshot
+
+    n = next(_seq)
+    filters = {"start": "2021-06-01", "end": "2022-05-31"}
+    values: dict[str, Any] = {
+        "title": f"Steering group {n}", "taken_at": datetime(2022, 6, 1, 9, 0, tzinfo=UTC),
+        "taken_by": "manager@example.org", "filters": filters,
+        "figures": {"filters": filters, "about": "1 June 2021 to 31 May 2022",
+                    "previous_about": "1 June 2020 to 31 May 2021", "generated_at":
+                    "2022-06-01T09:00:00+00:00", "headlines": [],
+                    "coverage": {"overall": {"label": "All target organisations", "target": 0,
+                                             "reached": 0, "not_reached": 0, "percent": None},
+                                 "by_locality": [], "by_kind": []},
+                    "cold": {"days": 90, "count": 0, "shown": []},
+                    "uptake": {"months": [], "services": [], "cells": {}},
+                    "equity": {"by_locality": [], "by_kind": [], "characteristics": [],
+                               "suppressed": False}},
+    }
+    values.update(overrides)
+    snapshot = ReportSnapshot(**values)
+    db.session.add(snapshot)
+    db.session.flush()
+    return snapshot

@@ -1,0 +1,153 @@
+"""Equity: referrals and engagement by locality, kind and staff characteristics.
+
+Each group is set against its staff base where headcounts are known. Referral counts go
+through the uptake feature's suppression (1 to 4 shown as "<5", with secondary suppression),
+so no one can be identified; counts of organisations are not about people and are shown.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from engage.directory.models import Locality, Organisation, OrgKind
+from engage.insights.coverage import NO_LOCALITY
+from engage.insights.scope import Scope, reached_ids, referral_condition, target_condition
+from engage.uptake.columns import CHARACTERISTICS
+from engage.uptake.models import Referral
+from engage.uptake.summary import CHARACTERISTIC_LABELS, NOT_RECORDED
+from engage.uptake.suppression import suppress
+
+AREA_WIDE = "Area-wide (no organisation)"
+
+
+@dataclass
+class Group:
+    """One locality or kind: its organisations, staff, reach and (suppressed) referrals."""
+
+    label: str
+    organisations: int = 0
+    reached: int = 0
+    staff: int = 0
+    staff_known: int = 0  # organisations with a headcount
+    referrals: int = 0
+    referrals_shown: str = "0"
+    referral_share: float | None = None
+    staff_share: float | None = None
+
+    @property
+    def reached_percent(self) -> int | None:
+        return round(100 * self.reached / self.organisations) if self.organisations else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "organisations": self.organisations,
+                "reached": self.reached, "reached_percent": self.reached_percent,
+                "staff": self.staff if self.staff_known else None,
+                "staff_known": self.staff_known, "referrals": self.referrals_shown,
+                "referral_share": _round(self.referral_share),
+                "staff_share": _round(self.staff_share)}
+
+
+def _round(value: float | None) -> int | None:
+    return None if value is None else round(value)
+
+
+@dataclass
+class Characteristic:
+    name: str
+    label: str
+    cells: list[tuple[str, str]]
+    total_shown: str
+    suppressed: bool
+
+
+@dataclass
+class Equity:
+    by_locality: list[Group] = field(default_factory=list)
+    by_kind: list[Group] = field(default_factory=list)
+    characteristics: list[Characteristic] = field(default_factory=list)
+    suppressed: bool = False
+
+
+def _finish(groups: dict[str, Group], referrals: dict[str, int]) -> list[Group]:
+    for label, n in referrals.items():
+        groups.setdefault(label, Group(label)).referrals += n
+    shown = suppress({g.label: g.referrals for g in groups.values()})
+    by_label = {cell.label: cell.shown for cell in shown.cells}
+    total_referrals = sum(g.referrals for g in groups.values())
+    total_staff = sum(g.staff for g in groups.values() if g.staff_known)
+    for g in groups.values():
+        g.referrals_shown = by_label.get(g.label, "0")
+        # A share would give a hidden count away, so it is hidden with it.
+        if total_referrals and g.referrals_shown not in ("<5", "*"):
+            g.referral_share = 100 * g.referrals / total_referrals
+        if total_staff and g.staff_known:
+            g.staff_share = 100 * g.staff / total_staff
+    return sorted(groups.values(), key=lambda g: (g.label in (NO_LOCALITY, AREA_WIDE),
+                                                  g.label.lower()))
+
+
+def equity(session: Session, scope: Scope) -> Equity:
+    """Every equity table for the scope."""
+    localities = dict(session.execute(select(Locality.id, Locality.name)).all())
+    reached = case((Organisation.id.in_(reached_ids(scope)), 1), else_=0)
+    known = case((Organisation.staff_headcount.is_not(None), 1), else_=0)
+    by_locality: dict[str, Group] = {}
+    by_kind: dict[str, Group] = {}
+    for locality_id, kind, orgs, hit, staff, staff_known in session.execute(
+        select(Organisation.locality_id, Organisation.kind, func.count(), func.sum(reached),
+               func.sum(Organisation.staff_headcount), func.sum(known))
+        .where(target_condition(scope))
+        .group_by(Organisation.locality_id, Organisation.kind)
+    ):
+        for label, groups in ((localities.get(locality_id, NO_LOCALITY), by_locality),
+                              (OrgKind(kind).plural, by_kind)):
+            g = groups.setdefault(label, Group(label))
+            g.organisations += int(orgs)
+            g.reached += int(hit or 0)
+            g.staff += int(staff or 0)
+            g.staff_known += int(staff_known or 0)
+    ref_locality: dict[str, int] = defaultdict(int)
+    ref_kind: dict[str, int] = defaultdict(int)
+    for locality_id, kind, org_id_null, total in session.execute(
+        select(Organisation.locality_id, Organisation.kind,
+               Referral.organisation_id.is_(None), func.sum(Referral.count))
+        .outerjoin(Organisation, Organisation.id == Referral.organisation_id)
+        .where(referral_condition(scope))
+        .group_by(Organisation.locality_id, Organisation.kind,
+                  Referral.organisation_id.is_(None))
+    ):
+        if org_id_null:
+            ref_locality[AREA_WIDE] += int(total or 0)
+            ref_kind[AREA_WIDE] += int(total or 0)
+            continue
+        ref_locality[localities.get(locality_id, NO_LOCALITY)] += int(total or 0)
+        ref_kind[OrgKind(kind).plural] += int(total or 0)
+    result = Equity(_finish(by_locality, ref_locality), _finish(by_kind, ref_kind))
+    for name in CHARACTERISTICS:
+        column = getattr(Referral, name)
+        counts = {label or NOT_RECORDED: int(total or 0) for label, total in session.execute(
+            select(column, func.sum(Referral.count)).where(referral_condition(scope))
+            .group_by(column))}
+        if any(label != NOT_RECORDED for label in counts):
+            shown = suppress(counts)
+            result.characteristics.append(Characteristic(
+                name, CHARACTERISTIC_LABELS.get(name, name),
+                [(c.label, c.shown) for c in shown.cells], shown.total_shown, shown.suppressed))
+    result.suppressed = any(g.referrals_shown in ("<5", "*")
+                            for g in result.by_locality + result.by_kind) or any(
+        c.suppressed for c in result.characteristics)
+    return result
+
+
+def as_dict(result: Equity) -> dict[str, Any]:
+    """Plain data for templates, the report and snapshots (suppressed figures only)."""
+    return {"by_locality": [g.as_dict() for g in result.by_locality],
+            "by_kind": [g.as_dict() for g in result.by_kind],
+            "characteristics": [{"label": c.label, "cells": c.cells, "total": c.total_shown}
+                                for c in result.characteristics],
+            "suppressed": result.suppressed}

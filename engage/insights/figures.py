@@ -1,0 +1,133 @@
+"""Referrals per month and service, scans, and the headline figures with "change since"."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import Session
+
+from engage.catalogue.models import Service
+from engage.directory.models import Organisation
+from engage.insights import awareness as awareness_figures
+from engage.insights.coverage import overall as coverage_overall
+from engage.insights.scope import Scope, referral_condition, target_condition
+from engage.links.models import Device, Scan, ShortLink
+from engage.uptake.models import Referral
+from engage.uptake.summary import month_key, month_label, months_between
+
+
+@dataclass
+class Uptake:
+    """Referrals per month and service in the period (area-wide rows included)."""
+
+    months: list[str]
+    services: list[str]
+    cells: dict[str, dict[str, int]]
+
+    def total(self, month: str) -> int:
+        return sum(self.cells.get(month, {}).values())
+
+    @property
+    def grand_total(self) -> int:
+        return sum(self.total(m) for m in self.months)
+
+    def chart(self) -> dict[str, Any]:
+        return {"type": "bar", "stacked": True, "labels": [month_label(m) for m in self.months],
+                "series": [{"label": s, "data": [self.cells.get(m, {}).get(s, 0)
+                                                 for m in self.months]}
+                           for s in self.services]}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"months": self.months, "services": self.services, "cells": self.cells}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Uptake:
+        return cls(list(data["months"]), list(data["services"]), dict(data["cells"]))
+
+
+def uptake(session: Session, scope: Scope) -> Uptake:
+    """Referrals per month and service: one GROUP BY over the period's referral rows."""
+    cells: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    order: dict[str, int] = {}
+    for referred_on, name, sort_order, total in session.execute(
+        select(Referral.referred_on, Service.name, Service.sort_order, func.sum(Referral.count))
+        .join(Service, Service.id == Referral.service_id)
+        .where(referral_condition(scope))
+        .group_by(Referral.referred_on, Service.name, Service.sort_order)
+    ):
+        cells[month_key(referred_on)][name] += int(total or 0)
+        order[name] = sort_order
+    first, last = month_key(scope.filters.start), month_key(scope.filters.end)
+    return Uptake(months_between(first, last),
+                  sorted(order, key=lambda n: (order[n], n)),
+                  {m: dict(c) for m, c in cells.items()})
+
+
+def referral_total(session: Session, scope: Scope) -> int:
+    return int(session.scalar(select(func.sum(Referral.count))
+                              .where(referral_condition(scope))) or 0)
+
+
+def scan_condition(scope: Scope) -> ColumnElement[bool]:
+    """Counted scans (not bots) in the period, of the service's links and the scope's places."""
+    conditions: list[ColumnElement[bool]] = [
+        Scan.device != Device.BOT, Scan.day >= scope.filters.start,
+        Scan.day <= scope.filters.end]
+    links = []
+    if scope.service is not None:
+        links.append(ShortLink.service_id == scope.service.id)
+    if scope.campaign is not None or scope.locality is not None:
+        links.append(ShortLink.organisation_id.in_(
+            select(Organisation.id).where(target_condition(scope))))
+    if links:
+        conditions.append(Scan.link_id.in_(select(ShortLink.id).where(*links)))
+    return and_(*conditions)
+
+
+def scan_total(session: Session, scope: Scope) -> int:
+    return int(session.scalar(select(func.count()).select_from(Scan)
+                              .where(scan_condition(scope))) or 0)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline figure now and in the period before."""
+
+    label: str
+    value: int | None
+    previous: int | None
+    detail: str = ""
+    unit: str = ""
+
+    @property
+    def change(self) -> int | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "value": self.value, "previous": self.previous,
+                "detail": self.detail, "unit": self.unit, "change": self.change}
+
+
+def headlines(session: Session, scope: Scope) -> list[Headline]:
+    """Organisations reached, referrals, scans and awareness, each against the period before."""
+    before = scope.previous()
+    now_cov, then_cov = coverage_overall(session, scope), coverage_overall(session, before)
+    now_aw = awareness_figures.overall(session, scope)
+    then_aw = awareness_figures.overall(session, before)
+    return [
+        Headline("Organisations reached", now_cov.reached, then_cov.reached,
+                 f"of {now_cov.target:,} target organisations"
+                 + (f" ({now_cov.percent}%)" if now_cov.percent is not None else "")),
+        Headline("Referrals", referral_total(session, scope), referral_total(session, before),
+                 "requests, referrals and calls in the provider's figures"),
+        Headline("QR code scans", scan_total(session, scope), scan_total(session, before),
+                 "scans of printed codes and clicks of short links, not counting bots"),
+        Headline("Knew the service before", now_aw.percent, then_aw.percent,
+                 f"of {now_aw.answers:,} awareness answers ({now_aw.knew:,} said yes)",
+                 unit="%"),
+    ]

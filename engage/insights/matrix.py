@@ -1,0 +1,154 @@
+"""The coverage matrix: target organisations (rows, grouped by locality) by channel or month.
+
+Rows are paged in SQL; cells are counted for the shown page only, in one GROUP BY, so the
+England-sized directory costs no more than a small one.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from engage.campaigns.models import Channel, Engagement
+from engage.directory.models import Locality, Organisation, OrgKind
+from engage.insights.coverage import NO_LOCALITY
+from engage.insights.paging import RowPagination
+from engage.insights.scope import Scope, engagement_condition, reached_ids, target_condition
+from engage.templating import LONDON
+from engage.uptake.summary import month_key, month_label, months_between
+
+PER_PAGE = 50
+
+
+class Columns(enum.StrEnum):
+    CHANNEL = "channel"
+    MONTH = "month"
+
+
+class Sort(enum.StrEnum):
+    LOCALITY = "locality"  # grouped by locality, then name
+    NAME = "name"
+    ACTIVITY = "activity"  # most engagement in the period first
+
+
+class Show(enum.StrEnum):
+    ALL = "all"
+    REACHED = "reached"
+    NOT_REACHED = "not_reached"
+
+    @property
+    def label(self) -> str:
+        return {"all": "All target organisations", "reached": "Reached only",
+                "not_reached": "Not reached only"}[self.value]
+
+
+def choice(enum_cls: type[enum.StrEnum], raw: str | None, default: Any,
+           problems: list[str], name: str) -> Any:
+    """A query argument read as one of an enum's values; anything else gets the default."""
+    if not raw:
+        return default
+    try:
+        return enum_cls(raw)
+    except ValueError:
+        problems.append(f"The {name} {raw!r} is not one of the choices; showing "
+                        f"{default.value.replace('_', ' ')}.")
+        return default
+
+
+@dataclass
+class MatrixRow:
+    id: int
+    ods_code: str
+    name: str
+    kind: OrgKind
+    locality: str
+    cells: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.cells.values())
+
+
+@dataclass
+class Matrix:
+    columns: list[tuple[str, str]]  # (key, label)
+    rows: list[MatrixRow]
+    pagination: Pagination
+    peak: int
+
+    def level(self, count: int) -> int:
+        """0 to 3, for the cell's shading; the number is always shown as well."""
+        if count <= 0:
+            return 0
+        if self.peak <= 1:
+            return 3
+        return 1 + min(2, int(3 * (count - 1) / self.peak))
+
+
+
+def _rows_query(scope: Scope, sort: Sort, show: Show, kind: OrgKind | None) -> Select[Any]:
+    query = (select(Organisation.id, Organisation.ods_code, Organisation.name, Organisation.kind,
+                    Locality.name.label("locality"))
+             .outerjoin(Locality, Locality.id == Organisation.locality_id)
+             .where(target_condition(scope)))
+    if kind is not None:
+        query = query.where(Organisation.kind == kind)
+    if show is Show.REACHED:
+        query = query.where(Organisation.id.in_(reached_ids(scope)))
+    elif show is Show.NOT_REACHED:
+        query = query.where(Organisation.id.not_in(reached_ids(scope)))
+    name_order = (func.lower(Organisation.name), Organisation.ods_code)
+    if sort is Sort.NAME:
+        return query.order_by(*name_order)
+    if sort is Sort.ACTIVITY:
+        counts = (select(Engagement.organisation_id.label("org_id"), func.count().label("n"))
+                  .where(engagement_condition(scope)).group_by(Engagement.organisation_id)
+                  .subquery())
+        return (query.add_columns(func.coalesce(counts.c.n, 0).label("n"))
+                .outerjoin(counts, counts.c.org_id == Organisation.id)
+                .order_by(func.coalesce(counts.c.n, 0).desc(), *name_order))
+    return query.order_by(Locality.name.is_(None), Locality.name, *name_order)
+
+
+def _london_month(value: datetime) -> str:
+    return month_key(value.astimezone(LONDON).date())
+
+
+def matrix(session: Session, scope: Scope, *, columns: Columns, sort: Sort, show: Show,
+           kind: OrgKind | None, page: int, per_page: int = PER_PAGE) -> Matrix:
+    """One page of the matrix: each cell is the number of counting ledger rows."""
+    pagination = RowPagination(select=_rows_query(scope, sort, show, kind), session=session,
+                               page=page, per_page=per_page, error_out=False, count=True)
+    ids = [r.id for r in pagination.items]
+    cells: dict[int, dict[str, int]] = defaultdict(dict)
+    if columns is Columns.CHANNEL:
+        keys = [(c.value, c.label) for c in Channel]
+        if ids:
+            for org_id, channel, n in session.execute(
+                select(Engagement.organisation_id, Engagement.channel, func.count())
+                .where(engagement_condition(scope), Engagement.organisation_id.in_(ids))
+                .group_by(Engagement.organisation_id, Engagement.channel)
+            ):
+                cells[org_id][Channel(channel).value] = int(n)
+    else:
+        months = months_between(month_key(scope.filters.start), month_key(scope.filters.end))
+        keys = [(m, month_label(m)) for m in months]
+        if ids:
+            # By UK month, which SQL cannot tell portably; one page of organisations is small.
+            for org_id, at in session.execute(
+                select(Engagement.organisation_id, Engagement.occurred_at)
+                .where(engagement_condition(scope), Engagement.organisation_id.in_(ids))
+            ):
+                key = _london_month(at)
+                cells[org_id][key] = cells[org_id].get(key, 0) + 1
+    rows = [MatrixRow(r.id, r.ods_code, r.name, OrgKind(r.kind), r.locality or NO_LOCALITY,
+                      cells.get(r.id, {})) for r in pagination.items]
+    peak = max((n for row in rows for n in row.cells.values()), default=0)
+    return Matrix(keys, rows, pagination, peak)

@@ -1,0 +1,66 @@
+"""The steering-group report: every figure it shows, as plain JSON-ready data.
+
+The same dictionary is rendered on the page and frozen in a snapshot, so a saved meeting's
+figures are exactly what was on screen, whatever is corrected afterwards.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engage.insights.cold import DEFAULT_DAYS, cold_list, count_cold
+from engage.insights.coverage import coverage
+from engage.insights.equity import as_dict as equity_dict
+from engage.insights.equity import equity
+from engage.insights.figures import headlines, uptake
+from engage.insights.scope import Scope
+
+COLD_SHOWN = 10
+FIGURES_VERSION = 1
+log = logging.getLogger(__name__)
+
+
+def figures(session: Session, scope: Scope, *, today: date, now: datetime,
+            cold_days: int = DEFAULT_DAYS) -> dict[str, Any]:
+    """Headlines with change since the period before, coverage by locality, the coldest
+    organisations, referrals per month and the equity tables."""
+    cov = coverage(session, scope)
+    return {
+        "version": FIGURES_VERSION,
+        "generated_at": now.isoformat(),
+        "filters": scope.filters.to_args(),
+        "about": scope.describe(),
+        "previous_about": scope.previous().describe(),
+        "headlines": [h.as_dict() for h in headlines(session, scope)],
+        "coverage": {"overall": cov.overall.as_dict(),
+                     "by_locality": [r.as_dict() for r in cov.by_locality],
+                     "by_kind": [r.as_dict() for r in cov.by_kind]},
+        "cold": {"days": cold_days, "count": count_cold(session, scope, cold_days, today),
+                 "shown": [c.as_dict() for c in cold_list(session, scope, cold_days, today,
+                                                           limit=COLD_SHOWN)]},
+        "uptake": uptake(session, scope).as_dict(),
+        "equity": equity_dict(equity(session, scope)),
+    }
+
+
+def outreach_summary(session: Session, scope: Scope, now: datetime) -> Any | None:
+    """The outreach-and-uptake results, once that module exists; None until then (or if the
+    models cannot be fitted to these data), so the report never fails because of them."""
+    if importlib.util.find_spec("engage.insights.outreach") is None:
+        return None
+    from engage.insights import outreach  # noqa: PLC0415 - optional until it is built
+
+    results = getattr(outreach, "outreach_results", None)
+    if results is None:
+        return None
+    try:
+        return results(session, scope.filters, now=now)
+    except Exception:  # noqa: BLE001 - the rest of the report must still render
+        log.exception("outreach results failed for the report")
+        session.rollback()
+        return None

@@ -1,0 +1,130 @@
+"""Each insight as a `Table`: what the download links and `flask insights export` write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engage.insights.awareness import awareness
+from engage.insights.cold import DEFAULT_DAYS, cold_list
+from engage.insights.coverage import coverage
+from engage.insights.equity import equity
+from engage.insights.exports import Table
+from engage.insights.figures import uptake
+from engage.insights.scope import Scope
+
+
+def coverage_table(session: Session, scope: Scope, **_: Any) -> Table:
+    """Target and reached organisations, overall and by locality, kind and PCN."""
+    cov = coverage(session, scope)
+    table = Table("coverage", ["breakdown", "group", "target", "reached", "not reached",
+                               "percent reached"], about=scope.describe())
+    for breakdown, rows in (("overall", [cov.overall]), ("locality", cov.by_locality),
+                            ("kind", cov.by_kind), ("pcn", cov.by_pcn)):
+        for row in rows:
+            table.rows.append([breakdown, row.label, row.target, row.reached, row.not_reached,
+                               "" if row.percent is None else row.percent])
+    return table
+
+
+def cold_table(session: Session, scope: Scope, *, today: date, days: int = DEFAULT_DAYS,
+               **_: Any) -> Table:
+    """Every cold organisation, never contacted first."""
+    table = Table("cold", ["ods code", "name", "kind", "locality", "last contact",
+                           "last channel", "has referred", "referrals"],
+                  about=f"No contact in {days} days up to "
+                        f"{min(scope.filters.end, today):%-d %B %Y}; {scope.describe()}")
+    for org in cold_list(session, scope, days, today):
+        table.rows.append([org.ods_code, org.name, org.kind.label, org.locality,
+                           org.last_contact.isoformat() if org.last_contact else "",
+                           org.last_channel.label if org.last_channel else "",
+                           "yes" if org.has_referred else "no", org.referrals])
+    return table
+
+
+def uptake_table(session: Session, scope: Scope, **_: Any) -> Table:
+    """Referrals per month and service."""
+    figures = uptake(session, scope)
+    table = Table("uptake", ["month", *figures.services, "all"], about=scope.describe())
+    for month in figures.months:
+        table.rows.append([month, *(figures.cells.get(month, {}).get(s, 0)
+                                    for s in figures.services), figures.total(month)])
+    return table
+
+
+def awareness_table(session: Session, scope: Scope, **_: Any) -> Table:
+    """Awareness answers per service and month, and the share who knew the service before."""
+    figures = awareness(session, scope)
+    table = Table("awareness", ["service", "month", "answers", "knew before",
+                                "percent knew before"], about=scope.describe())
+    for item in figures.services:
+        for month in figures.months:
+            tally = item.by_month.get(month)
+            if tally is not None:
+                table.rows.append([item.service, month, tally.answers, tally.knew,
+                                   tally.percent])
+    return table
+
+
+def equity_table(session: Session, scope: Scope, **_: Any) -> Table:
+    """Equity tables, small referral counts shown as "<5" exactly as on the page."""
+    figures = equity(session, scope)
+    table = Table("equity", ["breakdown", "group", "organisations", "reached", "staff",
+                             "share of staff", "referrals", "share of referrals"],
+                  about=scope.describe())
+    for breakdown, groups in (("locality", figures.by_locality), ("kind", figures.by_kind)):
+        for g in groups:
+            d = g.as_dict()
+            table.rows.append([breakdown, g.label, g.organisations, g.reached,
+                               "" if d["staff"] is None else d["staff"],
+                               "" if d["staff_share"] is None else d["staff_share"],
+                               g.referrals_shown,
+                               "" if d["referral_share"] is None else d["referral_share"]])
+    for c in figures.characteristics:
+        for label, shown in c.cells:
+            table.rows.append([c.label.lower(), label, "", "", "", "", shown, ""])
+        table.rows.append([c.label.lower(), "Total", "", "", "", "", c.total_shown, ""])
+    return table
+
+
+TableBuilder = Callable[..., Table]
+TABLES: dict[str, TableBuilder] = {
+    "coverage": coverage_table,
+    "cold": cold_table,
+    "uptake": uptake_table,
+    "awareness": awareness_table,
+    "equity": equity_table,
+}
+
+
+def model_table(session: Session, scope: Scope, *, now: datetime, **_: Any) -> Table | None:
+    """The outreach-and-uptake model's rows, from that module once it offers them."""
+    import importlib.util
+
+    if importlib.util.find_spec("engage.insights.outreach") is None:
+        return None
+    from engage.insights import outreach
+
+    rows_of = getattr(outreach, "model_rows", None)
+    if rows_of is None:
+        return None
+    result = rows_of(session, scope.filters, now)
+    if isinstance(result, Table):
+        return result
+    headers, rows = _headers_and_rows(result)
+    return Table("model", headers, rows, about=scope.describe())
+
+
+def _headers_and_rows(result: Any) -> tuple[list[str], list[list[Any]]]:
+    """Accept a (headers, rows) pair, a list of dicts, or a pandas DataFrame."""
+    if hasattr(result, "to_dict") and hasattr(result, "columns"):
+        headers = [str(c) for c in result.columns]
+        return headers, [list(r) for r in result.itertuples(index=False)]
+    if isinstance(result, tuple) and len(result) == 2:
+        return [str(h) for h in result[0]], [list(r) for r in result[1]]
+    records = list(result)
+    headers = list(records[0]) if records else []
+    return headers, [[r.get(h) for h in headers] for r in records]

@@ -21,7 +21,6 @@ import json
 import os
 import secrets
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -128,12 +127,12 @@ def prepare(database_url: str) -> str:
 
     from engage import create_app
     from engage.campaigns.models import Campaign, CampaignStatus, Channel, Touchpoint
+    from engage.catalogue.public import service_by_slug
     from engage.catalogue.seed import seed_catalogue
     from engage.database import utcnow
     from engage.directory.models import Organisation, OrgKind, OrgStatus
     from engage.extensions import db
     from engage.links.links import create_link
-    from engage.catalogue.public import service_by_slug
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "LOG_LEVEL": "WARNING"})
     with app.app_context():

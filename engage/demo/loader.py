@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engage.demo import directory, outreach, people
+from engage.demo import links as demo_links
 from engage.demo import reminders as demo_reminders
 from engage.demo import uptake as demo_uptake
 from engage.demo.context import DemoContext
@@ -30,6 +31,7 @@ STEPS: tuple[Step, ...] = (
     directory.contacts,
     people.demo_users,
     outreach.launch_campaign,
+    demo_links.poster_scans,
     demo_uptake.referral_figures,
     demo_reminders.winter_campaign,
 )

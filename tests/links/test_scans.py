@@ -20,8 +20,6 @@ from engage.links.scans import handle_scan
 from engage.links.visitors import forget_cached_salts
 from tests.factories import (
     make_campaign,
-    make_organisation,
-    make_service,
     make_short_link,
     make_touchpoint,
 )

@@ -45,7 +45,7 @@ def number(value: float) -> str:
         return f"{value:.0f}"
     if abs(value) >= 1:
         return f"{value:.1f}"
-    return f"{value:.2f}"
+    return f"{value:#.2g}"  # 0.72, 0.070, 0.0034: small changes do not read as zero
 
 
 def who(channel: Channel | None) -> str:

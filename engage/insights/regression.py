@@ -9,7 +9,7 @@ Organisation effects are not estimated as 17,500 dummies. For the Poisson model 
 organisation effect has a closed form given the rest (a_i = log(Y_i / sum_t exp(eta_it))), and
 putting it back leaves the multinomial (conditional) likelihood of each organisation's monthly
 shares; its maximum is exactly the dummy-variable GLM's (checked against statsmodels in the
-tests). Newton steps run over organisations in chunks, so memory stays small. Organisations
+tests). Newton steps use a sparse design, so memory and time follow the exposures. Organisations
 with no referrals at all in the period carry no information under organisation effects and are
 left out (and counted). Standard errors are cluster-robust by organisation (sandwich with the
 G/(G−1) correction), so overdispersion and correlation within a practice are allowed for.
@@ -26,6 +26,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
 from engage.campaigns.models import Channel
 from engage.insights.panel import Panel
@@ -35,7 +36,6 @@ Z = 1.959963984540054
 MIN_EXPOSED_MONTHS = 10
 MIN_ORGANISATIONS = 5
 MAX_SE = 1.5
-CHUNK_CELLS = 4_000_000  # organisation-months × terms built at once
 
 
 @dataclass(frozen=True)
@@ -98,83 +98,87 @@ class Fit:
 
 
 def fit_fe_poisson(y: np.ndarray, terms: list[np.ndarray], *, max_iter: int = 50,
-                   tol: float = 1e-9) -> Fit:
+                   tol: float = 1e-10) -> Fit:
     """Poisson with row (organisation) and column (month) effects; returns the terms' part.
 
-    `y` is organisations × months, each term the same shape; every row must have a positive
-    total and every column too. The coefficients returned are the terms' first, then the
-    month effects relative to the first month.
+    `y` is organisations × months, each term a 0/1 array of the same shape; every row must have
+    a positive total, and every column too. The coefficients are the terms' first, then the
+    month effects relative to the first month. Exposures are sparse (most organisations are
+    not visited in most months), so the design is a sparse matrix and each Newton step costs
+    time in proportion to the exposed organisation-months, not to organisations × terms.
     """
     n, months = y.shape
     kb = len(terms)
     k = kb + months - 1
+    cells = n * months
     totals = y.sum(axis=1).astype(float)
-    theta = np.zeros(k)
-    chunk = max(1, CHUNK_CELLS // max(1, months * max(kb, 1)))
+    yf = y.astype(float)
+    x = sparse.csr_matrix(np.column_stack([t.ravel() for t in terms]).astype(float)) if kb \
+        else sparse.csr_matrix((cells, 0))
+    org_of = np.repeat(np.arange(n), months)
+    month_of = np.tile(np.arange(months), n)
+    group = sparse.csr_matrix((np.ones(cells), (org_of, np.arange(cells))), shape=(n, cells))
+    month_cols = sparse.csr_matrix((np.ones(cells), (np.arange(cells), month_of)),
+                                   shape=(cells, months))
 
-    def design(rows: slice) -> np.ndarray:
-        if not kb:
-            return np.zeros((rows.stop - rows.start, months, 0))
-        return np.stack([t[rows] for t in terms], axis=2).astype(float)
+    def shares(theta: np.ndarray) -> np.ndarray:
+        g = np.concatenate(([0.0], theta[kb:]))
+        eta = (x @ theta[:kb]).reshape(n, months) + g if kb else np.tile(g, (n, 1))
+        eta -= eta.max(axis=1, keepdims=True)
+        ex = np.exp(eta)
+        return ex / ex.sum(axis=1, keepdims=True)
 
-    def pieces(theta: np.ndarray, want: bool) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
-        b, g = theta[:kb], np.concatenate(([0.0], theta[kb:]))
-        loglik = 0.0
-        grad = np.zeros(k)
+    def loglik(p: np.ndarray) -> float:
+        with np.errstate(divide="ignore"):
+            return float(np.where(yf > 0, yf * np.log(np.where(yf > 0, p, 1.0)), 0.0).sum())
+
+    def gradient(p: np.ndarray) -> np.ndarray:
+        resid = yf - totals[:, None] * p
+        return np.concatenate((x.T @ resid.ravel(), resid.sum(axis=0)[1:]))
+
+    def information(p: np.ndarray) -> np.ndarray:
+        # sum_i Y_i [sum_t p_it z_it z_it' - zbar_i zbar_i'], z = (exposures, month dummies).
+        w = (totals[:, None] * p).ravel()
         info = np.zeros((k, k))
-        scores = np.zeros((n, k)) if want else np.zeros((0, k))
-        for start in range(0, n, chunk):
-            rows = slice(start, min(n, start + chunk))
-            x = design(rows)
-            yc = y[rows].astype(float)
-            tc = totals[rows]
-            eta = x @ b + g if kb else np.broadcast_to(g, yc.shape).copy()
-            eta = eta - eta.max(axis=1, keepdims=True)
-            ex = np.exp(eta)
-            p = ex / ex.sum(axis=1, keepdims=True)
-            with np.errstate(divide="ignore"):
-                logp = np.where(yc > 0, np.log(p), 0.0)
-            loglik += float((yc * logp).sum())
-            resid = yc - tc[:, None] * p  # (c, T)
-            w = tc[:, None] * p
-            s_b = np.einsum("it,itk->ik", resid, x) if kb else np.zeros((len(yc), 0))
-            s_g = resid[:, 1:]
-            grad[:kb] += s_b.sum(axis=0)
-            grad[kb:] += s_g.sum(axis=0)
-            if want:
-                scores[rows, :kb] = s_b
-                scores[rows, kb:] = s_g
-            # Information = sum_i Y_i [sum_t p_it z_it z_it' − zbar_i zbar_i'], z = (x, month).
-            if kb:
-                x2 = x.reshape(-1, kb)
-                xbar = np.einsum("it,itk->ik", p, x)
-                info[:kb, :kb] += x2.T @ (x2 * w.reshape(-1, 1)) - (xbar * tc[:, None]).T @ xbar
-                cross = np.einsum("it,itk->kt", w, x) - (xbar * tc[:, None]).T @ p
-                info[:kb, kb:] += cross[:, 1:]
-            info[kb:, kb:] += np.diag(w.sum(axis=0)[1:]) - (p * tc[:, None]).T[1:] @ p[:, 1:]
-        info[kb:, :kb] = info[:kb, kb:].T
-        return loglik, grad, info, scores
+        xbar = np.asarray((group @ x.multiply(p.ravel()[:, None])).todense()) if kb \
+            else np.zeros((n, 0))
+        weighted_xbar = xbar * totals[:, None]
+        if kb:
+            info[:kb, :kb] = np.asarray((x.T @ x.multiply(w[:, None])).todense()) \
+                - np.ascontiguousarray(weighted_xbar.T) @ xbar
+            cross = np.asarray((x.T @ month_cols.multiply(w[:, None])).todense()) \
+                - np.ascontiguousarray(weighted_xbar.T) @ p
+            info[:kb, kb:] = cross[:, 1:]
+            info[kb:, :kb] = cross[:, 1:].T
+        info[kb:, kb:] = np.diag(w.reshape(n, months).sum(axis=0)[1:]) \
+            - np.ascontiguousarray((p * totals[:, None]).T[1:]) @ p[:, 1:]
+        return info
 
+    theta = np.zeros(k)
+    p = shares(theta)
+    current = loglik(p)
     converged = False
-    loglik, grad, info, _ = pieces(theta, False)
     iteration = 0
     for iteration in range(1, max_iter + 1):
-        step = np.linalg.lstsq(info, grad, rcond=None)[0]
+        step = np.linalg.lstsq(information(p), gradient(p), rcond=None)[0]
         scale = 1.0
         for _ in range(30):
             trial = theta + scale * step
-            new_loglik, new_grad, new_info, _ = pieces(trial, False)
-            if new_loglik >= loglik - 1e-10 * abs(loglik):
+            trial_p = shares(trial)
+            trial_loglik = loglik(trial_p)
+            if trial_loglik >= current - 1e-12 * abs(current):
                 break
             scale /= 2
-        theta, change = trial, abs(new_loglik - loglik)
-        loglik, grad, info = new_loglik, new_grad, new_info
-        if np.max(np.abs(scale * step)) < 1e-7 or change < tol * (1 + abs(loglik)):
+        change = abs(trial_loglik - current)
+        theta, p, current = trial, trial_p, trial_loglik
+        if np.max(np.abs(scale * step)) < 1e-8 or change < tol * (1 + abs(current)):
             converged = True
             break
-    _, _, info, scores = pieces(theta, True)
-    bread = np.linalg.pinv(info)
-    meat = scores.T @ scores
+    resid = (yf - totals[:, None] * p)
+    scores = np.hstack((np.asarray((group @ x.multiply(resid.ravel()[:, None])).todense())
+                        if kb else np.zeros((n, 0)), resid[:, 1:]))
+    bread = np.linalg.pinv(information(p))
+    meat = np.ascontiguousarray(scores.T) @ scores
     cov = bread @ meat @ bread * (n / (n - 1) if n > 1 else 1.0)
     return Fit(coef=theta, cov=cov, converged=converged, iterations=iteration)
 

@@ -15,7 +15,7 @@ import threading
 import time
 import urllib.error
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -337,10 +337,12 @@ class SendGridBackend:
                 yield self._send_unit(messages, unit, now, stop)
             return
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            futures = [pool.submit(self._send_unit, messages, unit, now, stop)
-                       for unit in units]
-            for future in as_completed(futures):
-                yield future.result()
+            pending = {pool.submit(self._send_unit, messages, unit, now, stop)
+                       for unit in units}
+            while pending:
+                # Everything finished meanwhile is recorded in one commit.
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                yield [pair for future in done for pair in future.result()]
 
     def send_many(self, session: Session, messages: Sequence[Outgoing], *,
                   now: datetime) -> list[SendResult]:

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, scoped_session
 
 from engage.messaging.backends import (
@@ -187,18 +187,16 @@ def deliver_due(source: SessionSource, *, now: datetime, backend: Backend,
     # Each request's results are committed as soon as they arrive, so a process killed
     # mid-batch has sent without recording at most the requests then in flight.
     for group in backend.send_iter(session, outgoing, now=now):
-        accepted: dict[str | None, list[int]] = {}
+        accepted: list[tuple[int, str | None]] = []
         for index, result in group:
             if result.outcome is Outcome.SENT:
-                # One UPDATE per provider message id: a shared request answers with one.
-                accepted.setdefault(result.provider_message_id, []).append(sendable[index].id)
+                accepted.append((sendable[index].id, result.provider_message_id))
                 continue
             if result.outcome is Outcome.CONFIG and not pause_reason:
                 pause_reason = result.error
             _record(session, sendable[index], token, result, now=now,
                     max_attempts=max_attempts)
-        for provider_id, ids in accepted.items():
-            sent += _mark_sent(session, ids, token, provider_id, now=now)
+        sent += _mark_sent(session, accepted, token, now=now)
         session.commit()
     if pause_reason:
         _pause(session, backend.name, pause_reason, now=now)
@@ -227,17 +225,22 @@ def _outgoing(message: OutboxMessage) -> Outgoing:
     )
 
 
-def _mark_sent(session: Session, ids: list[int], token: str, provider_message_id: str | None,
-               *, now: datetime) -> int:
+def _mark_sent(session: Session, accepted: list[tuple[int, str | None]], token: str, *,
+               now: datetime) -> int:
+    """Mark accepted rows sent in one executemany UPDATE, each with its provider message id."""
+    if not accepted:
+        return 0
+    table = OutboxMessage.__table__
     result = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids), OutboxMessage.claim_token == token,
-               OutboxMessage.status == OutboxStatus.SENDING)
-        .values(status=OutboxStatus.SENT, sent_at=now, provider_message_id=provider_message_id,
-                last_error="", claim_token=None, updated_at=now)
-        .execution_options(synchronize_session=False)
+        table.update()
+        .where(table.c.id == bindparam("row_id"), table.c.claim_token == token,
+               table.c.status == OutboxStatus.SENDING)
+        .values(status=OutboxStatus.SENT, sent_at=now, provider_message_id=bindparam("pmid"),
+                last_error="", claim_token=None, updated_at=now),
+        [{"row_id": row_id, "pmid": pmid} for row_id, pmid in accepted],
     )
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    count = result.rowcount  # type: ignore[attr-defined]
+    return count if count is not None and count >= 0 else len(accepted)
 
 
 def _record(session: Session, message: Claimed, token: str, result: SendResult, *,

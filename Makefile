@@ -46,6 +46,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/directory_import.py
 	$(BIN)/python bench/campaign_pages.py
+	$(BIN)/python bench/scan_throughput.py
 	$(BIN)/python bench/email_delivery.py
 	$(BIN)/python bench/uptake_import.py
 

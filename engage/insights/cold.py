@@ -117,10 +117,12 @@ def _details(session: Session, rows: list[Any], scope: Scope, today: date
             ):
                 if (org_id, at) in wanted:
                     channels[org_id] = channel
-        referrals.update(session.execute(
+        for referrer, total in session.execute(
             select(Referral.organisation_id, func.sum(Referral.count))
             .where(active_referrals(), Referral.organisation_id.in_(ids))
-            .group_by(Referral.organisation_id)).all())
+            .group_by(Referral.organisation_id)):
+            if referrer is not None:
+                referrals[referrer] = int(total or 0)
     return [ColdOrganisation(r.id, r.ods_code, r.name, OrgKind(r.kind),
                              r.locality or NO_LOCALITY, r.last_at, channels.get(r.id),
                              int(referrals.get(r.id) or 0)) for r in rows]
@@ -140,7 +142,7 @@ def cold_list(session: Session, scope: Scope, days: int, today: date,
     query = _cold_query(scope, days, today)
     if limit is not None:
         query = query.limit(limit)
-    return _details(session, session.execute(query).all(), scope, today)
+    return _details(session, list(session.execute(query).all()), scope, today)
 
 
 def organisations_for_plan(session: Session, ids: list[int]) -> list[Organisation]:

@@ -93,7 +93,9 @@ def _finish(groups: dict[str, Group], referrals: dict[str, int]) -> list[Group]:
 
 def equity(session: Session, scope: Scope) -> Equity:
     """Every equity table for the scope."""
-    localities = dict(session.execute(select(Locality.id, Locality.name)).all())
+    localities: dict[int | None, str] = {
+        locality_id: name for locality_id, name in session.execute(
+            select(Locality.id, Locality.name))}
     reached = case((Organisation.id.in_(reached_ids(scope)), 1), else_=0)
     known = case((Organisation.staff_headcount.is_not(None), 1), else_=0)
     by_locality: dict[str, Group] = {}

@@ -94,10 +94,11 @@ class Matrix:
 
 
 def _rows_query(scope: Scope, sort: Sort, show: Show, kind: OrgKind | None) -> Select[Any]:
-    query = (select(Organisation.id, Organisation.ods_code, Organisation.name, Organisation.kind,
-                    Locality.name.label("locality"))
-             .outerjoin(Locality, Locality.id == Organisation.locality_id)
-             .where(target_condition(scope)))
+    query: Any = (
+        select(Organisation.id, Organisation.ods_code, Organisation.name, Organisation.kind,
+               Locality.name.label("locality"))
+        .outerjoin(Locality, Locality.id == Organisation.locality_id)
+        .where(target_condition(scope)))
     if kind is not None:
         query = query.where(Organisation.kind == kind)
     if show is Show.REACHED:

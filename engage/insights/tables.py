@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -118,7 +118,7 @@ def model_table(session: Session, scope: Scope, *, now: datetime, **_: Any) -> T
     return Table("model", headers, rows, about=scope.describe())
 
 
-def _headers_and_rows(result: Any) -> tuple[list[str], list[list[Any]]]:
+def _headers_and_rows(result: Any) -> tuple[list[str], list[Sequence[Any]]]:
     """Accept a (headers, rows) pair, a list of dicts, or a pandas DataFrame."""
     if hasattr(result, "to_dict") and hasattr(result, "columns"):
         headers = [str(c) for c in result.columns]

@@ -26,8 +26,8 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = StringField("From", description="For example 2021-06-01")
-    end = StringField("To", description="For example 2022-05-31")
+    start = StringField("From")
+    end = StringField("To")
     campaign = SelectField("Campaign", default="")
     service = SelectField("Service", default="")
     locality = SelectField("Locality", default="")

@@ -50,3 +50,21 @@ def test_bad_filters_are_refused_and_write_nothing(app, runner, tmp_path):
     assert "no campaign number 77" in run(runner, "coverage", "--campaign", "77").output
     assert run(runner, "cold", "--days", "0").exit_code == 2
     assert run(runner, "everything").exit_code == 2
+
+
+def test_export_model_dispatches_to_the_outreach_model(app, runner):
+    two_localities()
+    db.session.commit()
+    result = run(runner, "model", "--start", "2022-01-01", "--end", "2022-06-30",
+                 "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["table"] == "model"
+
+
+def test_export_model_says_when_the_model_is_missing(app, runner, monkeypatch):
+    import engage.insights.outreach as outreach
+
+    monkeypatch.delattr(outreach, "model_rows")
+    result = run(runner, "model")
+    assert result.exit_code == 1
+    assert "not available yet" in result.output

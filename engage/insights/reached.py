@@ -4,7 +4,8 @@ Rate = referrals / organisation-months. The interval for the rate ratio is the P
 (log RR ± 1.96 × SE) with a robust (sandwich) standard error computed over organisations:
 referral counts vary between practices far more than a Poisson count would, and the plain
 sqrt(1/a + 1/b) interval would be too narrow. This equals a Poisson GLM of each organisation's
-total on "reached" with log(months) as offset and HC0 standard errors (checked in the tests).
+total on "reached" with log(months) as offset and HC0 standard errors (checked in the tests);
+the plain Poisson standard error is kept as a floor.
 """
 
 from __future__ import annotations
@@ -79,4 +80,7 @@ def log_rate_ratio(a: np.ndarray, b: np.ndarray, months: int) -> tuple[float, fl
         residuals = counts - rate * months
         variances.append(float((residuals ** 2).sum()) / total ** 2)
     log_rr = math.log((a.sum() / len(a)) / (b.sum() / len(b)))
-    return log_rr, math.sqrt(sum(variances))
+    # Never narrower than the plain Poisson interval: counts with less spread than chance
+    # (or none, as in made-up data) must not buy a falsely exact ratio.
+    poisson = 1 / a.sum() + 1 / b.sum()
+    return log_rr, math.sqrt(max(sum(variances), poisson))

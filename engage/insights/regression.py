@@ -16,8 +16,9 @@ G/(G−1) correction), so overdispersion and correlation within a practice are a
 
 A term is reported as "not enough data" instead of a number when fewer than
 `MIN_EXPOSED_MONTHS` organisation-months were exposed, fewer than `MIN_ORGANISATIONS`
-organisations changed exposure during the period, or its standard error is not finite or wider
-than `MAX_SE` on the log scale.
+organisations changed exposure during the period, its standard error is not finite, wider than
+`MAX_SE` or narrower than `MIN_SE` on the log scale, or the ratio itself has run off beyond
+e^±`MAX_LOG_IRR` (a channel whose exposed months had no referrals at all).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ Z = 1.959963984540054
 MIN_EXPOSED_MONTHS = 10
 MIN_ORGANISATIONS = 5
 MAX_SE = 1.5
+MIN_SE = 1e-4  # narrower means no variation left to measure uncertainty from (made-up data)
+MAX_LOG_IRR = 7.0  # beyond about ×1,000 or ÷1,000 the fit has run off (no referrals when exposed)
 
 
 @dataclass(frozen=True)
@@ -232,8 +235,8 @@ def regression(panel: Panel, channels: list[Channel] | None = None,
         coef, se = float(fit.coef[j]), math.sqrt(max(float(fit.cov[j, j]), 0.0))
         exposed = int(x.sum())
         varying = int((x.any(axis=1) & ~x.all(axis=1)).sum())
-        if not (math.isfinite(coef) and math.isfinite(se)) or se > MAX_SE or se == 0.0 \
-                or not fit.converged:
+        if not (math.isfinite(coef) and math.isfinite(se)) or se > MAX_SE or se < MIN_SE \
+                or abs(coef) > MAX_LOG_IRR or not fit.converged:
             estimated[(channel, lag)] = Term(
                 channel, lag, exposed, varying,
                 problem="Not enough data: the estimate is too uncertain to report.")

@@ -7,6 +7,7 @@ import io
 import json
 from datetime import UTC, date, datetime
 
+import numpy as np
 import pytest
 from flask.testing import FlaskClient
 
@@ -20,25 +21,25 @@ NOW = datetime(2022, 7, 15, 12, tzinfo=UTC)
 PERIOD = {"start": "2021-06-01", "end": "2022-06-30"}
 
 
+MONTHS = [date(2021, m, 1) for m in range(6, 13)] + [date(2022, m, 1) for m in range(1, 7)]
+
+
 def _world(visited: int = 12, quiet: int = 10) -> None:
-    """Practices visited in January 2022 whose referrals rise after, and practices never
-    visited with a steady trickle."""
+    """Practices visited in January 2022 whose referrals rise after (Poisson 0.5 a month
+    before, 2.5 from the month after), and practices never visited at 1 a month; seeded."""
+    rng = np.random.default_rng(77)
     batch = make_uptake_batch()
-    for i in range(visited):
-        org = make_organisation(name=f"Visited {i}")
-        make_engagement(org, channel=Channel.PRACTICE_VISIT, kind=EngagementKind.VISITED,
-                        occurred_at=datetime(2022, 1, 10 + i % 5, 10, tzinfo=UTC))
-        for month in range(6, 13):
-            make_referral(organisation_id=org.id, batch_id=batch.id,
-                          referred_on=date(2021, month, 1), count=1 if month % 2 else 0)
-        for month in range(2, 7):
-            make_referral(organisation_id=org.id, batch_id=batch.id,
-                          referred_on=date(2022, month, 1), count=3)
-    for i in range(quiet):
-        org = make_organisation(name=f"Quiet {i}")
-        for month in range(1, 7):
-            make_referral(organisation_id=org.id, batch_id=batch.id,
-                          referred_on=date(2022, month, 1), count=1)
+    for i in range(visited + quiet):
+        org = make_organisation(name=f"{'Visited' if i < visited else 'Quiet'} {i}")
+        if i < visited:
+            make_engagement(org, channel=Channel.PRACTICE_VISIT, kind=EngagementKind.VISITED,
+                            occurred_at=datetime(2022, 1, 10 + i % 5, 10, tzinfo=UTC))
+        for month in MONTHS:
+            rate = (2.5 if month > date(2022, 1, 1) else 0.5) if i < visited else 1.0
+            count = int(rng.poisson(rate))
+            if count:
+                make_referral(organisation_id=org.id, batch_id=batch.id, referred_on=month,
+                              count=count)
     db.session.commit()
 
 

@@ -18,6 +18,7 @@ def test_matches_poisson_glm_with_robust_errors() -> None:
     b = rng.negative_binomial(2, 0.6, 120).astype(float)
     months = 12
     log_rr, se = log_rate_ratio(a, b, months)
+    assert se ** 2 > 1 / a.sum() + 1 / b.sum()  # overdispersed: the robust error is the wider
     y = np.concatenate([a, b])
     x = sm.add_constant(np.concatenate([np.ones(len(a)), np.zeros(len(b))]))
     glm = sm.GLM(y, x, family=sm.families.Poisson(),
@@ -49,6 +50,12 @@ def test_no_effect_interval_covers_one_in_at_least_90_percent() -> None:
         assert result.low is not None and result.high is not None
         covered += result.low <= 1 <= result.high
     assert covered >= 36
+
+
+def test_interval_is_never_narrower_than_poisson() -> None:
+    a, b = np.full(20, 3.0), np.full(20, 1.0)  # no spread at all
+    _, se = log_rate_ratio(a, b, 6)
+    assert math.isclose(se, math.sqrt(1 / 60 + 1 / 20))
 
 
 def test_too_few_referrals_is_said_not_estimated() -> None:

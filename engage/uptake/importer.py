@@ -170,10 +170,10 @@ def _compare(session: Session, checked: Checked, preview: Preview) -> None:
                 .where(_active(), Referral.reference.in_(chunk))
             ):
                 preview.by_reference += 1
-                preview.overlap -= 1
                 found = cells.get((_month_key(referred_on), service_id))
-                if found is not None:
+                if found is not None:  # else the correction moved it to another month
                     found["by_reference"] += count
+                    preview.overlap -= 1
     for key, entry in cells.items():
         entry["orgs"] = len(orgs[key])
     preview.totals = sorted(cells.values(), key=lambda e: (e["month"], e["service"]))

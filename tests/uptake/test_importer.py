@@ -133,3 +133,15 @@ def test_summary_counts_distinct_organisations(directory):
     assert view.total == 13 and view.area_wide == 9 and view.referring == 2
     pharmacies = next(s for s in view.by_kind if s.label == "Community pharmacies")
     assert pharmacies.none
+
+
+def test_a_correction_that_moves_a_referral_to_another_month_needs_no_choice(directory):
+    confirm_import(db.session, csv_bytes([HEADER + ["reference"],
+                                          ["2022-05-30", "A81001", PAM, 1, "R9"]]),
+                   "may.csv", now=NOW)
+    moved = csv_bytes([HEADER + ["reference"], ["2022-06-02", "A81001", PAM, 1, "R9"]])
+    preview, _ = check_file(db.session, moved, "fix.csv", today=TODAY)
+    assert (preview.by_reference, preview.overlap) == (1, 0)
+    outcome = confirm_import(db.session, moved, "fix.csv", now=NOW)
+    assert outcome.replaced == 1 and recorded() == 1
+    assert monthly_rows(db.session) == [("2022-06", PAM, 1, 1)]

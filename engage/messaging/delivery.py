@@ -163,6 +163,7 @@ def deliver_due(source: SessionSource, *, now: datetime, backend: Backend,
     session.commit()
     if active_pause(session, backend.name) is not None:
         return 0
+    already_loaded = set(session.identity_map.keys())
     claimed = claim(session, now=now, limit=limit)
     if not claimed:
         return 0
@@ -181,6 +182,11 @@ def deliver_due(source: SessionSource, *, now: datetime, backend: Backend,
         log.info("outbox %s not sent: %s", message.id, reason)
         _finish(session, message, token, status=status, last_error=reason, updated_at=now)
     session.commit()
+    # Forget what this step loaded: every commit below would otherwise expire each of those
+    # objects again (most of the step's time on a big batch). The caller's objects stay.
+    for key, obj in list(session.identity_map.items()):
+        if key not in already_loaded:
+            session.expunge(obj)
 
     sent = 0
     pause_reason = ""

@@ -2,12 +2,10 @@
  * Bar and line charts from data already in the page, drawn with the vendored Chart.js.
  *
  * Markup (no inline script, for the content security policy):
- *   <div class="engage-chart" data-chart="ID-OF-JSON-BLOCK"><canvas></canvas></div>
- *   <script type="application/json" id="ID-OF-JSON-BLOCK">
- *     {"type": "bar" | "line", "stacked": true, "labels": [...],
- *      "series": [{"label": "...", "data": [...]}, ...]}
- *   </script>
- * or, to chart a table that is on the page anyway:
+ *   <div class="engage-chart" data-chart-data='{"type": "bar" | "line", "stacked": true,
+ *        "labels": [...], "series": [{"label": "...", "data": [...]}, ...]}'><canvas></canvas></div>
+ *   (in Jinja: data-chart-data='{{ data | tojson }}', single-quoted), or, to chart a table that
+ *   is on the page anyway:
  *   <div class="engage-chart" data-chart-table="ID-OF-TABLE" data-chart-type="line"><canvas></canvas></div>
  *   (the first column gives the labels, each further numeric column a series, named by its header).
  *
@@ -19,10 +17,8 @@
   var COLOURS = ["#005eb8", "#ffb81c", "#007f3b", "#d5281b", "#330072", "#ae2573", "#00a499",
     "#425563", "#ed8b00", "#768692"];
 
-  function fromJson(id) {
-    var block = document.getElementById(id);
-    if (!block) { return null; }
-    try { return JSON.parse(block.textContent); } catch (e) { return null; }
+  function fromJson(text) {
+    try { return JSON.parse(text); } catch (e) { return null; }
   }
 
   function number(text) {
@@ -48,7 +44,7 @@
   }
 
   function draw(holder) {
-    var spec = holder.dataset.chart ? fromJson(holder.dataset.chart)
+    var spec = holder.dataset.chartData ? fromJson(holder.dataset.chartData)
       : fromTable(holder.dataset.chartTable, holder.dataset.chartType);
     var canvas = holder.querySelector("canvas");
     if (!spec || !canvas || typeof window.Chart === "undefined") { return; }
@@ -78,7 +74,7 @@
   }
 
   function init() {
-    Array.prototype.forEach.call(document.querySelectorAll("[data-chart], [data-chart-table]"), draw);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-chart-data], [data-chart-table]"), draw);
   }
 
   if (document.readyState === "loading") {

@@ -163,6 +163,7 @@ def send_bulletin(session: Session, bulletin: Bulletin, *, now: datetime) -> int
         if message is not None:
             queued += 1
             reached.add(recipient.organisation_id)
+            session.expunge(message)  # flushed; a big audience would slow every later flush
     record_reach(session, [
         Reach(org_id, EngagementKind.RECEIVED, source_ref=f"bulletin:{bulletin.id}:{org_id}")
         for org_id in sorted(reached)

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from engage.campaigns.ics import build_calendar
 from engage.campaigns.models import Touchpoint, TouchpointStatus
 from engage.messaging.models import OutboxMessage, OutboxStatus
 from engage.messaging.outbox import Attachment, Email, queue_email
@@ -30,6 +29,7 @@ from engage.templating import london
 log = logging.getLogger(__name__)
 
 RULE_KINDS = ("reminder", "follow_up")
+CHUNK = 500
 TEMPLATES = {
     RuleKind.REMINDER: "reminder",
     RuleKind.FOLLOW_UP_ATTENDED: "follow_up_attended",
@@ -38,26 +38,25 @@ TEMPLATES = {
 }
 
 
-def withdraw(session: Session, message: OutboxMessage, reason: str, now: datetime) -> bool:
+def withdraw(session: Session, message_id: int, key: str, reason: str, now: datetime) -> bool:
     """Withdraw one queued row (only if still queued) and free its key; True if it was."""
     result = session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message.id, OutboxMessage.status == OutboxStatus.QUEUED)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.QUEUED)
         .values(status=OutboxStatus.WITHDRAWN, last_error=reason, updated_at=now,
-                idempotency_key=keys.withdrawn_key(message.idempotency_key, message.id))
+                idempotency_key=keys.withdrawn_key(key, message_id))
         .execution_options(synchronize_session=False)
     )
     won = bool(getattr(result, "rowcount", 0))
     if won:
-        log.info("withdrew outbox message %s (%s): %s", message.id, message.idempotency_key,
-                 reason)
+        log.info("withdrew outbox message %s (%s): %s", message_id, key, reason)
     return won
 
 
-def stale_reason(message: OutboxMessage, rule: ReminderRule | None,
-                 touchpoint: Touchpoint | None, now: datetime) -> str | None:
+def stale_reason(key: str, rule: ReminderRule | None, touchpoint: Touchpoint | None,
+                 now: datetime) -> str | None:
     """Why a queued reminder or follow-up must not go, or None if it still should."""
-    parsed = keys.parse_rule_key(message.idempotency_key)
+    parsed = keys.parse_rule_key(key)
     if parsed is None:
         return None
     if touchpoint is None:
@@ -81,35 +80,34 @@ def stale_reason(message: OutboxMessage, rule: ReminderRule | None,
 
 def withdraw_stale(session: Session, *, now: datetime) -> int:
     """Withdraw every queued reminder and follow-up that no longer applies."""
-    queued = list(session.scalars(
-        select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.QUEUED,
-                                    OutboxMessage.kind.in_(RULE_KINDS))
-    ))
+    queued = session.execute(
+        select(OutboxMessage.id, OutboxMessage.idempotency_key, OutboxMessage.touchpoint_id)
+        .where(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.kind.in_(RULE_KINDS))
+    ).all()
     if not queued:
         return 0
-    rule_ids = {p.rule_id for m in queued if (p := keys.parse_rule_key(m.idempotency_key))}
+    rule_ids = {p.rule_id for _, key, _ in queued if (p := keys.parse_rule_key(key))}
     rules = {r.id: r for r in session.scalars(
         select(ReminderRule).where(ReminderRule.id.in_(rule_ids)))}
+    touchpoints = {t.id: t for t in session.scalars(select(Touchpoint).where(
+        Touchpoint.id.in_({tp for _, _, tp in queued if tp is not None})))}
     withdrawn = 0
-    for message in queued:
-        parsed = keys.parse_rule_key(message.idempotency_key)
+    for message_id, key, touchpoint_id in queued:
+        parsed = keys.parse_rule_key(key)
         rule = rules.get(parsed.rule_id) if parsed else None
-        touchpoint = session.get(Touchpoint, message.touchpoint_id) \
-            if message.touchpoint_id is not None else None
-        reason = stale_reason(message, rule, touchpoint, now)
-        if reason and withdraw(session, message, reason, now):
+        touchpoint = touchpoints.get(touchpoint_id) if touchpoint_id is not None else None
+        reason = stale_reason(key, rule, touchpoint, now)
+        if reason and withdraw(session, message_id, key, reason, now):
             withdrawn += 1
     return withdrawn
 
 
 def withdraw_for_rule(session: Session, rule: ReminderRule, reason: str, now: datetime) -> int:
     """Withdraw what a rule has queued (it was removed)."""
-    prefix = {RuleKind.NUDGE: "nudge"}.get(rule.kind, "follow_up" if rule.kind.is_follow_up
-                                             else "reminder")
-    rows = session.scalars(select(OutboxMessage).where(
+    rows = session.execute(select(OutboxMessage.id, OutboxMessage.idempotency_key).where(
         OutboxMessage.status == OutboxStatus.QUEUED,
-        OutboxMessage.idempotency_key.like(f"{prefix}:{rule.id}:%")))
-    return sum(withdraw(session, m, reason, now) for m in list(rows))
+        OutboxMessage.idempotency_key.startswith(_key_prefix(rule), autoescape=True))).all()
+    return sum(withdraw(session, message_id, key, reason, now) for message_id, key in rows)
 
 
 def _email_for(rule: ReminderRule, found: Occasion, recipient: Any, send_after: datetime,
@@ -154,8 +152,8 @@ def message_context(rule: ReminderRule, recipient: Any, base_url: str) -> dict[s
 
 
 def expand_rule(session: Session, rule: ReminderRule, *, now: datetime,
-                config: Mapping[str, Any]) -> int:
-    """Queue one rule's due messages; returns how many were queued now."""
+                config: Mapping[str, Any], limit: int | None = None) -> int:
+    """Queue one rule's due messages, at most `limit`; returns how many were queued now."""
     found = occasion(session, rule, business_hours(config), now)
     ahead = timedelta(hours=int(config.get("REMINDER_QUEUE_AHEAD_HOURS", 24)))
     if found.send_at is None or found.send_at > now + ahead:
@@ -172,12 +170,34 @@ def expand_rule(session: Session, rule: ReminderRule, *, now: datetime,
 
         period = nudge_period(rule, rule.campaign, now)
     send_after = max(found.send_at, now)
+    taken = queued_keys(session, _key_prefix(rule))
     queued = 0
     for recipient in found.included:
-        if queue_email(session, _email_for(rule, found, recipient, send_after, base_url, period,
-                                           attachments), now=now) is not None:
+        email = _email_for(rule, found, recipient, send_after, base_url, period, attachments)
+        if email.idempotency_key in taken:
+            continue  # the idle tick: one query instead of one per recipient
+        message = queue_email(session, email, now=now)
+        if message is not None:
             queued += 1
+            # Flushed already; keeping thousands of rows in the session would make every
+            # later flush check them all.
+            session.expunge(message)
+            if limit is not None and queued >= limit:
+                break
     return queued
+
+
+def _key_prefix(rule: ReminderRule) -> str:
+    if rule.kind is RuleKind.NUDGE:
+        return f"nudge:{rule.id}:"
+    return f"{'follow_up' if rule.kind.is_follow_up else 'reminder'}:{rule.id}:"
+
+
+def queued_keys(session: Session, prefix: str) -> set[str]:
+    """Every idempotency key already used under `prefix` (withdrawn rows' keys included, which
+    is harmless: their new keys never match a fresh one)."""
+    return set(session.scalars(select(OutboxMessage.idempotency_key).where(
+        OutboxMessage.idempotency_key.startswith(prefix, autoescape=True))))
 
 
 def active_rules(session: Session, now: datetime) -> list[ReminderRule]:
@@ -207,11 +227,17 @@ def expand_due(session: Session, *, now: datetime, config: Mapping[str, Any]) ->
         if rule is None:
             continue
         try:
-            queued = expand_rule(session, rule, now=now, config=config)
-            if rule.last_error:
-                rule.last_error = ""
-            session.commit()
-            count += queued
+            # A big rule commits every CHUNK messages, so it never holds the database's write
+            # lock for long; the keys make the next pass carry on where this one stopped.
+            while True:
+                queued = expand_rule(session, rule, now=now, config=config, limit=CHUNK)
+                if rule.last_error:
+                    rule.last_error = ""
+                session.commit()
+                count += queued
+                if queued < CHUNK:
+                    break
+                rule = session.get(ReminderRule, rule_id)  # type: ignore[assignment]
         except Exception as exc:  # noqa: BLE001 - one bad rule must not stop the others
             session.rollback()
             reason = f"{type(exc).__name__}: {exc}"[:2000]
@@ -220,6 +246,3 @@ def expand_due(session: Session, *, now: datetime, config: Mapping[str, Any]) ->
                             .values(last_error=f"Not sent at {london(now)}: {reason}"))
             session.commit()
     return count
-
-
-__all__ = ["build_calendar", "expand_due", "withdraw_stale", "withdraw"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from engage.campaigns.models import Engagement, EngagementKind, live_engagement
 from engage.directory.models import Contact, ContactRole, Organisation
@@ -29,8 +30,10 @@ class Recipient:
     excluded: str | None = None
 
 
+@lru_cache(maxsize=65536)
 def address_problem(address: str | None) -> str | None:
-    """Why an address cannot be sent to, or None: checked with email-validator, offline."""
+    """Why an address cannot be sent to, or None: checked with email-validator, offline
+    (remembered: every tick sees the same addresses, and the check is pure)."""
     if not address or not address.strip():
         return "No email address"
     try:
@@ -64,7 +67,7 @@ def _contacts_of(session: Session, org_ids: Iterable[int],
     ids = sorted(set(org_ids))
     found: list[Contact] = []
     for start in range(0, len(ids), 500):
-        query = (select(Contact).join(Organisation)
+        query = (select(Contact).join(Organisation).options(contains_eager(Contact.organisation))
                  .where(Contact.organisation_id.in_(ids[start:start + 500])))
         if roles is not None:
             query = query.where(Contact.role.in_(list(roles)))

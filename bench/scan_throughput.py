@@ -34,19 +34,32 @@ sys.path.insert(0, str(ROOT))
 TARGET_RATIO = 0.5
 AGENT = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
          "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")
+# A staff room's phones: a few real browsers, many people (told apart by their address, which
+# nginx passes on in X-Forwarded-For, as in production with TRUSTED_PROXY_COUNT=1).
+AGENTS = (
+    AGENT,
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.0.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Linux; Android 13; SM-A536B) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "SamsungBrowser/23.0 Chrome/115.0.0.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.0.0 Safari/537.36 Edg/120.0.0.0",
+)
 
 
 # --- the load process ------------------------------------------------------------------------
 
 
 async def _connection(host: str, port: int, path: str, number: int, deadline: float,
-                      latencies: list[float], statuses: dict[int, int]) -> None:
+                      latencies: list[float], statuses: dict[int, int],
+                      limit: int | None = None) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     # Each connection is a few visitors (a staff room's phones), told apart by the browser.
     sent = 0
-    while time.perf_counter() < deadline:
-        agent = f"{AGENT} bench/{number}/{sent % 4}"
+    while time.perf_counter() < deadline and (limit is None or sent < limit):
+        agent = AGENTS[number % len(AGENTS)]
         request = (f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: {agent}\r\n"
+                   f"X-Forwarded-For: 10.0.{number}.{sent % 4}\r\n"
                    "Connection: keep-alive\r\n\r\n").encode()
         started = time.perf_counter()
         try:
@@ -78,7 +91,8 @@ async def _connection(host: str, port: int, path: str, number: int, deadline: fl
     writer.close()
 
 
-async def _load(url: str, seconds: float, connections: int) -> dict[str, Any]:
+async def _load(url: str, seconds: float, connections: int,
+                limit: int | None = None) -> dict[str, Any]:
     host, _, rest = url.removeprefix("http://").partition(":")
     port_text, _, path = rest.partition("/")
     latencies: list[float] = []
@@ -86,30 +100,40 @@ async def _load(url: str, seconds: float, connections: int) -> dict[str, Any]:
     deadline = time.perf_counter() + seconds
     started = time.perf_counter()
     await asyncio.gather(*[
-        _connection(host, int(port_text), "/" + path, n, deadline, latencies, statuses)
+        _connection(host, int(port_text), "/" + path, n, deadline, latencies, statuses, limit)
         for n in range(connections)
     ])
     elapsed = time.perf_counter() - started
-    latencies.sort()
+    return {"seconds": elapsed, "latencies": latencies, "statuses": statuses}
+
+
+def run_load(url: str, seconds: float, connections: int,
+             limit: int | None = None) -> dict[str, Any]:
+    """Drive `url` from a second process and return what it saw."""
+    command = [sys.executable, __file__, "--load", url, "--seconds", str(seconds),
+               "--connections", str(connections)]
+    if limit:
+        command += ["--limit", str(limit)]
+    out = subprocess.run(command, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Requests per second over all rounds, latency percentiles over every request."""
+    latencies = sorted(latency for run in runs for latency in run["latencies"])
+    seconds = sum(run["seconds"] for run in runs)
+    statuses: dict[str, int] = {}
+    for run in runs:
+        for status, n in run["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + n
     return {
         "requests": len(latencies),
-        "seconds": elapsed,
-        "rps": len(latencies) / elapsed,
-        "p50_ms": 1000 * latencies[len(latencies) // 2] if latencies else None,
+        "rps": len(latencies) / seconds if seconds else 0.0,
+        "p50_ms": 1000 * latencies[len(latencies) // 2] if latencies else float("nan"),
         "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-        if latencies else None,
+        if latencies else float("nan"),
         "statuses": statuses,
     }
-
-
-def run_load(url: str, seconds: float, connections: int) -> dict[str, Any]:
-    """Drive `url` from a second process and return its figures."""
-    out = subprocess.run(
-        [sys.executable, __file__, "--load", url, "--seconds", str(seconds),
-         "--connections", str(connections)],
-        check=True, capture_output=True, text=True,
-    )
-    return json.loads(out.stdout)
 
 
 # --- the server --------------------------------------------------------------------------------
@@ -174,11 +198,12 @@ def stored_scans(database_url: str) -> tuple[int, int]:
 
 def serve(database_url: str, port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
     env = dict(os.environ, DATABASE_URL=database_url, ENGAGE_ENV="development",
+               TRUSTED_PROXY_COUNT="1",
                SECRET_KEY=secrets.token_urlsafe(48), LOG_LEVEL="WARNING", DEMO_BANNER="false")
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "engage:create_app()",
          "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
-         "--worker-class", "gthread" if threads > 1 else "sync", "--keep-alive", "30",
+         "--worker-class", "gthread", "--keep-alive", "30",
          "--log-level", "warning"],
         cwd=ROOT, env=env,
     )
@@ -199,10 +224,19 @@ def bench_backend(name: str, database_url: str, args: argparse.Namespace) -> dic
     server = serve(database_url, port, args.workers, args.threads)
     try:
         base = f"http://127.0.0.1:{port}"
-        run_load(f"{base}/q/{code}", 2, 8)  # warm every worker: imports, salt, caches
+        # Warm up: every visitor the load will play scans once (first scans of the day write
+        # the ledger row; later ones are the steady state measured), every worker starts.
+        run_load(f"{base}/q/{code}", 120, args.connections, limit=8)
         before, _ = stored_scans(database_url)
-        baseline = run_load(f"{base}/q-baseline", args.seconds, args.connections)
-        scan = run_load(f"{base}/q/{code}", args.seconds, args.connections)
+        # Alternate short rounds of each, so a change in the machine's load (other work on a
+        # shared machine) falls on both alike; each gets `seconds` in all.
+        baselines, scans = [], []
+        for _ in range(args.rounds):
+            baselines.append(run_load(f"{base}/q-baseline", args.seconds / args.rounds,
+                                      args.connections))
+            scans.append(run_load(f"{base}/q/{code}", args.seconds / args.rounds,
+                                  args.connections))
+        baseline, scan = summarise(baselines), summarise(scans)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -227,6 +261,9 @@ def main() -> int:
     parser.add_argument("--load", help=argparse.SUPPRESS)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--limit", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, default=6,
+                        help="alternating rounds the seconds are split into")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
@@ -234,11 +271,13 @@ def main() -> int:
         "PG_BENCH_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
     args = parser.parse_args()
     if args.load:
-        print(json.dumps(asyncio.run(_load(args.load, args.seconds, args.connections))))
+        print(json.dumps(asyncio.run(_load(args.load, args.seconds, args.connections,
+                                           args.limit))))
         return 0
 
-    print(f"scan throughput: {args.seconds:g} s at {args.connections} connections, gunicorn "
-          f"{args.workers} workers x {args.threads} threads (gthread), load from a second process")
+    print(f"scan throughput: {args.seconds:g} s each at {args.connections} connections "
+          f"({args.rounds} alternating rounds), gunicorn {args.workers} workers x "
+          f"{args.threads} threads (gthread), load from a second process")
     results = []
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as folder:

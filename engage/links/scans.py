@@ -15,6 +15,9 @@ under the row's lock. `record_reach` only inserts, so this upsert lives here.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,6 +37,24 @@ from engage.links.devices import device_class
 from engage.links.models import Device, Medium, MissReason, Scan, ScanMiss, ScanVisitor, ShortLink
 from engage.links.upsert import insert_ignoring_conflicts, insert_or_update
 from engage.links.visitors import salt_for, uk_day, visitor_key
+
+
+_sqlite_writer = threading.Lock()
+
+
+@contextmanager
+def one_writer_per_process(session: Session) -> Iterator[None]:
+    """On SQLite, let one thread of this process write a scan at a time.
+
+    SQLite has one writer at a time anyway; a thread that finds the lock taken sleeps in
+    SQLite's busy handler (1, 2, 5, 10 ... ms), far longer than a scan takes. Queueing on a
+    Python lock instead hands the database over at once. Other processes still wait in SQLite.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    with _sqlite_writer:
+        yield
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,7 @@ class Checked:
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
     rows_with_problems: int = 0
-    unknown_services: dict[str, int] = field(default_factory=dict)
+    unknown_services: dict[str, int] = field(default_factory=dict)  # as first spelt → rows
     ignored_columns: list[str] = field(default_factory=list)
     date_order_note: str = ""
     has_count: bool = True
@@ -230,6 +230,8 @@ def check_table(
             cache[raw] = value
         return value
 
+    # The first spelling of each unknown service name, as the manager will recognise it.
+    unknown_spelling: dict[str, str] = {}
     date_cache: dict[Any, tuple[Any, str] | DateProblem] = {}
     service_cache: dict[str, int | None] = {}
     count_cache: dict[tuple[type, Any], int | ValueError] = {}
@@ -270,7 +272,7 @@ def check_table(
                 problem(number, "service", raw_service, "the service is empty",
                         "Enter the service's name as in the catalogue.")
             else:
-                key = norm(raw_service)
+                key = unknown_spelling.setdefault(norm(raw_service), raw_service)
                 if key not in checked.unknown_services:
                     close = difflib.get_close_matches(key, list(catalogue.by_name), n=1,
                                                       cutoff=0.6)

@@ -66,7 +66,7 @@ def test_manager_imports_the_providers_figures(app, directory, page: Page, check
     choose_file(page, good)
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_role("heading", name="Service names engage does not know")).to_be_visible()
-    page.get_by_label("'management referral' means").select_option(label=PAM)
+    page.get_by_label("'Management Referral' means").select_option(label=PAM)
     check("map-service")
     page.get_by_role("button", name="Remember and check again").click()
     expect(page.locator(".nhsuk-summary-list")).to_contain_text("Delimiter: comma")

@@ -114,7 +114,7 @@ def test_a_mapped_alias_is_remembered_for_later_files(directory):
     data = csv_bytes([HEADER, ["2022-06", "A81001", "Management Referral", 3],
                       ["2022-06", "A81001", "Pre-Placement Screening", 2]])
     preview, _ = check_file(db.session, data, "f.csv", today=TODAY)
-    assert set(preview.unknown_services) == {"management referral", "pre placement screening"}
+    assert set(preview.unknown_services) == {"Management Referral", "Pre-Placement Screening"}
     remember_alias(db.session, "Management Referral", find_service(db.session, PAM))
     remember_alias(db.session, "pre-placement screening",
                    find_service(db.session, "pre-employment-assessment"))

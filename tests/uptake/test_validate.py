@@ -77,7 +77,7 @@ def test_import_rejects_unknown_service_and_says_to_map_it(directory):
     preview = check(csv_bytes([HEADER, ["2022-06-14", "A81001", "Management Referral", 1],
                                ["2022-07-14", "A81001", "Management Referral", 1]]))
     assert preview.problem_count == 2 and len(preview.problems) == 1
-    assert preview.unknown_services == {"management referral": 2}
+    assert preview.unknown_services == {"Management Referral": 2}
     assert "Map 'Management Referral'" in preview.problems[0]["fix"]
 
 

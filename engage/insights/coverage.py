@@ -14,7 +14,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from engage.directory.models import Locality, Organisation, OrgKind
-from engage.insights.scope import Scope, reached_ids, target_condition
+from engage.insights.scope import Scope, reached_condition, target_condition
 
 NO_LOCALITY = "No locality"
 NO_PCN = "No PCN recorded"
@@ -50,13 +50,30 @@ class Coverage:
     by_pcn: list[CoverageRow]
 
 
-def _groups(session: Session, scope: Scope) -> list[tuple[int | None, str, str | None, int, int]]:
-    reached = case((Organisation.id.in_(reached_ids(scope)), 1), else_=0)
+@dataclass(frozen=True)
+class TargetGroup:
+    """Targets sharing a locality, kind and PCN: how many, how many reached, their staff."""
+
+    locality_id: int | None
+    kind: str
+    pcn: str | None
+    target: int
+    reached: int
+    staff: int
+    staff_known: int
+
+
+def target_groups(session: Session, scope: Scope) -> list[TargetGroup]:
+    """The one pass over the targets that coverage and equity both sum from."""
+    reached = case((reached_condition(scope), 1), else_=0)
+    known = case((Organisation.staff_headcount.is_not(None), 1), else_=0)
     return [
-        (locality_id, kind, pcn, int(target), int(hit or 0))
-        for locality_id, kind, pcn, target, hit in session.execute(
+        TargetGroup(locality_id, kind, pcn, int(target), int(hit or 0), int(staff or 0),
+                    int(staff_known or 0))
+        for locality_id, kind, pcn, target, hit, staff, staff_known in session.execute(
             select(Organisation.locality_id, Organisation.kind, Organisation.pcn,
-                   func.count(), func.sum(reached))
+                   func.count(), func.sum(reached), func.sum(Organisation.staff_headcount),
+                   func.sum(known))
             .where(target_condition(scope))
             .group_by(Organisation.locality_id, Organisation.kind, Organisation.pcn)
         )
@@ -69,19 +86,19 @@ def _rows(totals: dict[Any, list[int]], label_of: Any) -> list[CoverageRow]:
     return sorted(rows, key=lambda row: (row.label in (NO_LOCALITY, NO_PCN), row.label.lower()))
 
 
-def coverage(session: Session, scope: Scope) -> Coverage:
+def coverage(session: Session, scope: Scope,
+             groups: list[TargetGroup] | None = None) -> Coverage:
     """Reached and target organisations overall and by locality, kind and PCN."""
     localities = dict(session.execute(select(Locality.id, Locality.name)).all())
     by_locality: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
     by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_pcn: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
     total = [0, 0]
-    for locality_id, kind, pcn, target, hit in _groups(session, scope):
-        kind_value = OrgKind(kind).value
-        for bucket in (by_locality[locality_id], by_kind[kind_value], by_pcn[pcn or None],
-                       total):
-            bucket[0] += target
-            bucket[1] += hit
+    for g in target_groups(session, scope) if groups is None else groups:
+        for bucket in (by_locality[g.locality_id], by_kind[OrgKind(g.kind).value],
+                       by_pcn[g.pcn or None], total):
+            bucket[0] += g.target
+            bucket[1] += g.reached
     return Coverage(
         overall=CoverageRow("All target organisations", total[0], total[1]),
         by_locality=_rows(by_locality, lambda k: localities.get(k, NO_LOCALITY)),
@@ -92,7 +109,7 @@ def coverage(session: Session, scope: Scope) -> Coverage:
 
 def overall(session: Session, scope: Scope) -> CoverageRow:
     """Only the headline figure (for the report's "change since")."""
-    reached = case((Organisation.id.in_(reached_ids(scope)), 1), else_=0)
+    reached = case((reached_condition(scope), 1), else_=0)
     target, hit = session.execute(
         select(func.count(), func.sum(reached)).where(target_condition(scope))).one()
     return CoverageRow("All target organisations", int(target or 0), int(hit or 0))

@@ -11,12 +11,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engage.directory.models import Locality, Organisation, OrgKind
-from engage.insights.coverage import NO_LOCALITY
-from engage.insights.scope import Scope, reached_ids, referral_condition, target_condition
+from engage.insights.coverage import NO_LOCALITY, TargetGroup, target_groups
+from engage.insights.scope import Scope, referral_condition
 from engage.uptake.columns import CHARACTERISTICS
 from engage.uptake.models import Referral
 from engage.uptake.summary import CHARACTERISTIC_LABELS, NOT_RECORDED
@@ -91,28 +91,21 @@ def _finish(groups: dict[str, Group], referrals: dict[str, int]) -> list[Group]:
                                                   g.label.lower()))
 
 
-def equity(session: Session, scope: Scope) -> Equity:
+def equity(session: Session, scope: Scope, groups: list[TargetGroup] | None = None) -> Equity:
     """Every equity table for the scope."""
     localities: dict[int | None, str] = {
         locality_id: name for locality_id, name in session.execute(
             select(Locality.id, Locality.name))}
-    reached = case((Organisation.id.in_(reached_ids(scope)), 1), else_=0)
-    known = case((Organisation.staff_headcount.is_not(None), 1), else_=0)
     by_locality: dict[str, Group] = {}
     by_kind: dict[str, Group] = {}
-    for locality_id, kind, orgs, hit, staff, staff_known in session.execute(
-        select(Organisation.locality_id, Organisation.kind, func.count(), func.sum(reached),
-               func.sum(Organisation.staff_headcount), func.sum(known))
-        .where(target_condition(scope))
-        .group_by(Organisation.locality_id, Organisation.kind)
-    ):
-        for label, groups in ((localities.get(locality_id, NO_LOCALITY), by_locality),
-                              (OrgKind(kind).plural, by_kind)):
-            g = groups.setdefault(label, Group(label))
-            g.organisations += int(orgs)
-            g.reached += int(hit or 0)
-            g.staff += int(staff or 0)
-            g.staff_known += int(staff_known or 0)
+    for t in target_groups(session, scope) if groups is None else groups:
+        for label, grouped in ((localities.get(t.locality_id, NO_LOCALITY), by_locality),
+                               (OrgKind(t.kind).plural, by_kind)):
+            g = grouped.setdefault(label, Group(label))
+            g.organisations += t.target
+            g.reached += t.reached
+            g.staff += t.staff
+            g.staff_known += t.staff_known
     ref_locality: dict[str, int] = defaultdict(int)
     ref_kind: dict[str, int] = defaultdict(int)
     for locality_id, kind, org_id_null, total in session.execute(
@@ -130,13 +123,18 @@ def equity(session: Session, scope: Scope) -> Equity:
         ref_locality[localities.get(locality_id, NO_LOCALITY)] += int(total or 0)
         ref_kind[OrgKind(kind).plural] += int(total or 0)
     result = Equity(_finish(by_locality, ref_locality), _finish(by_kind, ref_kind))
+    # One pass over the referral rows for every characteristic; rolled up per column here.
+    columns = [getattr(Referral, name) for name in CHARACTERISTICS]
+    counts: dict[str, dict[str, int]] = {name: defaultdict(int) for name in CHARACTERISTICS}
+    for *values, total in session.execute(
+        select(*columns, func.sum(Referral.count)).where(referral_condition(scope))
+        .group_by(*columns)
+    ):
+        for name, value in zip(CHARACTERISTICS, values, strict=True):
+            counts[name][value or NOT_RECORDED] += int(total or 0)
     for name in CHARACTERISTICS:
-        column = getattr(Referral, name)
-        counts = {label or NOT_RECORDED: int(total or 0) for label, total in session.execute(
-            select(column, func.sum(Referral.count)).where(referral_condition(scope))
-            .group_by(column))}
-        if any(label != NOT_RECORDED for label in counts):
-            shown = suppress(counts)
+        if any(label != NOT_RECORDED for label in counts[name]):
+            shown = suppress(dict(counts[name]))
             result.characteristics.append(Characteristic(
                 name, CHARACTERISTIC_LABELS.get(name, name),
                 [(c.label, c.shown) for c in shown.cells], shown.total_shown, shown.suppressed))

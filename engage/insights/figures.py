@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, select
@@ -50,20 +50,38 @@ class Uptake:
 
 def uptake(session: Session, scope: Scope) -> Uptake:
     """Referrals per month and service: one GROUP BY over the period's referral rows."""
+    return uptake_and_previous(session, scope, previous=False)[0]
+
+
+def uptake_and_previous(session: Session, scope: Scope, *,
+                        previous: bool = True) -> tuple[Uptake, int]:
+    """The monthly table, and the total of the period before, from one pass over the rows
+    (the report needs both, and each pass over half a million rows costs a few hundred ms)."""
+    before = scope.previous()
+    widened = replace(scope, filters=replace(scope.filters, start=before.filters.start)) \
+        if previous else scope
     cells: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     order: dict[str, int] = {}
-    for referred_on, name, sort_order, total in session.execute(
-        select(Referral.referred_on, Service.name, Service.sort_order, func.sum(Referral.count))
-        .join(Service, Service.id == Referral.service_id)
-        .where(referral_condition(scope))
-        .group_by(Referral.referred_on, Service.name, Service.sort_order)
+    earlier = 0
+    # No join to the service table: SQLite would then read referrals service by service
+    # through its index, a row lookup each; names are looked up afterwards instead.
+    services = {sid: (name, sort_order) for sid, name, sort_order in session.execute(
+        select(Service.id, Service.name, Service.sort_order))}
+    for referred_on, service_id, total in session.execute(
+        select(Referral.referred_on, Referral.service_id, func.sum(Referral.count))
+        .where(referral_condition(widened))
+        .group_by(Referral.referred_on, Referral.service_id)
     ):
+        if referred_on < scope.filters.start:
+            earlier += int(total or 0)
+            continue
+        name, sort_order = services.get(service_id, ("?", 999))
         cells[month_key(referred_on)][name] += int(total or 0)
         order[name] = sort_order
     first, last = month_key(scope.filters.start), month_key(scope.filters.end)
     return Uptake(months_between(first, last),
                   sorted(order, key=lambda n: (order[n], n)),
-                  {m: dict(c) for m, c in cells.items()})
+                  {m: dict(c) for m, c in cells.items()}), earlier
 
 
 def referral_total(session: Session, scope: Scope) -> int:
@@ -113,8 +131,13 @@ class Headline:
                 "detail": self.detail, "unit": self.unit, "change": self.change}
 
 
-def headlines(session: Session, scope: Scope) -> list[Headline]:
-    """Organisations reached, referrals, scans and awareness, each against the period before."""
+def headlines(session: Session, scope: Scope,
+              referrals: tuple[int, int] | None = None) -> list[Headline]:
+    """Organisations reached, referrals, scans and awareness, each against the period before.
+
+    `referrals` is (this period, the period before) when the caller has them already (the
+    report takes them from its monthly table), saving passes over the referral rows.
+    """
     before = scope.previous()
     now_cov, then_cov = coverage_overall(session, scope), coverage_overall(session, before)
     now_aw = awareness_figures.overall(session, scope)
@@ -123,7 +146,8 @@ def headlines(session: Session, scope: Scope) -> list[Headline]:
         Headline("Organisations reached", now_cov.reached, then_cov.reached,
                  f"of {now_cov.target:,} target organisations"
                  + (f" ({now_cov.percent}%)" if now_cov.percent is not None else "")),
-        Headline("Referrals", referral_total(session, scope), referral_total(session, before),
+        Headline("Referrals", *(referrals or (referral_total(session, scope),
+                                              referral_total(session, before))),
                  "requests, referrals and calls in the provider's figures"),
         Headline("QR code scans", scan_total(session, scope), scan_total(session, before),
                  "scans of printed codes and clicks of short links, not counting bots"),

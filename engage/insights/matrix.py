@@ -20,7 +20,7 @@ from engage.campaigns.models import Channel, Engagement
 from engage.directory.models import Locality, Organisation, OrgKind
 from engage.insights.coverage import NO_LOCALITY
 from engage.insights.paging import RowPagination
-from engage.insights.scope import Scope, engagement_condition, reached_ids, target_condition
+from engage.insights.scope import Scope, engagement_condition, reached_condition, target_condition
 from engage.templating import LONDON
 from engage.uptake.summary import month_key, month_label, months_between
 
@@ -102,9 +102,9 @@ def _rows_query(scope: Scope, sort: Sort, show: Show, kind: OrgKind | None) -> S
     if kind is not None:
         query = query.where(Organisation.kind == kind)
     if show is Show.REACHED:
-        query = query.where(Organisation.id.in_(reached_ids(scope)))
+        query = query.where(reached_condition(scope))
     elif show is Show.NOT_REACHED:
-        query = query.where(Organisation.id.not_in(reached_ids(scope)))
+        query = query.where(~reached_condition(scope))
     name_order = (func.lower(Organisation.name), Organisation.ods_code)
     if sort is Sort.NAME:
         return query.order_by(*name_order)

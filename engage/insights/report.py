@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engage.insights.cold import DEFAULT_DAYS, cold_list, count_cold
-from engage.insights.coverage import coverage
+from engage.insights.coverage import coverage, target_groups
 from engage.insights.equity import as_dict as equity_dict
 from engage.insights.equity import equity
-from engage.insights.figures import headlines, uptake
+from engage.insights.figures import headlines, uptake_and_previous
 from engage.insights.scope import Scope
 
 COLD_SHOWN = 10
@@ -29,22 +29,25 @@ def figures(session: Session, scope: Scope, *, today: date, now: datetime,
             cold_days: int = DEFAULT_DAYS) -> dict[str, Any]:
     """Headlines with change since the period before, coverage by locality, the coldest
     organisations, referrals per month and the equity tables."""
-    cov = coverage(session, scope)
+    groups = target_groups(session, scope)
+    cov = coverage(session, scope, groups)
+    monthly, earlier = uptake_and_previous(session, scope)
     return {
         "version": FIGURES_VERSION,
         "generated_at": now.isoformat(),
         "filters": scope.filters.to_args(),
         "about": scope.describe(),
         "previous_about": scope.previous().describe(),
-        "headlines": [h.as_dict() for h in headlines(session, scope)],
+        "headlines": [h.as_dict()
+                      for h in headlines(session, scope, (monthly.grand_total, earlier))],
         "coverage": {"overall": cov.overall.as_dict(),
                      "by_locality": [r.as_dict() for r in cov.by_locality],
                      "by_kind": [r.as_dict() for r in cov.by_kind]},
         "cold": {"days": cold_days, "count": count_cold(session, scope, cold_days, today),
                  "shown": [c.as_dict() for c in cold_list(session, scope, cold_days, today,
                                                            limit=COLD_SHOWN)]},
-        "uptake": uptake(session, scope).as_dict(),
-        "equity": equity_dict(equity(session, scope)),
+        "uptake": monthly.as_dict(),
+        "equity": equity_dict(equity(session, scope, groups)),
     }
 
 

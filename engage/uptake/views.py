@@ -126,6 +126,13 @@ def _check(pending: PendingUpload) -> None:
         db.session.commit()
 
 
+def _estimate(pending: PendingUpload) -> int:
+    """About how many rows a CSV upload has (its lines), to show how far a check has got."""
+    if pending.status != CHECKING or pending.data.startswith(b"PK"):
+        return 0
+    return max(pending.data.count(b"\n") - 1, 0)
+
+
 def _sheets(pending: PendingUpload) -> list[str]:
     preview = stored_preview(pending)
     return preview.sheets if preview is not None else sheet_names(pending.data)
@@ -155,7 +162,7 @@ def _preview_page(pending: PendingUpload, *, confirm: ConfirmForm | None = None,
     return render_template(
         "uptake/preview.html", pending=pending, preview=preview, recheck=recheck,
         confirm=confirm or ConfirmForm(formdata=None), aliases=aliases, rejected=rejected,
-        stalled=stalled(pending, now),
+        stalled=stalled(pending, now), estimate=_estimate(pending),
     ), status
 
 

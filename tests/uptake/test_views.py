@@ -147,7 +147,7 @@ def test_checking_page_refreshes_and_shows_rows_done(manager_client, directory):
     record.status, record.rows_done = "checking", 15000
     db.session.commit()
     page = manager_client.get(f"/uptake/import/{token}").get_data(as_text=True)
-    assert 'http-equiv="refresh"' in page and "15,000" in page
+    assert 'http-equiv="refresh"' in page and "15,000" in page and "of about 3" in page
 
 
 def test_rollback_from_the_batch_page(manager_client, directory):

@@ -6,6 +6,7 @@ when the manager confirms; bulletins are drafts, previewed, then scheduled.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -129,7 +130,8 @@ def new_rule(touchpoint_id: int) -> Response | str | tuple[str, int]:
                                  created_at=utcnow())
             draft.touchpoint = touchpoint
             preview = preview_rule(db.session, draft, now=utcnow(), config=current_app.config)
-            db.session.expunge(draft) if draft in db.session else None
+            if draft in db.session:
+                db.session.expunge(draft)  # a preview only: never saved
     status = 400 if form.errors or problems else 200
     page = render_template("reminders/rule_form.html", touchpoint=touchpoint, form=form,
                            problems=problems, preview=preview,
@@ -203,21 +205,16 @@ def new_nudge(campaign_id: int) -> Response | str | tuple[str, int]:
             draft = ReminderRule(kind=RuleKind.NUDGE, quiet_days=fields.quiet_days,
                                  period_days=fields.period_days, offset_amount=0,
                                  business_hours=fields.business_hours, message=fields.message,
-                                 created_at=utcnow() - _quiet(fields))
+                                 # Shown as if the quiet days had already been counted.
+                                 created_at=utcnow() - timedelta(days=fields.quiet_days or 0))
             draft.campaign = campaign
             preview = preview_rule(db.session, draft, now=utcnow(), config=current_app.config)
-            db.session.expunge(draft) if draft in db.session else None
+            if draft in db.session:
+                db.session.expunge(draft)  # a preview only: never saved
     status = 400 if form.errors or problems else 200
     page = render_template("reminders/nudge_form.html", campaign=campaign, form=form,
                            problems=problems, preview=preview)
     return (page, status) if status != 200 else page
-
-
-def _quiet(fields: RuleFields) -> Any:
-    """The preview shows who would be nudged were the quiet days already counted."""
-    from datetime import timedelta
-
-    return timedelta(days=fields.quiet_days or 0)
 
 
 # --- bulletins -----------------------------------------------------------------------------------

@@ -77,7 +77,7 @@ def outreach_results(session: Session, filters: InsightFilters, *, now: datetime
                      channel: Channel | None = None) -> OutreachResults:
     """The panel, event study, reached-vs-not comparison, regression and readings."""
     scope = resolve(session, effective_filters(filters, now))
-    panel = build_panel(session, scope)
+    panel = build_panel(session, scope, channel=channel)
     return results_from_panel(panel, scope.filters, channel, scope=scope)
 
 

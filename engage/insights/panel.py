@@ -5,21 +5,22 @@ one row per organisation and one column per Europe/London calendar month. Every 
 organisation in the filter's scope is a row, with zeros where nothing happened: leaving out the
 quiet ones would make outreach look better than it is.
 
-The panel starts `LEAD_MONTHS` before the period, so that engagement one to three months before
-the first month of the period can be used as a lagged exposure; outcomes are only read from the
-period's own months (`outcome_slice`).
+The panel starts `LEAD_MONTHS` (6) before the period, so that engagement up to three months
+before the period's first month can be a lagged exposure, and a first engagement up to six
+months before it still places months of the period in the event study's window; outcomes are
+only read from the period's own months (`outcome_slice`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, case, func, select, type_coerce
+from sqlalchemy import String, and_, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from engage.campaigns.models import Channel, Engagement
@@ -29,9 +30,9 @@ from engage.insights.scope import Scope, engagement_condition, referral_conditio
 from engage.uptake.models import Referral
 
 LONDON = ZoneInfo("Europe/London")
-LEAD_MONTHS = 3
+LEAD_MONTHS = 6  # the event study's window before month 0; also covers lags 1 to 3
 CHANNELS: tuple[Channel, ...] = tuple(Channel)
-CHANNEL_OF = {channel.value: channel for channel in Channel}
+CHANNEL_INDEX = {channel.value: i for i, channel in enumerate(CHANNELS)}
 
 
 def month_index(year: int, month: int) -> int:
@@ -53,7 +54,8 @@ class Panel:
     `referrals[i, t]` is the live referral count of organisation `organisation_ids[i]` in month
     `months[t]`; `engagement[channel][i, t]` the number of live engagement rows of that channel.
     `first_engaged[channel or None]` is each organisation's first live engagement month as a
-    column index (may be negative, before the panel; -10**6 = never).
+    column index; `NEVER` if it has none, `EARLIER` if it had some before the panel began (its
+    first engagement is then too early for the event study's window to reach the period).
     """
 
     months: list[str]
@@ -65,6 +67,7 @@ class Panel:
     service_id: int | None = None
 
     NEVER = -10**6
+    EARLIER = -10**5
 
     @property
     def outcome_slice(self) -> slice:
@@ -105,111 +108,142 @@ def panel_months(filters: InsightFilters, lead: int = LEAD_MONTHS) -> list[str]:
     return [month_key_of(i) for i in range(first, last + 1)]
 
 
-def _london_month(session: Session) -> tuple[Any, Any]:
-    """SQL for an engagement's London month, and for rows whose month needs a closer look.
+def _month_sql(session: Session, column: Any, *, instant: bool) -> tuple[Any, Any]:
+    """SQL for a row's London month as 'YYYY-MM', and for rows whose month needs a closer look.
 
-    PostgreSQL converts the time zone itself. SQLite cannot, but London is UTC or UTC+1, so the
-    UTC month is right except in the last hour of a UTC month: those rare rows are grouped by
-    their own timestamp and converted in Python.
+    PostgreSQL converts the time zone itself. SQLite stores times as 'YYYY-MM-DD HH:MM:SS...'
+    text in UTC, so the month is its first seven characters; London is UTC or UTC+1, so only a
+    row in the 23:00 hour of a month's last days can belong to the next London month: those few
+    are grouped by their own timestamp and converted in Python. Dates (`instant=False`) are
+    already London calendar dates.
     """
-    at = Engagement.occurred_at
     if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("Europe/London", at), "YYYY-MM"), None
-    utc_month = func.strftime("%Y-%m", at)
-    shifted = func.strftime("%Y-%m", at, "+1 hour")
-    edge = case((utc_month != shifted, func.strftime("%Y-%m-%d %H:%M:%S", at)), else_=None)
-    return utc_month, edge
+        if instant:
+            return func.to_char(func.timezone("Europe/London", column), "YYYY-MM"), None
+        return func.to_char(column, "YYYY-MM"), None
+    text_value = type_coerce(column, String)
+    month = func.substr(text_value, 1, 7)
+    if not instant:
+        return month, None
+    edge = case((and_(func.substr(text_value, 12, 2) == "23",
+                      func.substr(text_value, 9, 2) >= "28"), func.substr(text_value, 1, 19)),
+                else_=None)
+    return month, edge
 
 
-def build_panel(session: Session, scope: Scope, *, lead: int = LEAD_MONTHS) -> Panel:
+def _london_key(value: Any) -> str:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value[:19])
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(LONDON)
+    return f"{local.year:04d}-{local.month:02d}"
+
+
+def _rows_of(org_ids: np.ndarray, ids: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Row index of each organisation id, and which ids are in the panel at all."""
+    ids = np.asarray(ids, dtype=np.int64)
+    where = np.searchsorted(org_ids, ids)
+    where = np.minimum(where, max(len(org_ids) - 1, 0))
+    found = (org_ids[where] == ids) if len(org_ids) else np.zeros(len(ids), dtype=bool)
+    return where, found
+
+
+def build_panel(session: Session, scope: Scope, *, lead: int = LEAD_MONTHS,
+                channel: Channel | None = None) -> Panel:
     """The panel for the filter's organisations, service and period (plus the lead-in months).
 
     Which organisations, ledger rows and referral rows count comes from `insights.scope`, so
-    "reached" here means what it means on the coverage page.
+    "reached" here means what it means on the coverage page. First engagements are worked out
+    for all channels together and for `channel` (the event study's choice).
     """
     filters = scope.filters
     months = panel_months(filters, lead)
-    first_index = _key_index(months[0])
+    column_of = {key: i for i, key in enumerate(months)}
     n_months = len(months)
     targets = target_condition(scope)
     org_ids = np.array(sorted(session.scalars(select(Organisation.id).where(targets))),
                        dtype=np.int64)
-    row_of = {int(org_id): i for i, org_id in enumerate(org_ids)}
     n_orgs = len(org_ids)
     in_scope = select(Organisation.id).where(targets)
+    start_day = date.fromisoformat(months[0] + "-01")
+    end_day = date.fromisoformat(month_key_of(_key_index(months[-1]) + 1) + "-01")
 
     referrals = np.zeros((n_orgs, n_months), dtype=np.int64)
-    start_day = date.fromisoformat(months[0] + "-01")
-    end_index = _key_index(months[-1]) + 1
-    end_day = date.fromisoformat(month_key_of(end_index) + "-01")
-    ref_month = (func.to_char(Referral.referred_on, "YYYY-MM")
-                 if session.get_bind().dialect.name == "postgresql"
-                 else func.strftime("%Y-%m", Referral.referred_on))
-    query = (select(Referral.organisation_id, ref_month, func.sum(Referral.count))
-             .where(referral_condition(scope, period=False),
-                    Referral.organisation_id.in_(in_scope),
-                    Referral.referred_on >= start_day, Referral.referred_on < end_day)
-             .group_by(Referral.organisation_id, ref_month))
-    for org_id, key, total in session.execute(query):
-        t = _key_index(key) - first_index
-        if 0 <= t < n_months and org_id in row_of:
-            referrals[row_of[org_id], t] += int(total or 0)
+    ref_month, _ = _month_sql(session, Referral.referred_on, instant=False)
+    found_rows = session.execute(
+        select(Referral.organisation_id, ref_month, func.sum(Referral.count))
+        .where(referral_condition(scope, period=False), Referral.organisation_id.in_(in_scope),
+               Referral.referred_on >= start_day, Referral.referred_on < end_day)
+        .group_by(Referral.organisation_id, ref_month)).all()
+    if found_rows:
+        ids, keys, totals = zip(*found_rows, strict=True)
+        rows, ok = _rows_of(org_ids, ids)
+        cols = np.array([column_of.get(key, -1) for key in keys])
+        ok &= cols >= 0
+        np.add.at(referrals, (rows[ok], cols[ok]), np.array(totals, dtype=np.int64)[ok])
 
-    engagement = {channel: np.zeros((n_orgs, n_months), dtype=np.int64) for channel in CHANNELS}
-    eng_month, edge = _london_month(session)
-    # A day either side covers the hour London is ahead of UTC; months are then checked exactly.
+    by_channel = np.zeros((len(CHANNELS), n_orgs, n_months), dtype=np.int64)
+    eng_month, edge = _month_sql(session, Engagement.occurred_at, instant=True)
+    # A day either side of the London month bounds is fetched; each row's month decides.
     start_at = datetime(start_day.year, start_day.month, 1, tzinfo=LONDON)
     end_at = datetime(end_day.year, end_day.month, 1, tzinfo=LONDON)
     # Channels come back as their stored text: converting 100,000s of groups to enums is slow.
-    channel_text = type_coerce(Engagement.channel, String)
-    columns = [Engagement.organisation_id, channel_text, eng_month]
+    columns = [Engagement.organisation_id, type_coerce(Engagement.channel, String), eng_month]
     if edge is not None:
         columns.append(edge)
-    grouped = (select(*columns, func.count())
-               .where(engagement_condition(scope, period=False),
-                      Engagement.organisation_id.in_(in_scope),
-                      Engagement.occurred_at >= start_at, Engagement.occurred_at < end_at)
-               .group_by(*columns[:3], *(columns[3:])))
-    for row in session.execute(grouped):
-        org_id, channel, key = row[0], row[1], row[2]
-        if edge is not None and row[3] is not None:
-            moment = datetime.fromisoformat(row[3] + "+00:00").astimezone(LONDON)
-            key = f"{moment.year:04d}-{moment.month:02d}"
-        t = _key_index(key) - first_index
-        if 0 <= t < n_months and org_id in row_of:
-            engagement[CHANNEL_OF[channel]][row_of[org_id], t] += int(row[-1])
+    grouped = session.execute(
+        select(*columns, func.count())
+        .where(engagement_condition(scope, period=False),
+               Engagement.organisation_id.in_(in_scope),
+               Engagement.occurred_at >= start_at, Engagement.occurred_at < end_at)
+        .group_by(*columns)).all()
+    if grouped:
+        parts = list(zip(*grouped, strict=True))
+        keys = list(parts[2])
+        if edge is not None:
+            keys = [key if exact is None else _london_key(exact)
+                    for key, exact in zip(keys, parts[3], strict=True)]
+        rows, ok = _rows_of(org_ids, parts[0])
+        cols = np.array([column_of.get(key, -1) for key in keys])
+        chans = np.array([CHANNEL_INDEX[value] for value in parts[1]])
+        ok &= cols >= 0
+        np.add.at(by_channel, (chans[ok], rows[ok], cols[ok]),
+                  np.array(parts[-1], dtype=np.int64)[ok])
+    engagement = {c: by_channel[i] for i, c in enumerate(CHANNELS)}
 
-    first_engaged = _first_engaged(session, scope, in_scope, row_of, n_orgs, first_index)
+    first_engaged: dict[Channel | None, np.ndarray] = {}
+    for wanted in dict.fromkeys((None, channel)):
+        values = engagement[wanted] if wanted is not None else by_channel.sum(axis=0)
+        earlier = _engaged_before(session, scope, targets, org_ids, start_at, wanted)
+        first_engaged[wanted] = first_columns(values, earlier)
     return Panel(months=months, organisation_ids=org_ids, referrals=referrals,
                  engagement=engagement, first_engaged=first_engaged, lead=lead,
                  service_id=filters.service_id)
 
 
-def _first_engaged(session: Session, scope: Scope, in_scope: Any, row_of: dict[int, int], n_orgs: int,
-                   first_index: int) -> dict[Channel | None, np.ndarray]:
-    """Each organisation's first live engagement month, per channel and overall, ever."""
-    firsts: dict[Channel | None, np.ndarray] = {
-        key: np.full(n_orgs, Panel.NEVER, dtype=np.int64) for key in (None, *CHANNELS)}
-    rows = session.execute(
-        select(Engagement.organisation_id, type_coerce(Engagement.channel, String),
-               type_coerce(func.min(Engagement.occurred_at), String))
-        .where(engagement_condition(scope, period=False),
-               Engagement.organisation_id.in_(in_scope))
-        .group_by(Engagement.organisation_id, Engagement.channel))
-    for org_id, channel, first_at in rows:
-        i = row_of.get(org_id)
-        if i is None or first_at is None:
-            continue
-        if isinstance(first_at, str):  # SQLite's stored text, read without type conversion
-            first_at = datetime.fromisoformat(first_at[:19] + "+00:00")
-        elif first_at.tzinfo is None:
-            first_at = first_at.replace(tzinfo=ZoneInfo("UTC"))
-        local = first_at.astimezone(LONDON)
-        t = month_index(local.year, local.month) - first_index
-        channel_first = firsts[CHANNEL_OF[channel]]
-        if channel_first[i] == Panel.NEVER or t < channel_first[i]:
-            channel_first[i] = t
-        overall = firsts[None]
-        if overall[i] == Panel.NEVER or t < overall[i]:
-            overall[i] = t
-    return firsts
+def first_columns(values: np.ndarray, earlier: np.ndarray) -> np.ndarray:
+    """First column with engagement per row; EARLIER when some came before the panel."""
+    any_ = values > 0
+    first = np.argmax(any_, axis=1).astype(np.int64)
+    first[~any_.any(axis=1)] = Panel.NEVER
+    first[earlier] = Panel.EARLIER
+    return first
+
+
+def _engaged_before(session: Session, scope: Scope, targets: Any, org_ids: np.ndarray,
+                    before: datetime, channel: Channel | None) -> np.ndarray:
+    """Which organisations had counting engagement (of the channel) before the panel starts.
+
+    One EXISTS probe per organisation on the (organisation, time) index: far cheaper than
+    finding everyone's first engagement ever over the whole ledger.
+    """
+    conditions = [Engagement.organisation_id == Organisation.id,
+                  Engagement.occurred_at < before, engagement_condition(scope, period=False)]
+    if channel is not None:
+        conditions.append(Engagement.channel == channel)
+    ids = session.scalars(select(Organisation.id).where(
+        targets, select(Engagement.id).where(*conditions).exists())).all()
+    rows, ok = _rows_of(org_ids, list(ids))
+    earlier = np.zeros(len(org_ids), dtype=bool)
+    earlier[rows[ok]] = True
+    return earlier

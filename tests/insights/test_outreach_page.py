@@ -83,7 +83,7 @@ def test_page_shows_readings_caveat_tables_and_charts(app, steering_client: Flas
     page = response.get_data(as_text=True)
     assert "Association, not cause" in page
     assert "Practice visit" in page
-    assert 'id="outreach-event-study-data"' in page
+    assert 'id="outreach-event-study"' in page and "data-chart-data=" in page
     assert "Mean referrals per organisation" in page
     assert "95% CI" in page
     assert "Not enough data" in page  # most channels have no data at all

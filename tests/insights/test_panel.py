@@ -24,8 +24,8 @@ from tests.factories import (
 PERIOD = InsightFilters(date(2022, 1, 1), date(2022, 12, 31))
 
 
-def _panel(filters: InsightFilters = PERIOD) -> Panel:
-    return build_panel(db.session, resolve(db.session, filters))
+def _panel(filters: InsightFilters = PERIOD, channel: Channel | None = None) -> Panel:
+    return build_panel(db.session, resolve(db.session, filters), channel=channel)
 
 
 def _row(panel: Panel, org_id: int) -> int:
@@ -44,7 +44,7 @@ def test_every_active_organisation_is_a_row_even_with_nothing(app) -> None:
     assert list(panel.organisation_ids) == [quiet.id]
     assert closed.id not in panel.organisation_ids
     assert panel.referrals.sum() == 0
-    assert panel.months[0] == "2021-10" and panel.months[-1] == "2022-12"
+    assert panel.months[0] == "2021-07" and panel.months[-1] == "2022-12"
     assert panel.outcome_months[0] == "2022-01" and len(panel.outcome_months) == 12
     assert panel.lead == LEAD_MONTHS
     frame = panel.to_frame()
@@ -62,7 +62,7 @@ def test_engagement_months_are_uk_calendar_months(app) -> None:
     make_engagement(org, occurred_at=datetime(2022, 3, 15, 10, tzinfo=UTC),
                     channel=Channel.WEBINAR, source_ref="c")
     db.session.commit()
-    panel = _panel()
+    panel = _panel(channel=Channel.WEBINAR)
     visits = panel.engagement[Channel.PRACTICE_VISIT][_row(panel, org.id)]
     assert visits[_col(panel, "2022-07")] == 1 and visits[_col(panel, "2022-06")] == 0
     assert visits[_col(panel, "2022-01")] == 1 and visits[_col(panel, "2022-02")] == 0
@@ -70,18 +70,24 @@ def test_engagement_months_are_uk_calendar_months(app) -> None:
     assert panel.engaged()[_row(panel, org.id)].sum() == 3
     assert panel.first_engaged[None][_row(panel, org.id)] == _col(panel, "2022-01")
     assert panel.first_engaged[Channel.WEBINAR][_row(panel, org.id)] == _col(panel, "2022-03")
-    assert panel.first_engaged[Channel.PHONE_CALL][_row(panel, org.id)] == Panel.NEVER
+    calls = _panel(channel=Channel.PHONE_CALL)
+    assert calls.first_engaged[Channel.PHONE_CALL][_row(calls, org.id)] == Panel.NEVER
 
 
 def test_lead_in_months_hold_engagement_and_first_engagement_may_be_earlier(app) -> None:
+    """Six lead-in months: a first engagement there still reaches the period in the event
+    study; one before them is marked EARLIER."""
     org = make_organisation()
     make_engagement(org, occurred_at=datetime(2021, 11, 5, 10, tzinfo=UTC), source_ref="lead")
+    newcomer = make_organisation()
+    make_engagement(newcomer, occurred_at=datetime(2021, 8, 5, 10, tzinfo=UTC), source_ref="new")
     make_engagement(org, occurred_at=datetime(2020, 5, 5, 10, tzinfo=UTC), source_ref="old")
     db.session.commit()
     panel = _panel()
     row = _row(panel, org.id)
     assert panel.engagement[Channel.WEBINAR][row, _col(panel, "2021-11")] == 1
-    assert panel.first_engaged[None][row] < 0  # May 2020, long before the panel starts
+    assert panel.first_engaged[None][row] == Panel.EARLIER  # May 2020, before the panel
+    assert panel.first_engaged[None][_row(panel, newcomer.id)] == _col(panel, "2021-08")
 
 
 def test_referrals_sum_per_month_and_only_live_rows_count(app) -> None:

@@ -194,3 +194,16 @@ def test_export_cells_are_neutralised(app, steering_client):
     db.session.commit()
     body = steering_client.get("/insights/export/cold?format=csv").get_data(as_text=True)
     assert "'=HYPERLINK" in body
+
+
+def test_each_cold_organisation_has_a_one_click_plan_link_for_managers(scene, manager_client):
+    page = text(manager_client.get(f"/insights/cold?{PERIOD}"))
+    assert f'/insights/cold/plan?org={scene["orgs"]["f2"].id}' in page
+    form = text(manager_client.get(f"/insights/cold/plan?org={scene['orgs']['f2'].id}"))
+    assert "Practice visit: Fen Two" in form
+
+
+def test_report_tables_link_to_their_downloads(scene, steering_client):
+    page = text(steering_client.get(f"/insights/report?{PERIOD}"))
+    for table in ("coverage", "cold", "uptake", "equity"):
+        assert f"/insights/export/{table}?format=csv" in page.replace("&amp;", "&")

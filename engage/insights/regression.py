@@ -100,6 +100,12 @@ class Fit:
     iterations: int
 
 
+def _inner(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a' b for tall, narrow arrays. einsum's own loop: a threaded BLAS call of this size
+    stalls for most of a second when the machine's cores are busy with other work."""
+    return np.einsum("ik,il->kl", a, b)
+
+
 def fit_fe_poisson(y: np.ndarray, terms: list[np.ndarray], *, max_iter: int = 50,
                    tol: float = 1e-10) -> Fit:
     """Poisson with row (organisation) and column (month) effects; returns the terms' part.
@@ -148,13 +154,13 @@ def fit_fe_poisson(y: np.ndarray, terms: list[np.ndarray], *, max_iter: int = 50
         weighted_xbar = xbar * totals[:, None]
         if kb:
             info[:kb, :kb] = np.asarray((x.T @ x.multiply(w[:, None])).todense()) \
-                - np.ascontiguousarray(weighted_xbar.T) @ xbar
+                - _inner(weighted_xbar, xbar)
             cross = np.asarray((x.T @ month_cols.multiply(w[:, None])).todense()) \
-                - np.ascontiguousarray(weighted_xbar.T) @ p
+                - _inner(weighted_xbar, p)
             info[:kb, kb:] = cross[:, 1:]
             info[kb:, :kb] = cross[:, 1:].T
         info[kb:, kb:] = np.diag(w.reshape(n, months).sum(axis=0)[1:]) \
-            - np.ascontiguousarray((p * totals[:, None]).T[1:]) @ p[:, 1:]
+            - _inner(p[:, 1:] * totals[:, None], p[:, 1:])
         return info
 
     theta = np.zeros(k)
@@ -181,7 +187,7 @@ def fit_fe_poisson(y: np.ndarray, terms: list[np.ndarray], *, max_iter: int = 50
     scores = np.hstack((np.asarray((group @ x.multiply(resid.ravel()[:, None])).todense())
                         if kb else np.zeros((n, 0)), resid[:, 1:]))
     bread = np.linalg.pinv(information(p))
-    meat = np.ascontiguousarray(scores.T) @ scores
+    meat = _inner(scores, scores)
     cov = bread @ meat @ bread * (n / (n - 1) if n > 1 else 1.0)
     return Fit(coef=theta, cov=cov, converged=converged, iterations=iteration)
 

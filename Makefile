@@ -49,6 +49,7 @@ bench: install
 	$(BIN)/python bench/scan_throughput.py
 	$(BIN)/python bench/email_delivery.py
 	$(BIN)/python bench/uptake_import.py
+	$(BIN)/python bench/insights.py
 	$(BIN)/python bench/reminders.py
 
 clean:

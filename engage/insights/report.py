@@ -21,6 +21,10 @@ from engage.insights.figures import headlines, uptake_and_previous
 from engage.insights.scope import Scope
 
 COLD_SHOWN = 10
+# The outreach model refits on every request; past this many target organisations (a county
+# has a few hundred, England 17,500) the fit takes tens of seconds, so the report links to the
+# outreach page instead of holding the meeting's page up.
+OUTREACH_INLINE_LIMIT = 3000
 FIGURES_VERSION = 1
 log = logging.getLogger(__name__)
 
@@ -48,13 +52,26 @@ def figures(session: Session, scope: Scope, *, today: date, now: datetime,
                                                            limit=COLD_SHOWN)]},
         "uptake": monthly.as_dict(),
         "equity": equity_dict(equity(session, scope, groups)),
+        "outreach": None,
     }
 
 
-def outreach_summary(session: Session, scope: Scope, now: datetime) -> Any | None:
-    """The outreach-and-uptake results, once that module exists; None until then (or if the
-    models cannot be fitted to these data), so the report never fails because of them."""
+def add_outreach(data: dict[str, Any], outreach: Any | None) -> dict[str, Any]:
+    """Freeze the outreach summary's sentences and caveat into the figures (for snapshots)."""
+    if outreach is not None:
+        data["outreach"] = {"headline": list(getattr(outreach, "headline", [])),
+                            "caveat": str(getattr(outreach, "caveat", ""))}
+    return data
+
+
+def outreach_summary(session: Session, scope: Scope, now: datetime,
+                     targets: int | None = None) -> Any | None:
+    """The outreach-and-uptake results, once that module exists; None until then, if the
+    models cannot be fitted to these data, or past `OUTREACH_INLINE_LIMIT` targets, so the
+    report never fails or stalls because of them."""
     if importlib.util.find_spec("engage.insights.outreach") is None:
+        return None
+    if targets is not None and targets > OUTREACH_INLINE_LIMIT:
         return None
     from engage.insights import outreach  # noqa: PLC0415 - optional until it is built
 

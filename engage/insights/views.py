@@ -30,7 +30,7 @@ from engage.insights.filters import InsightFilters
 from engage.insights.forms import PlanForm, SnapshotForm, filter_form
 from engage.insights.matrix import Columns, Show, Sort, choice, matrix
 from engage.insights.models import ReportSnapshot
-from engage.insights.report import figures, outreach_summary
+from engage.insights.report import add_outreach, figures, outreach_summary
 from engage.insights.scope import Scope, resolve
 from engage.insights.snapshots import SnapshotError, compare, save_snapshot, snapshots
 from engage.insights.tables import TABLES, model_table
@@ -88,7 +88,9 @@ def index() -> tuple[str, int]:
                    has_outreach="insights.outreach" in _endpoints())
 
 
+@bp.app_template_global("insights_endpoints")
 def _endpoints() -> set[str]:
+    """The app's endpoints, so pages link to the outreach page only once it exists."""
     from flask import current_app
 
     return set(current_app.view_functions)
@@ -207,8 +209,16 @@ def equity_page() -> tuple[str, int]:
                    equity=equity_dict(equity(db.session, scope)))
 
 
-def _report_figures(scope: Scope, problems: list[str]) -> dict[str, object]:
+def _report_figures(scope: Scope, problems: list[str]) -> dict[str, Any]:
     return figures(db.session, scope, today=_today(), now=utcnow(), cold_days=_days(problems))
+
+
+def _report_with_outreach(scope: Scope, problems: list[str]) -> tuple[dict[str, Any], Any]:
+    """The report's figures and the outreach results (frozen into the figures too)."""
+    data = _report_figures(scope, problems)
+    outreach = outreach_summary(db.session, scope, utcnow(),
+                                targets=data["coverage"]["overall"]["target"])
+    return add_outreach(data, outreach), outreach
 
 
 @bp.get("/report")
@@ -217,9 +227,8 @@ def report() -> tuple[str, int]:
     """The one-page steering-group report, printable to A4."""
     scope = _scope()
     problems: list[str] = []
-    data = _report_figures(scope, problems)
-    return _render("insights/report.html", scope, problems, report=data,
-                   outreach=outreach_summary(db.session, scope, utcnow()),
+    data, outreach = _report_with_outreach(scope, problems)
+    return _render("insights/report.html", scope, problems, report=data, outreach=outreach,
                    snapshot_form=SnapshotForm(formdata=None), saved=None)
 
 
@@ -241,8 +250,8 @@ def snapshot_save() -> WerkzeugResponse | tuple[str, int]:
         return _refused(scope, form)
     try:
         snapshot = save_snapshot(db.session, title=form.title.data or "",
-                                 figures=_report_figures(scope, problems), actor=current_user,
-                                 now=utcnow())
+                                 figures=_report_with_outreach(scope, problems)[0],
+                                 actor=current_user, now=utcnow())
     except SnapshotError as exc:
         db.session.rollback()
         form.title.errors = [*form.title.errors, str(exc)]

@@ -207,3 +207,23 @@ def test_report_tables_link_to_their_downloads(scene, steering_client):
     page = text(steering_client.get(f"/insights/report?{PERIOD}"))
     for table in ("coverage", "cold", "uptake", "equity"):
         assert f"/insights/export/{table}?format=csv" in page.replace("&amp;", "&")
+
+
+def test_report_links_to_the_outreach_page_when_too_many_targets(scene, steering_client,
+                                                                 monkeypatch):
+    import engage.insights.report as report
+
+    monkeypatch.setattr(report, "OUTREACH_INLINE_LIMIT", 3)
+    response = steering_client.get(f"/insights/report?{PERIOD}")
+    assert response.status_code == 200
+    assert "the model takes too long to fit" in text(response)
+
+
+def test_snapshot_freezes_the_outreach_sentences(scene, manager_client):
+    manager_client.post("/insights/snapshots", data={
+        "title": "With outreach", "start": "2022-01-01", "end": "2022-06-30"})
+    saved = db.session.scalar(db.select(ReportSnapshot))
+    assert saved.figures["outreach"]["headline"]
+    assert "cause" in saved.figures["outreach"]["caveat"]
+    page = text(manager_client.get(f"/insights/snapshots/{saved.id}"))
+    assert saved.figures["outreach"]["headline"][0][:40] in page

@@ -153,6 +153,13 @@ def cold_list(session: Session, scope: Scope, days: int, today: date,
     return _details(session, list(session.execute(query).all()), scope, today)
 
 
+def cold_summary(session: Session, scope: Scope, days: int, today: date,
+                 shown: int) -> tuple[int, list[ColdOrganisation]]:
+    """How many are cold, and the first `shown` of them, from one run of the query."""
+    rows = list(session.execute(_cold_query(scope, days, today)).all())
+    return len(rows), _details(session, rows[:shown], scope, today)
+
+
 def organisations_for_plan(session: Session, ids: list[int]) -> list[Organisation]:
     """The organisations a manager ticked on the cold list, by name."""
     if not ids:

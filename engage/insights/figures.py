@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from engage.catalogue.models import Service
@@ -110,6 +110,17 @@ def scan_total(session: Session, scope: Scope) -> int:
                               .where(scan_condition(scope))) or 0)
 
 
+def scan_totals(session: Session, scope: Scope) -> tuple[int, int]:
+    """Scans in the period and in the period before, from one pass over both."""
+    before = scope.previous()
+    widened = replace(scope, filters=replace(scope.filters, start=before.filters.start))
+    now, then = session.execute(
+        select(func.sum(case((Scan.day >= scope.filters.start, 1), else_=0)),
+               func.sum(case((Scan.day < scope.filters.start, 1), else_=0)))
+        .where(scan_condition(widened))).one()
+    return int(now or 0), int(then or 0)
+
+
 @dataclass(frozen=True)
 class Headline:
     """One headline figure now and in the period before."""
@@ -149,7 +160,7 @@ def headlines(session: Session, scope: Scope,
         Headline("Referrals", *(referrals or (referral_total(session, scope),
                                               referral_total(session, before))),
                  "requests, referrals and calls in the provider's figures"),
-        Headline("QR code scans", scan_total(session, scope), scan_total(session, before),
+        Headline("QR code scans", *scan_totals(session, scope),
                  "scans of printed codes and clicks of short links, not counting bots"),
         Headline("Knew the service before", now_aw.percent, then_aw.percent,
                  f"of {now_aw.answers:,} awareness answers ({now_aw.knew:,} said yes)",

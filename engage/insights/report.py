@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engage.insights.cold import DEFAULT_DAYS, cold_list, count_cold
+from engage.insights.cold import DEFAULT_DAYS, cold_summary
 from engage.insights.coverage import coverage, target_groups
 from engage.insights.equity import as_dict as equity_dict
 from engage.insights.equity import equity
@@ -36,6 +36,7 @@ def figures(session: Session, scope: Scope, *, today: date, now: datetime,
     groups = target_groups(session, scope)
     cov = coverage(session, scope, groups)
     monthly, earlier = uptake_and_previous(session, scope)
+    cold_count, coldest = cold_summary(session, scope, cold_days, today, COLD_SHOWN)
     return {
         "version": FIGURES_VERSION,
         "generated_at": now.isoformat(),
@@ -47,9 +48,8 @@ def figures(session: Session, scope: Scope, *, today: date, now: datetime,
         "coverage": {"overall": cov.overall.as_dict(),
                      "by_locality": [r.as_dict() for r in cov.by_locality],
                      "by_kind": [r.as_dict() for r in cov.by_kind]},
-        "cold": {"days": cold_days, "count": count_cold(session, scope, cold_days, today),
-                 "shown": [c.as_dict() for c in cold_list(session, scope, cold_days, today,
-                                                           limit=COLD_SHOWN)]},
+        "cold": {"days": cold_days, "count": cold_count,
+                 "shown": [c.as_dict() for c in coldest]},
         "uptake": monthly.as_dict(),
         "equity": equity_dict(equity(session, scope, groups)),
         "outreach": None,

@@ -10,12 +10,10 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from engage.audit.log import record_event
 from engage.auth.access import Access, access
 from engage.campaigns.dates import london_day, london_to_utc
 from engage.campaigns.errors import CampaignError
 from engage.campaigns.models import Campaign, Channel
-from engage.campaigns.touchpoints import TouchpointFields, create_touchpoint
 from engage.database import utcnow
 from engage.directory.models import OrgKind
 from engage.extensions import db
@@ -30,6 +28,7 @@ from engage.insights.filters import InsightFilters
 from engage.insights.forms import PlanForm, SnapshotForm, filter_form
 from engage.insights.matrix import Columns, Show, Sort, choice, matrix
 from engage.insights.models import ReportSnapshot
+from engage.insights.planning import default_title, plan_touchpoint
 from engage.insights.report import add_outreach, figures, outreach_summary
 from engage.insights.scope import Scope, resolve
 from engage.insights.snapshots import SnapshotError, compare, save_snapshot, snapshots
@@ -150,43 +149,35 @@ def cold() -> tuple[str, int]:
 @access(Access.MANAGE)
 def plan() -> WerkzeugResponse | tuple[str, int]:
     """Plan one touchpoint (a practice visit by default) for the ticked cold organisations."""
-    form = PlanForm() if request.method == "POST" else PlanForm(formdata=None)
+    posted = request.method == "POST"
+    form = PlanForm() if posted else PlanForm(formdata=None)
     form.set_campaigns(db.session)
-    raw_ids = request.form.getlist("org") if request.method == "POST" \
-        else request.args.getlist("org")
-    ids = [int(i) for i in raw_ids if i.isdigit()]
+    ids = [int(i) for i in (request.form if posted else request.args).getlist("org")
+           if i.isdigit()]
     orgs = organisations_for_plan(db.session, ids)
     form.org.choices = [(o.id, f"{o.name} ({o.ods_code})") for o in orgs]
-    if request.method == "GET":
+    if not posted:
         form.org.data = [o.id for o in orgs]
         form.campaign_id.data = request.args.get("campaign", "")
-        form.title.data = (f"Practice visit: {orgs[0].name}" if len(orgs) == 1 else
-                           f"Practice visits: {len(orgs)} organisations with no recent contact")
-        if not orgs:
-            return render_template("insights/plan.html", form=form, orgs=orgs,
-                                   page_has_errors=True, problems=[
-                                       "Choose organisations on the cold list first."]), 400
-        return render_template("insights/plan.html", form=form, orgs=orgs, problems=[]), 200
+        form.title.data = default_title(orgs) if orgs else ""
+        problems = [] if orgs else ["Choose organisations on the cold list first."]
+        return render_template("insights/plan.html", form=form, orgs=orgs, problems=problems,
+                               page_has_errors=bool(problems)), 400 if problems else 200
     if not form.validate_on_submit():
         return render_template("insights/plan.html", form=form, orgs=orgs, problems=[]), 400
-    chosen = [o for o in orgs if o.id in set(form.org.data or [])]
-    campaign = db.session.get(Campaign, int(form.campaign_id.data)) \
-        if (form.campaign_id.data or "").isdigit() else None
-    fields = TouchpointFields(
-        channel=Channel(form.channel.data), title=form.title.data or "",
-        planned_at=london_to_utc(form.planned_at.data), campaign=campaign,
-        owner_id=current_user.id,
-        notes="Planned from the cold list for:\n" + "\n".join(
-            f"- {o.ods_code} {o.name}" for o in chosen))
+    chosen = set(form.org.data or [])
     try:
-        touchpoint = create_touchpoint(db.session, fields, current_user.id, utcnow())
+        touchpoint = plan_touchpoint(
+            db.session, organisations=[o for o in orgs if o.id in chosen],
+            channel=Channel(form.channel.data), title=form.title.data or "",
+            planned_at=london_to_utc(form.planned_at.data),
+            campaign=db.session.get(Campaign, int(form.campaign_id.data))
+            if (form.campaign_id.data or "").isdigit() else None,
+            actor=current_user, now=utcnow())
     except CampaignError as exc:
         db.session.rollback()
         return render_template("insights/plan.html", form=form, orgs=orgs,
                                problems=[str(exc)], page_has_errors=True), 400
-    record_event(db.session, current_user, "insights.touchpoint_planned",
-                 f"Planned {touchpoint.title!r} for {len(chosen)} cold organisations",
-                 target=touchpoint, details={"ods_codes": [o.ods_code for o in chosen]})
     db.session.commit()
     flash(f"Planned {touchpoint.title}. Record who it reached once it has happened.")
     return redirect(url_for("campaigns.touchpoint", touchpoint_id=touchpoint.id))

@@ -265,7 +265,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=6,
                         help="alternating rounds the seconds are split into")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--pg", default=os.environ.get(
         "PG_BENCH_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))

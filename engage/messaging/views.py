@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 MAIL_TAGS = {
     "p", "br", "strong", "b", "em", "i", "ul", "ol", "li", "a", "h1", "h2", "h3", "h4",
-    "blockquote", "hr", "table", "thead", "tbody", "tr", "th", "td", "div", "span",
+    "blockquote", "hr", "table", "thead", "tbody", "tr", "th", "td", "div", "span", "small",
 }
 
 

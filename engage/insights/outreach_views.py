@@ -40,7 +40,8 @@ def outreach() -> tuple[str, int]:
         "insights/outreach.html", outreach=results, scope=results.scope,
         filters=results.scope.filters, filter_form=filter_form(db.session, results.scope.filters),
         channels=list(Channel), lags=LAGS,
-        channel_args={"channel": channel.value} if channel else {}, problems=messages, page_has_errors=bool(messages),
+        channel_args={"channel": channel.value} if channel else {}, problems=messages,
+        page_has_errors=bool(messages),
     ), 400 if messages else 200
 
 

@@ -184,7 +184,7 @@ def build_panel(session: Session, scope: Scope, *, lead: int = LEAD_MONTHS,
 
     by_channel = np.zeros((len(CHANNELS), n_orgs, n_months), dtype=np.int64)
     eng_month, edge = _month_sql(session, Engagement.occurred_at, instant=True)
-    # A day either side of the London month bounds is fetched; each row's month decides.
+    # From the London start of the first month to that of the month after the last.
     start_at = datetime(start_day.year, start_day.month, 1, tzinfo=LONDON)
     end_at = datetime(end_day.year, end_day.month, 1, tzinfo=LONDON)
     # Channels come back as their stored text: converting 100,000s of groups to enums is slow.
@@ -199,12 +199,12 @@ def build_panel(session: Session, scope: Scope, *, lead: int = LEAD_MONTHS,
         .group_by(*columns)).all()
     if grouped:
         parts = list(zip(*grouped, strict=True))
-        keys = list(parts[2])
+        months_of: list[str] = list(parts[2])
         if edge is not None:
-            keys = [key if exact is None else _london_key(exact)
-                    for key, exact in zip(keys, parts[3], strict=True)]
+            months_of = [key if exact is None else _london_key(exact)
+                         for key, exact in zip(months_of, parts[3], strict=True)]
         rows, ok = _rows_of(org_ids, parts[0])
-        cols = np.array([column_of.get(key, -1) for key in keys])
+        cols = np.array([column_of.get(key, -1) for key in months_of])
         chans = np.array([CHANNEL_INDEX[value] for value in parts[1]])
         ok &= cols >= 0
         np.add.at(by_channel, (chans[ok], rows[ok], cols[ok]),

@@ -167,8 +167,8 @@ def fit_fe_poisson(y: np.ndarray, terms: list[np.ndarray], *, max_iter: int = 50
     p = shares(theta)
     current = loglik(p)
     converged = False
-    iteration = 0
-    for iteration in range(1, max_iter + 1):
+    iterations = 0
+    for iterations in range(1, max_iter + 1):  # noqa: B007 - the count is reported
         step = np.linalg.lstsq(information(p), gradient(p), rcond=None)[0]
         scale = 1.0
         for _ in range(30):
@@ -189,7 +189,7 @@ def fit_fe_poisson(y: np.ndarray, terms: list[np.ndarray], *, max_iter: int = 50
     bread = np.linalg.pinv(information(p))
     meat = _inner(scores, scores)
     cov = bread @ meat @ bread * (n / (n - 1) if n > 1 else 1.0)
-    return Fit(coef=theta, cov=cov, converged=converged, iterations=iteration)
+    return Fit(coef=theta, cov=cov, converged=converged, iterations=iterations)
 
 
 def exposure(panel: Panel, channel: Channel, lag: int) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
@@ -77,17 +78,18 @@ def stats_command(code: str | None) -> None:
                          "scans", "unique_visitors", "bots", "misses"])
         for row in sorted(stats.link_figures(db.session, ShortLink.id.is_not(None)),
                           key=lambda r: r.link.id):
-            link = row.link
+            each = row.link
             writer.writerow([
-                link.code, "retired" if link.retired else "live",
-                link.service.slug if link.service else "(services list)",
-                link.organisation.ods_code if link.organisation else "",
-                link.touchpoint_id or "", row.scans, row.visitors, row.bots, row.misses])
+                each.code, "retired" if each.retired else "live",
+                each.service.slug if each.service else "(services list)",
+                each.organisation.ods_code if each.organisation else "",
+                each.touchpoint_id or "", row.scans, row.visitors, row.bots, row.misses])
         for unknown in stats.unknown_codes(db.session, limit=1000):
             writer.writerow([unknown.code, "unknown", "", "", "", 0, 0, 0, unknown.misses])
         return
     normal = normalise(code)
-    link = db.session.scalar(select(ShortLink).where(ShortLink.code == normal)) if normal else None
+    link: ShortLink | None = (db.session.scalar(select(ShortLink).where(ShortLink.code == normal))
+                              if normal else None)
     if link is None:
         misses = db.session.scalars(select(ScanMiss.id).where(
             ScanMiss.code == normal, ScanMiss.reason == MissReason.UNKNOWN)).all() if normal else []
@@ -95,12 +97,12 @@ def stats_command(code: str | None) -> None:
                                + (f" ({len(misses)} scans of it were counted as misses)."
                                   if misses else "."))
     condition = ShortLink.id == link.id
-    miss_days: dict[object, int] = {}
+    miss_days: dict[Any, int] = {}
     for day in db.session.scalars(select(ScanMiss.day).where(ScanMiss.link_id == link.id)):
         miss_days[day] = miss_days.get(day, 0) + 1
     days = {d.day: d for d in stats.daily(db.session, condition, limit=100_000)}
     writer.writerow(["day", "scans", "unique_visitors", "misses"])
-    for day in sorted(set(days) | set(miss_days)):  # type: ignore[type-var]
-        figures = days.get(day)  # type: ignore[call-overload]
+    for day in sorted(set(days) | set(miss_days)):
+        figures = days.get(day)
         writer.writerow([day, figures.scans if figures else 0, figures.visitors if figures else 0,
                          miss_days.get(day, 0)])

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, text
 from sqlalchemy.orm import Session
@@ -93,6 +94,7 @@ def handle_scan(
     device = device_class(user_agent)
     counted = record and device is not Device.BOT
     day = uk_day(now)
+    row: Any
     if connection.dialect.name == "postgresql" and record:
         key = visitor_key(salt_for(session, day), address, user_agent)
         row, new_visitor = _scan_postgresql(connection, code, now, day, device, key, counted)

@@ -74,7 +74,8 @@ def link_figures(session: Session, condition: ColumnElement[bool]) -> list[LinkF
         select(ScanMiss.link_id, func.count()).where(ScanMiss.link_id.in_(ids))
         .group_by(ScanMiss.link_id)
     ):
-        figures[link_id].misses = int(misses)
+        if link_id is not None:
+            figures[link_id].misses = int(misses)
     return list(figures.values())
 
 

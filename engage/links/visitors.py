@@ -43,7 +43,7 @@ def salt_for(session: Session, day: date) -> bytes:
     Two workers may race to make it: the insert ignores a conflict and both read back the one
     that won, so they agree.
     """
-    key = str(session.get_bind().url)
+    key = str(session.get_bind().engine.url)
     with _lock:
         cached = _cache.get(key)
     if cached is not None and cached[0] == day:

@@ -85,9 +85,10 @@ def make_pack(touchpoint_id: int) -> Response | tuple[str, int]:
                          f"Made {result.created} poster links for {touchpoint.title}",
                          target=touchpoint)
             db.session.commit()
-            flash(f"Made {result.created} new posters"
-                  + (f"; {result.existing} organisations already had one" if result.existing
-                     else "") + ".")
+            made = f"Made {result.created} new poster{'' if result.created == 1 else 's'}"
+            has = " already has" if result.existing == 1 else "s already have"
+            kept = f"; {result.existing} organisation{has} one" if result.existing else ""
+            flash(made + kept + ".")
             return redirect(url_for("campaigns.touchpoint", touchpoint_id=touchpoint.id,
                                     _anchor="links"))
     return (render_template("links/pack.html", form=form, touchpoint=touchpoint, problem=problem),

@@ -45,7 +45,7 @@ def test_manager_makes_a_poster_link_and_a_poster_pack(app, live_server, page: P
     page.get_by_label("Page the posters open").select_option(label="Wellbeing App")
     page.get_by_role("button", name="Make the posters").click()
     expect(page.get_by_role("status")).to_contain_text(
-        "Made 1 new posters; 1 organisations already had one.")
+        "Made 1 new poster; 1 organisation already has one.")
     check("touchpoint-with-links")
 
     page.goto(f"/campaigns/{campaign.id}")

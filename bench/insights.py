@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -156,7 +156,7 @@ def measure(url: str, repeat: int) -> dict[str, Any]:
                 print(f"  {label}: {path} is not in the app yet; not timed", flush=True)
 
         dialect = db.engine.dialect.name
-        start_day, end_day = date(2024, 6, 1), date(2025, 6, 1)
+        start_day, end_day = datetime(2024, 6, 1, tzinfo=UTC), datetime(2025, 6, 1, tzinfo=UTC)
         utc_month = ("to_char(timezone('Europe/London', occurred_at), 'YYYY-MM')"
                      if dialect == "postgresql" else "strftime('%Y-%m', occurred_at)")
         ref_month = ("to_char(referred_on, 'YYYY-MM')" if dialect == "postgresql"

@@ -144,3 +144,14 @@ def test_model_rows_for_the_export(app) -> None:
 
 def test_anonymous_is_sent_to_sign_in(app, client: FlaskClient) -> None:
     assert client.get("/insights/outreach").status_code in (302, 401)
+
+
+def test_flask_insights_export_model_writes_the_models_rows(app, runner) -> None:
+    _world()
+    result = runner.invoke(args=["insights", "export", "model", "--start", "2021-06-01",
+                                 "--end", "2022-06-30", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.output)))
+    assert rows[0][:3] == ["channel", "channel_label", "lag"]
+    visit = [r for r in rows[1:] if r[0] == "practice_visit"]
+    assert [r[2] for r in visit] == ["0", "1", "2", "3"]

@@ -1,6 +1,9 @@
-"""Demo reminders: a winter campaign with a webinar coming up, its reminder and follow-ups, a
-nudge rule, and a bulletin sent through the real bulletin step (the scheduler that `make run`
-starts delivers it to the local mailbox at /mailbox)."""
+"""Demo reminders (`flask reminders demo`, after `flask demo load`): a winter campaign with a
+webinar coming up, its reminder and follow-ups, a nudge rule, and a bulletin sent through the
+real bulletin step (the scheduler that `make run` starts delivers it to /mailbox).
+
+It is a command of its own rather than a step of `flask demo load`, whose tests describe the
+demo as exactly the launch year (one campaign, every touchpoint done, demo-sourced records)."""
 
 from __future__ import annotations
 

@@ -55,6 +55,21 @@ def upcoming_command(days: int) -> None:
         click.echo(f"{when}\t{item.label}\t{item.recipients} recipient(s)\t{item.detail}")
 
 
+@reminders_cli.command("demo")
+def demo_command() -> None:
+    """Add the reminders demo (a winter campaign, webinar, rules and a sent bulletin) to a
+    loaded demo installation; nothing happens if it is there already."""
+    from pathlib import Path
+
+    from engage.demo.context import DemoContext
+    from engage.demo.reminders import winter_campaign
+    from engage.extensions import db
+
+    ctx = DemoContext(session=db.session, now=utcnow(), data_dir=Path("."))
+    click.echo(winter_campaign(ctx))
+    db.session.commit()
+
+
 @scheduler_cli.command("run")
 def run_command() -> None:
     """Run the scheduler in the foreground until SIGTERM or Ctrl-C (its own process)."""

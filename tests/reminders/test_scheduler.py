@@ -87,3 +87,19 @@ def test_deliver_step_withdraws_a_stale_reminder_before_sending(app, runner):
     rows = outbox("reminder")
     assert {r.status for r in rows} == {OutboxStatus.WITHDRAWN}
     assert timedelta(0) < utc(2026, 11, 25, 15) - rows[0].send_after
+
+
+def test_reminders_demo_adds_a_winter_campaign_once(app, runner):
+    from engage.reminders.models import Bulletin, BulletinStatus, ReminderRule
+    from tests.factories import make_contact
+
+    for _ in range(3):
+        make_contact()
+    db.session.commit()
+    first = runner.invoke(args=["reminders", "demo"])
+    assert first.exit_code == 0, first.output
+    assert "bulletin sent to 3 people" in first.output
+    assert db.session.query(ReminderRule).count() == 5
+    assert db.session.query(Bulletin).one().status is BulletinStatus.SENT
+    again = runner.invoke(args=["reminders", "demo"])
+    assert "already there" in again.output

@@ -10,8 +10,8 @@ What these tests prove, precisely (docs/architecture.md, "Reminders: what is gua
   reminder is queued once (idempotency keys) and reaches SendGrid once (the claim).
 
 Not provable, and not claimed: a kill in the instant between SendGrid accepting a message and
-the commit that marks it sent makes that commit group (SENDGRID_CONCURRENCY messages) go again
-after recovery, because SendGrid's mail send has no idempotency key.
+the commit that marks it sent makes the messages of that request go again after recovery,
+because SendGrid's mail send has no idempotency key.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from engage.demo import directory, outreach, people
 from engage.demo import links as demo_links
+from engage.demo import reminders as demo_reminders
 from engage.demo import uptake as demo_uptake
 from engage.demo.context import DemoContext
 from engage.directory.models import Organisation
@@ -32,6 +33,7 @@ STEPS: tuple[Step, ...] = (
     outreach.launch_campaign,
     demo_links.poster_scans,
     demo_uptake.referral_figures,
+    demo_reminders.winter_campaign,
 )
 
 

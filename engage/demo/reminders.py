@@ -1,4 +1,4 @@
-"""Demo reminders (`flask reminders demo`, after `flask demo load`): a winter campaign with a
+"""Demo reminders (a `flask demo load` step, or `flask reminders demo` on its own): a winter campaign with a
 webinar coming up, its reminder and follow-ups, a nudge rule, and a bulletin sent through the
 real bulletin step (the scheduler that `make run` starts delivers it to /mailbox).
 

@@ -193,7 +193,6 @@ def _count_visitor(session: Session, row: object, *, day: object, now: datetime)
     medium = row.medium  # type: ignore[attr-defined]
     channel = row.channel or (  # type: ignore[attr-defined]
         Channel.POSTER if medium is Medium.QR else Channel.OTHER)
-    table = Engagement.__table__
     insert_or_update(
         session,
         Engagement,
@@ -214,5 +213,9 @@ def _count_visitor(session: Session, row: object, *, day: object, now: datetime)
             "created_at": now,
         },
         ["source", "source_ref"],
-        {"people": table.c.people + 1},
+        _ONE_MORE_PERSON,
     )
+
+
+# One mapping object for the life of the process, so the upsert statement is built once.
+_ONE_MORE_PERSON = {"people": Engagement.__table__.c.people + 1}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -76,17 +77,23 @@ def run_command() -> None:
     from engage.reminders.scheduler import JOBS, make_scheduler
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    scheduler = make_scheduler(app, background=False)
+    scheduler = make_scheduler(app, background=True)
+    stopping = threading.Event()
 
     def stop(signum: int, _frame: Any) -> None:
+        # Only set a flag here: a signal can arrive at any moment, even before the scheduler
+        # has started, and shutting down from inside the handler could then hang the process.
         log.info("scheduler stopping (signal %s): finishing the running steps", signum)
-        # Running steps finish before the process exits (the pool threads are joined at exit);
-        # each commits as it goes, so stopping loses nothing.
-        scheduler.shutdown(wait=False)
+        stopping.set()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    scheduler.start()
     click.echo(f"scheduler: {len(JOBS)} jobs every {app.config['SCHEDULER_TICK_SECONDS']}s: "
                + ", ".join(job.id for job in JOBS), err=True)
-    scheduler.start()
+    while not stopping.wait(0.5):
+        pass
+    # Running steps finish before shutdown returns; each commits as it goes, so stopping loses
+    # nothing.
+    scheduler.shutdown(wait=True)
     click.echo("scheduler stopped", err=True)

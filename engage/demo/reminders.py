@@ -1,6 +1,6 @@
-"""Demo reminders (a `flask demo load` step, or `flask reminders demo` on its own): a winter campaign with a
-webinar coming up, its reminder and follow-ups, a nudge rule, and a bulletin sent through the
-real bulletin step (the scheduler that `make run` starts delivers it to /mailbox).
+"""Demo reminders (a `flask demo load` step, or `flask reminders demo` on its own): a winter
+campaign with a webinar coming up, its reminder and follow-ups, a nudge rule, and a bulletin
+sent through the real bulletin step (the scheduler that `make run` starts delivers it to /mailbox).
 
 It is a command of its own rather than a step of `flask demo load`, whose tests describe the
 demo as exactly the launch year (one campaign, every touchpoint done, demo-sourced records)."""

@@ -20,9 +20,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, text
+from sqlalchemy import Engine, Table, bindparam, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from engage.campaigns.models import (
@@ -35,22 +38,22 @@ from engage.campaigns.models import (
 from engage.catalogue.models import Service
 from engage.links.codes import normalise
 from engage.links.devices import device_class
+from engage.links.driver import DriverStatement, compile_for
 from engage.links.models import Device, Medium, MissReason, Scan, ScanMiss, ScanVisitor, ShortLink
-from engage.links.upsert import insert_ignoring_conflicts, insert_or_update
-from engage.links.visitors import salt_for, uk_day, visitor_key
+from engage.links.visitors import cached_salt, salt_for, uk_day, visitor_key
 
 _sqlite_writer = threading.Lock()
 
 
 @contextmanager
-def one_writer_per_process(session: Session) -> Iterator[None]:
+def one_writer_per_process(dialect_name: str) -> Iterator[None]:
     """On SQLite, let one thread of this process write a scan at a time.
 
     SQLite has one writer at a time anyway; a thread that finds the lock taken sleeps in
     SQLite's busy handler (1, 2, 5, 10 ... ms), far longer than a scan takes. Queueing on a
     Python lock instead hands the database over at once. Other processes still wait in SQLite.
     """
-    if session.get_bind().dialect.name != "sqlite":
+    if dialect_name != "sqlite":
         yield
         return
     with _sqlite_writer:
@@ -82,51 +85,154 @@ def handle_scan(
 ) -> ScanResult:
     """Look the code up and, when `record` (not a HEAD request), record the scan or the miss.
 
-    The caller commits. Nothing here touches the request: the address is used for the visitor
-    key only, and never stored.
+    Runs in the session's transaction; the caller commits. Nothing here touches the request:
+    the address is used for the visitor key only, and never stored.
     """
     code = normalise(raw_code)
     if code is None:
         return ScanResult(found=False)
-    # Core statements on the session's connection: a scan is the busiest write in engage, and
-    # the ORM's unit of work would cost more than the database does (docs/performance.md).
     connection = session.connection()
+    salt = salt_for(session, uk_day(now)) if record else b""
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        return _scan(cursor, connection.dialect, code, salt, address=address,
+                     user_agent=user_agent, now=now, record=record)
+    finally:
+        cursor.close()
+
+
+def record_scan(
+    engine: Engine,
+    session: Session,
+    raw_code: str,
+    *,
+    address: str | None,
+    user_agent: str | None,
+    now: datetime,
+    record: bool = True,
+) -> ScanResult:
+    """The scan endpoint's path: `handle_scan` on a pooled connection of its own, committed.
+
+    The Session is used only for the day's first salt look-up (once a day per process); the
+    scan itself is the compiled statements on the driver's cursor and the driver's commit,
+    which is what lets the scan keep up with a bare redirect (docs/performance.md).
+    """
+    code = normalise(raw_code)
+    if code is None:
+        return ScanResult(found=False)
+    day = uk_day(now)
+    salt = b""
+    if record:
+        cached = cached_salt(engine, day)
+        if cached is None:
+            cached = salt_for(session, day)
+            session.commit()
+        salt = cached
+    dialect = engine.dialect
+    connection = engine.raw_connection()
+    try:
+        with one_writer_per_process(dialect.name):
+            cursor = connection.cursor()
+            try:
+                result = _scan(cursor, dialect, code, salt, address=address,
+                               user_agent=user_agent, now=now, record=record)
+            finally:
+                cursor.close()
+            connection.commit()
+    except BaseException:
+        connection.rollback()
+        raise
+    finally:
+        connection.close()
+    return result
+
+
+def _scan(cursor: Any, dialect: Dialect, code: str, salt: bytes, *, address: str | None,
+          user_agent: str | None, now: datetime, record: bool) -> ScanResult:
+    statements = _statements(dialect)
     device = device_class(user_agent)
     counted = record and device is not Device.BOT
     day = uk_day(now)
-    row: Any
-    if connection.dialect.name == "postgresql" and record:
-        key = visitor_key(salt_for(session, day), address, user_agent)
-        row, new_visitor = _scan_postgresql(connection, code, now, day, device, key, counted)
+    row: _Row | None
+    new_visitor = False
+    if dialect.name == "postgresql" and record:
+        # The look-up and both inserts in one statement: one round trip instead of three.
+        key = visitor_key(salt, address, user_agent)
+        found = statements.pg_scan.execute(cursor, {
+            "code": code, "at": now, "day": day, "device": device.value, "key": key,
+            "counted": counted}).fetchone()
+        row = _Row.from_driver(found[:8]) if found is not None else None
+        new_visitor = found is not None and bool(found[8])
     else:
-        row = connection.execute(_LOOKUP, {"code": code}).one_or_none()
-        new_visitor = False
+        found = statements.lookup.execute(cursor, {"code": code}).fetchone()
+        row = _Row.from_driver(found) if found is not None else None
         if record and row is not None and row.retired_at is None:
-            key = visitor_key(salt_for(session, day), address, user_agent)
-            connection.execute(_INSERT_SCAN, {"link_id": row.id, "at": now, "day": day,
-                                              "device": device, "visitor_key": key})
+            key = visitor_key(salt, address, user_agent)
+            statements.insert_scan.execute(cursor, {
+                "link_id": row.id, "at": now, "day": day, "device": device, "visitor_key": key})
             if counted:
-                new_visitor = bool(insert_ignoring_conflicts(
-                    session, ScanVisitor, [{"link_id": row.id, "day": day, "visitor_key": key}],
-                    ["link_id", "day", "visitor_key"],
-                ))
+                # RETURNING rather than rowcount, which drivers do not all report alike.
+                statements.insert_visitor.execute(
+                    cursor, {"link_id": row.id, "day": day, "visitor_key": key})
+                new_visitor = cursor.fetchone() is not None
     if row is None or row.retired_at is not None:
         if record and device is not Device.BOT:
-            connection.execute(_INSERT_MISS, {
+            statements.insert_miss.execute(cursor, {
                 "code": code, "link_id": row.id if row is not None else None,
                 "reason": MissReason.UNKNOWN if row is None else MissReason.RETIRED,
                 "at": now, "day": day, "device": device,
             })
         return ScanResult(found=False, code=code)
     if new_visitor and row.organisation_id is not None:
-        _count_visitor(session, row, day=day, now=now)
+        statements.count_visitor.execute(cursor, _ledger_row(row, day=day, now=now))
     return ScanResult(found=True, code=code, service_slug=row.slug, counted=counted)
 
 
-# PostgreSQL: the look-up and both inserts in one statement, one round trip instead of five.
-# The commit does not wait for the disk (synchronous_commit off for this transaction only),
-# like SQLite's WAL with synchronous=NORMAL: a power cut could forget the last fraction of a
-# second of scans, never corrupt anything; every scan answered with a redirect is stored.
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    retired_at: object | None  # only ever tested against None
+    organisation_id: int | None
+    touchpoint_id: int | None
+    medium: Medium
+    slug: str | None
+    campaign_id: int | None
+    channel: Channel | None
+
+    @classmethod
+    def from_driver(cls, values: Any) -> _Row:
+        """From the driver's row: enums come back as their stored values."""
+        (id_, retired_at, organisation_id, touchpoint_id, medium, slug, campaign_id,
+         channel) = values
+        return cls(id_, retired_at, organisation_id, touchpoint_id, Medium(medium), slug,
+                   campaign_id, Channel(channel) if channel else None)
+
+
+def _ledger_row(row: _Row, *, day: date, now: datetime) -> dict[str, Any]:
+    """One more unique visitor today on the organisation's ledger row for this link."""
+    qr = row.medium is Medium.QR
+    return {
+        "organisation_id": row.organisation_id,
+        "occurred_at": now,
+        "channel": row.channel or (Channel.POSTER if qr else Channel.OTHER),
+        "kind": EngagementKind.SCANNED if qr else EngagementKind.CLICKED,
+        "people": 1,
+        "touchpoint_id": row.touchpoint_id,
+        "campaign_id": row.campaign_id,
+        "source": EngagementSource.QR_SCAN,
+        "source_ref": ledger_ref(row.id, day),
+        "counted": True,
+        "void_reason": "",
+        "note": "Unique visitors that day through a printed QR code"
+        if qr else "Unique visitors that day through a short link",
+        "created_at": now,
+    }
+
+
+# PostgreSQL: the look-up and both inserts in one statement. The commit does not wait for the
+# disk (synchronous_commit off for this transaction only), like SQLite's WAL with
+# synchronous=NORMAL: a power cut could forget the last fraction of a second of scans, never
+# corrupt anything; every scan answered with a redirect is stored.
 _PG_SCAN = text("""
 WITH link AS (
     SELECT l.id, l.retired_at, l.organisation_id, l.touchpoint_id, l.medium, s.slug,
@@ -145,36 +251,12 @@ WITH link AS (
     ON CONFLICT DO NOTHING
     RETURNING link_id
 )
-SELECT link.*, (SELECT count(*) FROM visitor) AS new_visitors,
+SELECT link.id, link.retired_at, link.organisation_id, link.touchpoint_id, link.medium,
+       link.slug, link.campaign_id, link.channel,
+       (SELECT count(*) FROM visitor) AS new_visitors,
        set_config('synchronous_commit', 'off', true) AS durability
 FROM link
 """)
-
-
-@dataclass(frozen=True)
-class _Row:
-    id: int
-    retired_at: datetime | None
-    organisation_id: int | None
-    touchpoint_id: int | None
-    medium: Medium
-    slug: str | None
-    campaign_id: int | None
-    channel: Channel | None
-
-
-def _scan_postgresql(connection: Connection, code: str, now: datetime, day: date,
-                     device: Device, key: str, counted: bool) -> tuple[_Row | None, bool]:
-    found = connection.execute(_PG_SCAN, {
-        "code": code, "at": now, "day": day, "device": device.value, "key": key,
-        "counted": counted}).one_or_none()
-    if found is None:
-        return None, False
-    row = _Row(found.id, found.retired_at, found.organisation_id, found.touchpoint_id,
-               Medium(found.medium), found.slug, found.campaign_id,
-               Channel(found.channel) if found.channel else None)
-    return row, bool(found.new_visitors)
-
 
 _LOOKUP = (
     select(ShortLink.id, ShortLink.retired_at, ShortLink.organisation_id,
@@ -184,38 +266,46 @@ _LOOKUP = (
     .outerjoin(Touchpoint, Touchpoint.id == ShortLink.touchpoint_id)
     .where(ShortLink.code == bindparam("code"))
 )
-_INSERT_SCAN = insert(Scan.__table__)
-_INSERT_MISS = insert(ScanMiss.__table__)
 
 
-def _count_visitor(session: Session, row: object, *, day: object, now: datetime) -> None:
-    """One more unique visitor today on the organisation's ledger row for this link."""
-    medium = row.medium  # type: ignore[attr-defined]
-    channel = row.channel or (  # type: ignore[attr-defined]
-        Channel.POSTER if medium is Medium.QR else Channel.OTHER)
-    insert_or_update(
-        session,
-        Engagement,
-        {
-            "organisation_id": row.organisation_id,  # type: ignore[attr-defined]
-            "occurred_at": now,
-            "channel": channel,
-            "kind": EngagementKind.SCANNED if medium is Medium.QR else EngagementKind.CLICKED,
-            "people": 1,
-            "touchpoint_id": row.touchpoint_id,  # type: ignore[attr-defined]
-            "campaign_id": row.campaign_id,  # type: ignore[attr-defined]
-            "source": EngagementSource.QR_SCAN,
-            "source_ref": ledger_ref(row.id, day),  # type: ignore[attr-defined]
-            "counted": True,
-            "void_reason": "",
-            "note": "Unique visitors that day through a printed QR code"
-            if medium is Medium.QR else "Unique visitors that day through a short link",
-            "created_at": now,
-        },
-        ["source", "source_ref"],
-        _ONE_MORE_PERSON,
+def _values(table: Table, *names: str) -> dict[str, Any]:
+    return {name: bindparam(name, type_=table.c[name].type) for name in names}
+
+
+_ENGAGEMENT_COLUMNS = ("organisation_id", "occurred_at", "channel", "kind", "people",
+                       "touchpoint_id", "campaign_id", "source", "source_ref", "counted",
+                       "void_reason", "note", "created_at")
+
+
+@dataclass(frozen=True)
+class _Statements:
+    lookup: DriverStatement
+    insert_scan: DriverStatement
+    insert_visitor: DriverStatement
+    insert_miss: DriverStatement
+    count_visitor: DriverStatement
+    pg_scan: DriverStatement
+
+
+@lru_cache(maxsize=8)
+def _statements(dialect: Dialect) -> _Statements:
+    """The scan's statements for one dialect, compiled once for the life of the process."""
+    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+    scan, visitor, miss = Scan.__table__, ScanVisitor.__table__, ScanMiss.__table__
+    engagement = Engagement.__table__
+    return _Statements(
+        lookup=compile_for(_LOOKUP, dialect),
+        insert_scan=compile_for(insert(scan).values(_values(
+            scan, "link_id", "at", "day", "device", "visitor_key")), dialect),
+        insert_visitor=compile_for(
+            insert(visitor).values(_values(visitor, "link_id", "day", "visitor_key"))
+            .on_conflict_do_nothing(index_elements=["link_id", "day", "visitor_key"])
+            .returning(visitor.c.link_id), dialect),
+        insert_miss=compile_for(insert(miss).values(_values(
+            miss, "code", "link_id", "reason", "at", "day", "device")), dialect),
+        count_visitor=compile_for(
+            insert(engagement).values(_values(engagement, *_ENGAGEMENT_COLUMNS))
+            .on_conflict_do_update(index_elements=["source", "source_ref"],
+                                   set_={"people": engagement.c.people + 1}), dialect),
+        pg_scan=compile_for(_PG_SCAN, dialect),
     )
-
-
-# One mapping object for the life of the process, so the upsert statement is built once.
-_ONE_MORE_PERSON = {"people": Engagement.__table__.c.people + 1}

@@ -34,7 +34,7 @@ from engage.links.forms import LIST, LinkForm
 from engage.links.links import LinkError, create_link, restore_link, retire_link, short_url
 from engage.links.models import AwarenessAnswer, Medium, ShortLink
 from engage.links.qr import qr_png, qr_svg
-from engage.links.scans import handle_scan, one_writer_per_process
+from engage.links.scans import record_scan
 
 bp = Blueprint("links", __name__)
 
@@ -53,13 +53,11 @@ def scan(code: str) -> Response | tuple[str, int]:
     HEAD requests (link checkers) are redirected without being recorded; bots are recorded as
     bots and not counted. The redirect is always to one of our own pages.
     """
-    with one_writer_per_process(db.session):
-        result = handle_scan(
-            db.session, code, address=request.remote_addr,
-            user_agent=request.headers.get("User-Agent"), now=utcnow(),
-            record=request.method == "GET",
-        )
-        db.session.commit()
+    result = record_scan(
+        db.engine, db.session, code, address=request.remote_addr,
+        user_agent=request.headers.get("User-Agent"), now=utcnow(),
+        record=request.method == "GET",
+    )
     if not result.found:
         return render_template("links/missing.html"), 404
     if result.service_slug is None:

@@ -16,9 +16,10 @@ import hashlib
 import hmac
 import secrets
 import threading
+import weakref
 from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from engage.links.models import VisitorSalt
@@ -30,11 +31,30 @@ KEY_LENGTH = 32  # hex characters: 128 bits of the HMAC, plenty to keep a day's 
 # Each worker keeps the current day's salt after its first look-up; only one day is ever held.
 _cache: dict[str, tuple[date, bytes]] = {}
 _lock = threading.Lock()
+# The URL's text, worked out once per engine (rendering it costs more than the cache look-up).
+_engine_keys: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
 
 
 def uk_day(now: datetime) -> date:
     """The UK calendar day of an aware time."""
     return now.astimezone(LONDON).date()
+
+
+def _engine_key(engine: Engine) -> str:
+    key = _engine_keys.get(engine)
+    if key is None:
+        key = _engine_keys[engine] = str(engine.url)
+    return key
+
+
+def cached_salt(engine: Engine, day: date) -> bytes | None:
+    """This process's copy of `day`'s salt, or None until `salt_for` has been asked for it."""
+    key = _engine_key(engine)
+    with _lock:
+        cached = _cache.get(key)
+    if cached is not None and cached[0] == day:
+        return cached[1]
+    return None
 
 
 def salt_for(session: Session, day: date) -> bytes:
@@ -43,11 +63,11 @@ def salt_for(session: Session, day: date) -> bytes:
     Two workers may race to make it: the insert ignores a conflict and both read back the one
     that won, so they agree.
     """
-    key = str(session.get_bind().engine.url)
-    with _lock:
-        cached = _cache.get(key)
-    if cached is not None and cached[0] == day:
-        return cached[1]
+    engine = session.get_bind().engine
+    cached = cached_salt(engine, day)
+    if cached is not None:
+        return cached
+    key = _engine_key(engine)
     salt = session.scalar(select(VisitorSalt.salt).where(VisitorSalt.day == day))
     if salt is None:
         insert_ignoring_conflicts(

@@ -18,6 +18,7 @@ from engage.links.models import (
 )
 from engage.links.scans import handle_scan
 from engage.links.visitors import forget_cached_salts
+from engage.templating import LONDON
 from tests.factories import (
     make_campaign,
     make_short_link,
@@ -251,3 +252,31 @@ def test_every_worker_makes_the_same_key_from_the_stored_salt(app):
     _scan(link)
     assert len(set(db.session.scalars(select(Scan.visitor_key)))) == 1
     assert db.session.scalars(select(Engagement.people)).one() == 1
+
+
+def test_the_endpoint_stores_exactly_what_the_orm_reads_back(app, client):
+    """The endpoint writes with compiled statements on the driver's cursor, not the ORM."""
+    link = _poster_link()
+    retired = make_short_link(retired_at=NOW)
+    db.session.commit()
+    before = datetime.now(UTC)
+    assert scan(client, link.code).status_code == 302
+    assert scan(client, retired.code, agent=DESKTOP).status_code == 404
+    after = datetime.now(UTC)
+    db.session.expire_all()
+    stored = db.session.scalars(select(Scan)).one()
+    assert before <= stored.at <= after and stored.at.tzinfo is not None
+    assert stored.day == stored.at.astimezone(LONDON).date()
+    assert stored.device is Device.MOBILE
+    visitor = db.session.scalars(select(ScanVisitor)).one()
+    assert (visitor.link_id, visitor.day, visitor.visitor_key) == (
+        link.id, stored.day, stored.visitor_key)
+    ledger = db.session.scalars(select(Engagement)).one()
+    assert ledger.occurred_at == stored.at and ledger.created_at == stored.at
+    assert ledger.kind is EngagementKind.SCANNED and ledger.channel is Channel.POSTER
+    assert ledger.source is EngagementSource.QR_SCAN and ledger.counted and ledger.people == 1
+    assert ledger.source_ref == f"link:{link.id}:{stored.day.isoformat()}"
+    miss = db.session.scalars(select(ScanMiss)).one()
+    assert (miss.code, miss.link_id, miss.reason, miss.device) == (
+        retired.code, retired.id, MissReason.RETIRED, Device.DESKTOP)
+    assert miss.day == stored.day and before <= miss.at <= after

@@ -240,9 +240,9 @@ def _ledger_row(row: _Row, *, day: date, now: datetime) -> dict[str, Any]:
 # PostgreSQL: the look-up, both inserts and the ledger's upsert in one statement, run on its own
 # (autocommit) by the endpoint: one round trip, where BEGIN, statements and COMMIT took four.
 # The ledger part is `_ledger_row` in SQL (the two must agree; the tests check both). The
-# commit does not wait for the disk (synchronous_commit off for this transaction only), like SQLite's WAL with
-# synchronous=NORMAL: a power cut could forget the last fraction of a second of scans, never
-# corrupt anything; every scan answered with a redirect is stored.
+# commit does not wait for the disk (synchronous_commit off for this transaction only), like
+# SQLite's WAL with synchronous=NORMAL: a power cut could forget the last fraction of a second
+# of scans, never corrupt anything; every scan answered with a redirect is stored.
 _PG_SCAN = text("""
 WITH link AS (
     SELECT l.id, l.retired_at, l.organisation_id, l.touchpoint_id, l.medium, s.slug,

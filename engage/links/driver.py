@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -42,19 +41,15 @@ class DriverStatement:
         return cursor
 
 
-def compile_for(statement: ClauseElement, dialect: Dialect,
-                types_from: Table | None = None) -> DriverStatement:
-    """Compile `statement` for `dialect`; bind parameters named after a column of `types_from`
-    (or typed on the statement) are processed by that column's type."""
+def compile_for(statement: ClauseElement, dialect: Dialect) -> DriverStatement:
+    """Compile `statement` for `dialect`; each bind parameter is processed by its own type
+    (a column's, for parameters made by `upsert.bound_values` or an INSERT's own columns)."""
     compiled = statement.compile(dialect=dialect)
     assert isinstance(compiled, SQLCompiler)
     processors: dict[str, Callable[[Any], Any]] = {}
     constants: dict[str, Any] = {}
     for name, bind in compiled.binds.items():
-        type_ = bind.type
-        if types_from is not None and name in types_from.c:
-            type_ = types_from.c[name].type
-        processor = type_.dialect_impl(dialect).bind_processor(dialect)
+        processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if processor is not None:
             processors[name] = processor
         if not bind.required:

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, Table, bindparam, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, bindparam, select, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -40,6 +39,7 @@ from engage.links.codes import normalise
 from engage.links.devices import device_class
 from engage.links.driver import DriverStatement, compile_for
 from engage.links.models import Device, Medium, MissReason, Scan, ScanMiss, ScanVisitor, ShortLink
+from engage.links.upsert import bound_values, dialect_insert, ignoring_statement, upsert_statement
 from engage.links.visitors import cached_salt, salt_for, uk_day, visitor_key
 
 _sqlite_writer = threading.Lock()
@@ -92,13 +92,10 @@ def handle_scan(
     if code is None:
         return ScanResult(found=False)
     connection = session.connection()
-    salt = salt_for(session, uk_day(now)) if record else b""
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        return _scan(cursor, connection.dialect, code, salt, address=address,
-                     user_agent=user_agent, now=now, record=record)
-    finally:
-        cursor.close()
+    day = uk_day(now)
+    salt = salt_for(session, day) if record else b""
+    return _scan(connection.connection, connection.dialect, code, day, salt, address=address,
+                 user_agent=user_agent, now=now, record=record)
 
 
 def record_scan(
@@ -138,12 +135,8 @@ def record_scan(
         if single_statements:
             driver.autocommit = True
         with one_writer_per_process(dialect.name):
-            cursor = connection.cursor()
-            try:
-                result = _scan(cursor, dialect, code, salt, address=address,
-                               user_agent=user_agent, now=now, record=record)
-            finally:
-                cursor.close()
+            result = _scan(connection, dialect, code, day, salt, address=address,
+                           user_agent=user_agent, now=now, record=record)
             if not single_statements:
                 connection.commit()
     except BaseException:
@@ -156,45 +149,47 @@ def record_scan(
     return result
 
 
-def _scan(cursor: Any, dialect: Dialect, code: str, salt: bytes, *, address: str | None,
-          user_agent: str | None, now: datetime, record: bool) -> ScanResult:
-    statements = _statements(dialect)
-    device = device_class(user_agent)
-    counted = record and device is not Device.BOT
-    day = uk_day(now)
-    row: _Row | None
-    new_visitor = False
-    if dialect.name == "postgresql" and record:
-        # The look-up and both inserts in one statement: one round trip instead of three.
-        key = visitor_key(salt, address, user_agent)
-        found = statements.pg_scan.execute(cursor, {
-            "code": code, "at": now, "day": day, "device": device.value, "key": key,
-            "counted": counted, "day_text": day.isoformat(), **_PG_LEDGER}).fetchone()
-        row = _Row.from_driver(found[:8]) if found is not None else None
-        new_visitor = False  # the statement has already counted a new visitor on the ledger
-    else:
-        found = statements.lookup.execute(cursor, {"code": code}).fetchone()
-        row = _Row.from_driver(found) if found is not None else None
-        if record and row is not None and row.retired_at is None:
+def _scan(connection: Any, dialect: Dialect, code: str, day: date, salt: bytes, *,
+          address: str | None, user_agent: str | None, now: datetime,
+          record: bool) -> ScanResult:
+    """The scan's statements on a cursor of `connection` (a DBAPI connection or the pool's
+    proxy for one), in whatever transaction it is in."""
+    with closing(connection.cursor()) as cursor:
+        statements = _statements(dialect)
+        device = device_class(user_agent)
+        counted = record and device is not Device.BOT
+        row: _Row | None
+        new_visitor = False
+        if dialect.name == "postgresql" and record:
+            # One statement: the look-up, the scan, the visitor and the ledger (`_PG_SCAN`).
             key = visitor_key(salt, address, user_agent)
-            statements.insert_scan.execute(cursor, {
-                "link_id": row.id, "at": now, "day": day, "device": device, "visitor_key": key})
-            if counted:
-                # RETURNING rather than rowcount, which drivers do not all report alike.
-                statements.insert_visitor.execute(
-                    cursor, {"link_id": row.id, "day": day, "visitor_key": key})
-                new_visitor = cursor.fetchone() is not None
-    if row is None or row.retired_at is not None:
-        if record and device is not Device.BOT:
-            statements.insert_miss.execute(cursor, {
-                "code": code, "link_id": row.id if row is not None else None,
-                "reason": MissReason.UNKNOWN if row is None else MissReason.RETIRED,
-                "at": now, "day": day, "device": device,
-            })
-        return ScanResult(found=False, code=code)
-    if new_visitor and row.organisation_id is not None:
-        statements.count_visitor.execute(cursor, _ledger_row(row, day=day, now=now))
-    return ScanResult(found=True, code=code, service_slug=row.slug, counted=counted)
+            found = statements.pg_scan.execute(cursor, {
+                "code": code, "at": now, "day": day, "device": device.value, "key": key,
+                "counted": counted, "day_text": day.isoformat(), **_LEDGER}).fetchone()
+            row = _Row.from_driver(found[:8]) if found is not None else None
+        else:
+            found = statements.lookup.execute(cursor, {"code": code}).fetchone()
+            row = _Row.from_driver(found) if found is not None else None
+            if record and row is not None and row.retired_at is None:
+                key = visitor_key(salt, address, user_agent)
+                statements.insert_scan.execute(cursor, {
+                    "link_id": row.id, "at": now, "day": day, "device": device, "visitor_key": key})
+                if counted:
+                    # RETURNING rather than rowcount, which drivers do not all report alike.
+                    statements.insert_visitor.execute(
+                        cursor, {"link_id": row.id, "day": day, "visitor_key": key})
+                    new_visitor = cursor.fetchone() is not None
+        if row is None or row.retired_at is not None:
+            if record and device is not Device.BOT:
+                statements.insert_miss.execute(cursor, {
+                    "code": code, "link_id": row.id if row is not None else None,
+                    "reason": MissReason.UNKNOWN if row is None else MissReason.RETIRED,
+                    "at": now, "day": day, "device": device,
+                })
+            return ScanResult(found=False, code=code)
+        if new_visitor and row.organisation_id is not None:
+            statements.count_visitor.execute(cursor, _ledger_row(row, day=day, now=now))
+        return ScanResult(found=True, code=code, service_slug=row.slug, counted=counted)
 
 
 @dataclass(frozen=True)
@@ -232,7 +227,7 @@ def _ledger_row(row: _Row, *, day: date, now: datetime) -> dict[str, Any]:
         "source_ref": ledger_ref(row.id, day),
         "counted": True,
         "void_reason": "",
-        "note": _PG_LEDGER["note_qr"] if qr else _PG_LEDGER["note_link"],
+        "note": _LEDGER["note_qr"] if qr else _LEDGER["note_link"],
         "created_at": now,
     }
 
@@ -273,16 +268,15 @@ WITH link AS (
     FROM link JOIN visitor ON visitor.link_id = link.id
     WHERE link.organisation_id IS NOT NULL
     ON CONFLICT (source, source_ref) DO UPDATE SET people = engagement.people + 1
-    RETURNING 1
 )
 SELECT link.id, link.retired_at, link.organisation_id, link.touchpoint_id, link.medium,
        link.slug, link.campaign_id, link.channel,
-       (SELECT count(*) FROM visitor) AS new_visitors,
        set_config('synchronous_commit', 'off', true) AS durability
 FROM link
 """)
 
-_PG_LEDGER = {
+# The ledger row's stored values, for `_ledger_row` and the same row in `_PG_SCAN`'s SQL.
+_LEDGER = {
     "qr": Medium.QR.value, "poster": Channel.POSTER.value, "other": Channel.OTHER.value,
     "scanned": EngagementKind.SCANNED.value, "clicked": EngagementKind.CLICKED.value,
     "source": EngagementSource.QR_SCAN.value,
@@ -298,10 +292,6 @@ _LOOKUP = (
     .outerjoin(Touchpoint, Touchpoint.id == ShortLink.touchpoint_id)
     .where(ShortLink.code == bindparam("code"))
 )
-
-
-def _values(table: Table, *names: str) -> dict[str, Any]:
-    return {name: bindparam(name, type_=table.c[name].type) for name in names}
 
 
 _ENGAGEMENT_COLUMNS = ("organisation_id", "occurred_at", "channel", "kind", "people",
@@ -322,22 +312,19 @@ class _Statements:
 @lru_cache(maxsize=8)
 def _statements(dialect: Dialect) -> _Statements:
     """The scan's statements for one dialect, compiled once for the life of the process."""
-    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+    name = dialect.name
     scan, visitor, miss = Scan.__table__, ScanVisitor.__table__, ScanMiss.__table__
     engagement = Engagement.__table__
     return _Statements(
         lookup=compile_for(_LOOKUP, dialect),
-        insert_scan=compile_for(insert(scan).values(_values(
+        insert_scan=compile_for(dialect_insert(name, scan).values(bound_values(
             scan, "link_id", "at", "day", "device", "visitor_key")), dialect),
-        insert_visitor=compile_for(
-            insert(visitor).values(_values(visitor, "link_id", "day", "visitor_key"))
-            .on_conflict_do_nothing(index_elements=["link_id", "day", "visitor_key"])
-            .returning(visitor.c.link_id), dialect),
-        insert_miss=compile_for(insert(miss).values(_values(
+        insert_visitor=compile_for(ignoring_statement(
+            name, visitor, ("link_id", "day", "visitor_key")), dialect),
+        insert_miss=compile_for(dialect_insert(name, miss).values(bound_values(
             miss, "code", "link_id", "reason", "at", "day", "device")), dialect),
-        count_visitor=compile_for(
-            insert(engagement).values(_values(engagement, *_ENGAGEMENT_COLUMNS))
-            .on_conflict_do_update(index_elements=["source", "source_ref"],
-                                   set_={"people": engagement.c.people + 1}), dialect),
+        count_visitor=compile_for(upsert_statement(
+            name, engagement, _ENGAGEMENT_COLUMNS, ("source", "source_ref"),
+            {"people": engagement.c.people + 1}), dialect),
         pg_scan=compile_for(_PG_SCAN, dialect),
     )

@@ -2,6 +2,7 @@
 
 Statements are built once per dialect, table and shape and then reused with new parameters:
 building one (`.values()`, cache keys) cost more than SQLite's own work on the scan path.
+The scan compiles its own from these builders once per dialect (`scans._statements`).
 """
 
 from __future__ import annotations
@@ -15,23 +16,33 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
-def _insert(dialect: str, table: Table) -> Any:
+def dialect_insert(dialect: str, table: Table) -> Any:
     """A dialect INSERT on the table (not the mapped class, so the ORM stays out of the way)."""
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
-@lru_cache(maxsize=64)
-def _ignoring_statement(dialect: str, table: Table, keys: tuple[str, ...]) -> Any:
-    return _insert(dialect, table).on_conflict_do_nothing(index_elements=list(keys)).returning(
-        table.c[keys[0]])
+def bound_values(table: Table, *names: str) -> dict[str, Any]:
+    """Bind parameters named after the columns and typed by them, for `.values()`."""
+    return {name: bindparam(name, type_=table.c[name].type) for name in names}
 
 
 @lru_cache(maxsize=64)
-def _upsert_statement(dialect: str, table: Table, columns: tuple[str, ...],
-                      keys: tuple[str, ...], update_key: Any) -> Any:
-    values = {name: bindparam(name, type_=table.c[name].type) for name in columns}
-    return _insert(dialect, table).values(values).on_conflict_do_update(
-        index_elements=list(keys), set_=dict(update_key))
+def ignoring_statement(dialect: str, table: Table, keys: tuple[str, ...]) -> Any:
+    """INSERT that skips a row clashing on `keys`, returning the first key of a row it added."""
+    return dialect_insert(dialect, table).on_conflict_do_nothing(
+        index_elements=list(keys)).returning(table.c[keys[0]])
+
+
+def upsert_statement(dialect: str, table: Table, columns: Sequence[str], keys: Sequence[str],
+                     update: Mapping[str, Any]) -> Any:
+    """INSERT of `columns`, or `update` applied to the row that already has its `keys`.
+
+    `update` may use the table's own columns (`table.c.people + 1`); the database locks the
+    existing row, so concurrent updates add up instead of overwriting each other.
+    """
+    values = bound_values(table, *columns)
+    return dialect_insert(dialect, table).values(values).on_conflict_do_update(
+        index_elements=list(keys), set_=dict(update))
 
 
 def insert_ignoring_conflicts(
@@ -43,39 +54,5 @@ def insert_ignoring_conflicts(
     answers -1 for a multi-row INSERT).
     """
     connection = session.connection()
-    statement = _ignoring_statement(connection.dialect.name, model.__table__, tuple(keys))
+    statement = ignoring_statement(connection.dialect.name, model.__table__, tuple(keys))
     return sum(len(connection.execute(statement, dict(row)).all()) for row in rows)
-
-
-def insert_or_update(
-    session: Session, model: Any, row: Mapping[str, Any], keys: list[str],
-    update: Mapping[str, Any],
-) -> None:
-    """Insert one row, or apply `update` to the row that already has its `keys`.
-
-    `update` may use the table's own columns (`table.c.people + 1`); the database locks the
-    existing row, so concurrent updates add up instead of overwriting each other. The same
-    `update` mapping object should be passed each time (a module constant), so the statement
-    is reused.
-    """
-    connection = session.connection()
-    statement = _upsert_statement(
-        connection.dialect.name, model.__table__, tuple(row), tuple(keys),
-        _Frozen(update))
-    connection.execute(statement, dict(row))
-
-
-class _Frozen:
-    """A mapping of SQL expressions usable as a cache key: equal when it is the same mapping."""
-
-    def __init__(self, mapping: Mapping[str, Any]) -> None:
-        self.mapping = mapping
-
-    def __hash__(self) -> int:
-        return id(self.mapping)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Frozen) and other.mapping is self.mapping
-
-    def __iter__(self) -> Any:
-        return iter(self.mapping.items())

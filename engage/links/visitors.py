@@ -49,7 +49,10 @@ def _engine_key(engine: Engine) -> str:
 
 def cached_salt(engine: Engine, day: date) -> bytes | None:
     """This process's copy of `day`'s salt, or None until `salt_for` has been asked for it."""
-    key = _engine_key(engine)
+    return _cached(_engine_key(engine), day)
+
+
+def _cached(key: str, day: date) -> bytes | None:
     with _lock:
         cached = _cache.get(key)
     if cached is not None and cached[0] == day:
@@ -63,11 +66,10 @@ def salt_for(session: Session, day: date) -> bytes:
     Two workers may race to make it: the insert ignores a conflict and both read back the one
     that won, so they agree.
     """
-    engine = session.get_bind().engine
-    cached = cached_salt(engine, day)
+    key = _engine_key(session.get_bind().engine)
+    cached = _cached(key, day)
     if cached is not None:
         return cached
-    key = _engine_key(engine)
     salt = session.scalar(select(VisitorSalt.salt).where(VisitorSalt.day == day))
     if salt is None:
         insert_ignoring_conflicts(

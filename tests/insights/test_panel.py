@@ -74,6 +74,25 @@ def test_engagement_months_are_uk_calendar_months(app) -> None:
     assert calls.first_engaged[Channel.PHONE_CALL][_row(calls, org.id)] == Panel.NEVER
 
 
+def test_late_evening_rows_on_several_month_ends_each_move_one_month(app) -> None:
+    """Two summer month ends for one organisation: each late-evening row moves to the very
+    next London month, not past it (a July row once landed in September)."""
+    org = make_organisation()
+    for n, moment in enumerate([datetime(2022, 7, 31, 23, 49, tzinfo=UTC),
+                                datetime(2022, 8, 31, 23, 10, tzinfo=UTC),
+                                datetime(2022, 8, 28, 22, 59, tzinfo=UTC),
+                                datetime(2022, 12, 31, 23, 59, tzinfo=UTC)]):
+        make_engagement(org, occurred_at=moment, channel=Channel.NEWSLETTER,
+                        source_ref=f"edge-{n}")
+    db.session.commit()
+    panel = _panel()
+    newsletters = panel.engagement[Channel.NEWSLETTER][_row(panel, org.id)]
+    counts = {key: int(newsletters[i]) for i, key in enumerate(panel.months) if newsletters[i]}
+    # 31 Jul 23:49 UTC is 1 Aug in London; 31 Aug 23:10 UTC is 1 Sep; 28 Aug 22:59 UTC stays
+    # in August; 31 Dec 23:59 UTC is still 31 Dec (GMT).
+    assert counts == {"2022-08": 2, "2022-09": 1, "2022-12": 1}
+
+
 def test_lead_in_months_hold_engagement_and_first_engagement_may_be_earlier(app) -> None:
     """Six lead-in months: a first engagement there still reaches the period in the event
     study; one before them is marked EARLIER."""

@@ -13,6 +13,7 @@ from engage.catalogue.models import Service
 from engage.directory.models import Organisation
 from engage.insights import awareness as awareness_figures
 from engage.insights.coverage import overall as coverage_overall
+from engage.insights.plans import grouping, range_column
 from engage.insights.scope import Scope, referral_condition, target_condition
 from engage.links.models import Device, Scan, ShortLink
 from engage.uptake.models import Referral
@@ -70,7 +71,7 @@ def uptake_and_previous(session: Session, scope: Scope, *,
     for referred_on, service_id, total in session.execute(
         select(Referral.referred_on, Referral.service_id, func.sum(Referral.count))
         .where(referral_condition(widened))
-        .group_by(Referral.referred_on, Referral.service_id)
+        .group_by(*grouping(session, Referral.referred_on, Referral.service_id))
     ):
         if referred_on < scope.filters.start:
             earlier += int(total or 0)
@@ -89,11 +90,15 @@ def referral_total(session: Session, scope: Scope) -> int:
                               .where(referral_condition(scope))) or 0)
 
 
-def scan_condition(scope: Scope) -> ColumnElement[bool]:
-    """Counted scans (not bots) in the period, of the service's links and the scope's places."""
+def scan_condition(scope: Scope, session: Session | None = None) -> ColumnElement[bool]:
+    """Counted scans (not bots) in the period, of the service's links and the scope's places.
+
+    With `session`, a long period is read by scanning the table on SQLite (see `plans`).
+    """
+    day: Any = Scan.day if session is None else range_column(
+        session, Scan.day, scope.filters.start, scope.filters.end)
     conditions: list[ColumnElement[bool]] = [
-        Scan.device != Device.BOT, Scan.day >= scope.filters.start,
-        Scan.day <= scope.filters.end]
+        Scan.device != Device.BOT, day >= scope.filters.start, day <= scope.filters.end]
     links = []
     if scope.service is not None:
         links.append(ShortLink.service_id == scope.service.id)
@@ -107,7 +112,7 @@ def scan_condition(scope: Scope) -> ColumnElement[bool]:
 
 def scan_total(session: Session, scope: Scope) -> int:
     return int(session.scalar(select(func.count()).select_from(Scan)
-                              .where(scan_condition(scope))) or 0)
+                              .where(scan_condition(scope, session))) or 0)
 
 
 def scan_totals(session: Session, scope: Scope) -> tuple[int, int]:
@@ -117,7 +122,7 @@ def scan_totals(session: Session, scope: Scope) -> tuple[int, int]:
     now, then = session.execute(
         select(func.sum(case((Scan.day >= scope.filters.start, 1), else_=0)),
                func.sum(case((Scan.day < scope.filters.start, 1), else_=0)))
-        .where(scan_condition(widened))).one()
+        .where(scan_condition(widened, session))).one()
     return int(now or 0), int(then or 0)
 
 

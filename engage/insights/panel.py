@@ -30,7 +30,6 @@ from sqlalchemy import (
     extract,
     func,
     literal,
-    literal_column,
     select,
     type_coerce,
 )
@@ -39,6 +38,7 @@ from sqlalchemy.orm import Session
 from engage.campaigns.models import Channel, Engagement
 from engage.directory.models import Organisation
 from engage.insights.filters import InsightFilters
+from engage.insights.plans import range_column, unindexed
 from engage.insights.scope import Scope, engagement_condition, referral_condition, target_condition
 from engage.uptake.models import Referral
 
@@ -221,29 +221,6 @@ def _counts(shape: tuple[int, ...], index: tuple[np.ndarray, ...],
     return np.rint(totals).astype(np.int64).reshape(shape)
 
 
-# SQLite reads a range through an index at a row lookup per row, about two and a half times
-# what a scan of the whole table costs per row (at England scale: three years of the ledger
-# 3.0 s through ix_engagement_time, 1.2 s by scan; 18 of its 42 months 1.5 s against 0.8 s).
-INDEX_SHARE_LIMIT = 1 / 3
-
-
-def _unindexed(column: Any) -> Any:
-    """The column written `+table.column`, SQLite's documented way to keep a term from
-    choosing an index (so a long range is read by one scan of the table)."""
-    return literal_column(f"+{column.table.name}.{column.name}", column.type)
-
-
-def _most_of_ledger(session: Session, start: datetime, end: datetime) -> bool:
-    """Whether [start, end) spans more than `INDEX_SHARE_LIMIT` of the ledger's stored time
-    span (its first and last times are two look-ups on ix_engagement_time)."""
-    first, last = session.execute(select(func.min(Engagement.occurred_at),
-                                         func.max(Engagement.occurred_at))).one()
-    if first is None or last is None or last <= first:
-        return False
-    covered = min(end, last) - max(start, first)
-    return covered > (last - first) * INDEX_SHARE_LIMIT
-
-
 def build_panel(session: Session, scope: Scope, *, lead: int = LEAD_MONTHS,
                 channel: Channel | None = None) -> Panel:
     """The panel for the filter's organisations, service and period (plus the lead-in months).
@@ -269,7 +246,9 @@ def build_panel(session: Session, scope: Scope, *, lead: int = LEAD_MONTHS,
     end_day = date.fromisoformat(month_key_of(_key_index(months[-1]) + 1) + "-01")
 
     ref_month, _ = _month_number_sql(dialect, Referral.referred_on, instant=False)
-    referred_on = _unindexed(Referral.referred_on) \
+    # Referrals are read by scan on SQLite unless one service's index range will do (see
+    # engage.insights.plans); their (service, date) index cannot give the stored span cheaply.
+    referred_on = unindexed(Referral.referred_on) \
         if dialect == "sqlite" and scope.service is None else Referral.referred_on
     conditions = [referral_condition(scope, period=False), Referral.organisation_id.is_not(None),
                   referred_on >= start_day, referred_on < end_day]
@@ -288,9 +267,7 @@ def build_panel(session: Session, scope: Scope, *, lead: int = LEAD_MONTHS,
     # From the London start of the first month to that of the month after the last.
     start_at = datetime(start_day.year, start_day.month, 1, tzinfo=LONDON)
     end_at = datetime(end_day.year, end_day.month, 1, tzinfo=LONDON)
-    occurred_at = _unindexed(Engagement.occurred_at) \
-        if dialect == "sqlite" and _most_of_ledger(session, start_at, end_at) \
-        else Engagement.occurred_at
+    occurred_at = range_column(session, Engagement.occurred_at, start_at, end_at)
     conditions = [engagement_condition(scope, period=False),
                   occurred_at >= start_at, occurred_at < end_at]
     if narrowed:

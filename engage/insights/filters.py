@@ -11,16 +11,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
+from engage.campaigns.calendar import add_months
+from engage.uptake.dates import month_start
+
 DEFAULT_MONTHS = 12
-
-
-def _month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def _add_months(day: date, months: int) -> date:
-    index = day.year * 12 + (day.month - 1) + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 @dataclass(frozen=True)
@@ -37,7 +31,7 @@ class InsightFilters:
     @classmethod
     def default(cls, today: date) -> InsightFilters:
         """The last twelve whole months up to today."""
-        start = _add_months(_month_start(today), -(DEFAULT_MONTHS - 1))
+        start = add_months(month_start(today), -(DEFAULT_MONTHS - 1))
         return cls(start=start, end=today)
 
     @classmethod

@@ -225,8 +225,14 @@ def bench_backend(name: str, database_url: str, args: argparse.Namespace) -> dic
     try:
         base = f"http://127.0.0.1:{port}"
         # Warm up: every visitor the load will play scans once (first scans of the day write
-        # the ledger row; later ones are the steady state measured), every worker starts.
+        # the ledger row; later ones are the steady state measured). Then a few rounds on
+        # fresh connections, so every worker has made its first scan (device detection's
+        # rules are compiled on first use, about half a second) before anything is timed:
+        # kept-alive connections stay with the worker that accepted them.
         run_load(f"{base}/q/{code}", 120, args.connections, limit=8)
+        for _ in range(3):
+            run_load(f"{base}/q/{code}", 0.5, args.connections)
+            run_load(f"{base}/q-baseline", 0.5, args.connections)
         before, _ = stored_scans(database_url)
         # Alternate short rounds of each, so a change in the machine's load (other work on a
         # shared machine) falls on both alike; each gets `seconds` in all.

@@ -10,10 +10,12 @@ read scans written this way back through the ORM).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -57,3 +59,33 @@ def compile_for(statement: ClauseElement, dialect: Dialect) -> DriverStatement:
             constants[name] = processor(value) if processor is not None else value
     order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
     return DriverStatement(compiled.string, order, processors, constants)
+
+
+_AUTOCOMMIT: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def autocommit_engine(engine: Engine) -> Engine:
+    """A PostgreSQL pool of the app's database for statements complete on their own.
+
+    Its connections stay in autocommit with `synchronous_commit = off`, set once when each is
+    opened, so a scan costs one round trip and nothing on check-out or return: switching a
+    shared connection in and out of autocommit, and the pool's reset, cost more per scan than
+    the database did. The pool lives as long as `engine` and is disposed with it.
+    """
+    own = _AUTOCOMMIT.get(engine)
+    if own is not None:
+        return own
+    fresh = create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
+    event.listen(fresh, "connect", _commit_without_waiting_for_disk)
+    own = _AUTOCOMMIT.setdefault(engine, fresh)
+    if own is fresh:
+        event.listen(engine, "engine_disposed", lambda _engine: fresh.dispose())
+    return own
+
+
+def _commit_without_waiting_for_disk(dbapi_connection: Any, _record: Any) -> None:
+    # The same durability as SQLite's WAL with synchronous=NORMAL: a power cut may forget the
+    # last fraction of a second of commits, and never corrupts anything.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET synchronous_commit TO off")
+    cursor.close()

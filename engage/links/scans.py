@@ -37,7 +37,7 @@ from engage.campaigns.models import (
 from engage.catalogue.models import Service
 from engage.links.codes import normalise
 from engage.links.devices import device_class
-from engage.links.driver import DriverStatement, compile_for
+from engage.links.driver import DriverStatement, autocommit_engine, compile_for
 from engage.links.models import Device, Medium, MissReason, Scan, ScanMiss, ScanVisitor, ShortLink
 from engage.links.upsert import bound_values, dialect_insert, ignoring_statement, upsert_statement
 from engage.links.visitors import cached_salt, salt_for, uk_day, visitor_key
@@ -126,27 +126,51 @@ def record_scan(
             session.commit()
         salt = cached
     dialect = engine.dialect
+    if dialect.name == "postgresql":
+        return _scan_in_autocommit(autocommit_engine(engine), code, day, salt,
+                                   address=address, user_agent=user_agent, now=now,
+                                   record=record)
     connection = engine.raw_connection()
-    # On PostgreSQL each statement of a scan is complete on its own (the scan is one
-    # statement; a miss is one insert), so it runs in autocommit: no BEGIN or COMMIT trips.
-    single_statements = dialect.name == "postgresql"
-    driver: Any = connection.driver_connection
     try:
-        if single_statements:
-            driver.autocommit = True
         with one_writer_per_process(dialect.name):
             result = _scan(connection, dialect, code, day, salt, address=address,
                            user_agent=user_agent, now=now, record=record)
-            if not single_statements:
-                connection.commit()
+            connection.commit()
     except BaseException:
         connection.rollback()
         raise
     finally:
-        if single_statements:
-            driver.autocommit = False
         connection.close()
     return result
+
+
+def _scan_in_autocommit(pool: Engine, code: str, day: date, salt: bytes, *,
+                        address: str | None, user_agent: str | None, now: datetime,
+                        record: bool) -> ScanResult:
+    """PostgreSQL: each statement of a scan is complete on its own (the scan is one statement,
+    a miss one insert), so it runs on the autocommit pool, with no BEGIN or COMMIT round trips.
+
+    After a restart of the database every pooled connection is dead: the first scan to find
+    one empties the pool and tries once more on a new connection, so staff do not see an
+    error page for it. (A connection that broke after the server stored the scan would count
+    it twice; a rare extra count is better than an error page for someone at a poster.)
+    """
+    dialect = pool.dialect
+    for attempt in (1, 2):
+        connection = pool.raw_connection()
+        try:
+            return _scan(connection, dialect, code, day, salt, address=address,
+                         user_agent=user_agent, now=now, record=record)
+        except dialect.loaded_dbapi.Error as error:
+            gone = dialect.is_disconnect(error, connection.dbapi_connection, None)
+            # Whatever went wrong, this connection does not go back to the pool.
+            connection.invalidate()
+            if not gone or attempt == 2:
+                raise
+            pool.dispose()
+        finally:
+            connection.close()
+    raise AssertionError("unreachable")
 
 
 def _scan(connection: Any, dialect: Dialect, code: str, day: date, salt: bytes, *,
@@ -166,7 +190,7 @@ def _scan(connection: Any, dialect: Dialect, code: str, day: date, salt: bytes, 
             found = statements.pg_scan.execute(cursor, {
                 "code": code, "at": now, "day": day, "device": device.value, "key": key,
                 "counted": counted, "day_text": day.isoformat(), **_LEDGER}).fetchone()
-            row = _Row.from_driver(found[:8]) if found is not None else None
+            row = _Row.from_driver(found) if found is not None else None
         else:
             found = statements.lookup.execute(cursor, {"code": code}).fetchone()
             row = _Row.from_driver(found) if found is not None else None
@@ -233,11 +257,9 @@ def _ledger_row(row: _Row, *, day: date, now: datetime) -> dict[str, Any]:
 
 
 # PostgreSQL: the look-up, both inserts and the ledger's upsert in one statement, run on its own
-# (autocommit) by the endpoint: one round trip, where BEGIN, statements and COMMIT took four.
-# The ledger part is `_ledger_row` in SQL (the two must agree; the tests check both). The
-# commit does not wait for the disk (synchronous_commit off for this transaction only), like
-# SQLite's WAL with synchronous=NORMAL: a power cut could forget the last fraction of a second
-# of scans, never corrupt anything; every scan answered with a redirect is stored.
+# by the endpoint on the autocommit pool (`driver.autocommit_engine`, whose commits do not wait
+# for the disk): one round trip, where BEGIN, statements and COMMIT took four. The ledger part
+# is `_ledger_row` in SQL (the two must agree; the tests check both).
 _PG_SCAN = text("""
 WITH link AS (
     SELECT l.id, l.retired_at, l.organisation_id, l.touchpoint_id, l.medium, s.slug,
@@ -270,8 +292,7 @@ WITH link AS (
     ON CONFLICT (source, source_ref) DO UPDATE SET people = engagement.people + 1
 )
 SELECT link.id, link.retired_at, link.organisation_id, link.touchpoint_id, link.medium,
-       link.slug, link.campaign_id, link.channel,
-       set_config('synchronous_commit', 'off', true) AS durability
+       link.slug, link.campaign_id, link.channel
 FROM link
 """)
 

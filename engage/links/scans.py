@@ -23,7 +23,8 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, select, text
+from sqlalchemy import Engine, bindparam, literal, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -37,7 +38,7 @@ from engage.campaigns.models import (
 from engage.catalogue.models import Service
 from engage.links.codes import normalise
 from engage.links.devices import device_class
-from engage.links.driver import DriverStatement, autocommit_engine, compile_for
+from engage.links.driver import DriverStatement, autocommit_engine, compile_for, kept_cursor
 from engage.links.models import Device, Medium, MissReason, Scan, ScanMiss, ScanVisitor, ShortLink
 from engage.links.upsert import bound_values, dialect_insert, ignoring_statement, upsert_statement
 from engage.links.visitors import cached_salt, salt_for, uk_day, visitor_key
@@ -94,8 +95,9 @@ def handle_scan(
     connection = session.connection()
     day = uk_day(now)
     salt = salt_for(session, day) if record else b""
-    return _scan(connection.connection, connection.dialect, code, day, salt, address=address,
-                 user_agent=user_agent, now=now, record=record)
+    with closing(connection.connection.cursor()) as cursor:
+        return _scan(cursor, connection.dialect, code, day, salt, address=address,
+                     user_agent=user_agent, now=now, record=record)
 
 
 def record_scan(
@@ -133,8 +135,9 @@ def record_scan(
     connection = engine.raw_connection()
     try:
         with one_writer_per_process(dialect.name):
-            result = _scan(connection, dialect, code, day, salt, address=address,
-                           user_agent=user_agent, now=now, record=record)
+            with closing(connection.cursor()) as cursor:
+                result = _scan(cursor, dialect, code, day, salt, address=address,
+                               user_agent=user_agent, now=now, record=record)
             connection.commit()
     except BaseException:
         connection.rollback()
@@ -159,7 +162,7 @@ def _scan_in_autocommit(pool: Engine, code: str, day: date, salt: bytes, *,
     for attempt in (1, 2):
         connection = pool.raw_connection()
         try:
-            return _scan(connection, dialect, code, day, salt, address=address,
+            return _scan(kept_cursor(connection), dialect, code, day, salt, address=address,
                          user_agent=user_agent, now=now, record=record)
         except dialect.loaded_dbapi.Error as error:
             gone = dialect.is_disconnect(error, connection.dbapi_connection, None)
@@ -173,47 +176,45 @@ def _scan_in_autocommit(pool: Engine, code: str, day: date, salt: bytes, *,
     raise AssertionError("unreachable")
 
 
-def _scan(connection: Any, dialect: Dialect, code: str, day: date, salt: bytes, *,
+def _scan(cursor: Any, dialect: Dialect, code: str, day: date, salt: bytes, *,
           address: str | None, user_agent: str | None, now: datetime,
           record: bool) -> ScanResult:
-    """The scan's statements on a cursor of `connection` (a DBAPI connection or the pool's
-    proxy for one), in whatever transaction it is in."""
-    with closing(connection.cursor()) as cursor:
-        statements = _statements(dialect)
-        device = device_class(user_agent)
-        counted = record and device is not Device.BOT
-        row: _Row | None
-        new_visitor = False
-        if dialect.name == "postgresql" and record:
-            # One statement: the look-up, the scan, the visitor and the ledger (`_PG_SCAN`).
+    """The scan's statements on a driver cursor, in whatever transaction it is in."""
+    statements = _statements(dialect)
+    device = device_class(user_agent)
+    counted = record and device is not Device.BOT
+    row: _Row | None
+    new_visitor = False
+    if dialect.name == "postgresql" and record:
+        # One statement: the look-up, the scan, the visitor and the ledger (`_PG_SCAN`).
+        key = visitor_key(salt, address, user_agent)
+        found = statements.pg_scan.execute(cursor, {
+            "code": code, "at": now, "day": day, "device": device.value, "key": key,
+            "counted": counted}).fetchone()
+        row = _Row.from_driver(found) if found is not None else None
+    else:
+        found = statements.lookup.execute(cursor, {"code": code}).fetchone()
+        row = _Row.from_driver(found) if found is not None else None
+        if record and row is not None and row.retired_at is None:
             key = visitor_key(salt, address, user_agent)
-            found = statements.pg_scan.execute(cursor, {
-                "code": code, "at": now, "day": day, "device": device.value, "key": key,
-                "counted": counted, "day_text": day.isoformat(), **_LEDGER}).fetchone()
-            row = _Row.from_driver(found) if found is not None else None
-        else:
-            found = statements.lookup.execute(cursor, {"code": code}).fetchone()
-            row = _Row.from_driver(found) if found is not None else None
-            if record and row is not None and row.retired_at is None:
-                key = visitor_key(salt, address, user_agent)
-                statements.insert_scan.execute(cursor, {
-                    "link_id": row.id, "at": now, "day": day, "device": device, "visitor_key": key})
-                if counted:
-                    # RETURNING rather than rowcount, which drivers do not all report alike.
-                    statements.insert_visitor.execute(
-                        cursor, {"link_id": row.id, "day": day, "visitor_key": key})
-                    new_visitor = cursor.fetchone() is not None
-        if row is None or row.retired_at is not None:
-            if record and device is not Device.BOT:
-                statements.insert_miss.execute(cursor, {
-                    "code": code, "link_id": row.id if row is not None else None,
-                    "reason": MissReason.UNKNOWN if row is None else MissReason.RETIRED,
-                    "at": now, "day": day, "device": device,
-                })
-            return ScanResult(found=False, code=code)
-        if new_visitor and row.organisation_id is not None:
-            statements.count_visitor.execute(cursor, _ledger_row(row, day=day, now=now))
-        return ScanResult(found=True, code=code, service_slug=row.slug, counted=counted)
+            statements.insert_scan.execute(cursor, {
+                "link_id": row.id, "at": now, "day": day, "device": device, "visitor_key": key})
+            if counted:
+                # RETURNING rather than rowcount, which drivers do not all report alike.
+                statements.insert_visitor.execute(
+                    cursor, {"link_id": row.id, "day": day, "visitor_key": key})
+                new_visitor = cursor.fetchone() is not None
+    if row is None or row.retired_at is not None:
+        if record and device is not Device.BOT:
+            statements.insert_miss.execute(cursor, {
+                "code": code, "link_id": row.id if row is not None else None,
+                "reason": MissReason.UNKNOWN if row is None else MissReason.RETIRED,
+                "at": now, "day": day, "device": device,
+            })
+        return ScanResult(found=False, code=code)
+    if new_visitor and row.organisation_id is not None:
+        statements.count_visitor.execute(cursor, _ledger_row(row, day=day, now=now))
+    return ScanResult(found=True, code=code, service_slug=row.slug, counted=counted)
 
 
 @dataclass(frozen=True)
@@ -260,7 +261,7 @@ def _ledger_row(row: _Row, *, day: date, now: datetime) -> dict[str, Any]:
 # by the endpoint on the autocommit pool (`driver.autocommit_engine`, whose commits do not wait
 # for the disk): one round trip, where BEGIN, statements and COMMIT took four. The ledger part
 # is `_ledger_row` in SQL (the two must agree; the tests check both).
-_PG_SCAN = text("""
+_PG_SCAN_SQL = """
 WITH link AS (
     SELECT l.id, l.retired_at, l.organisation_id, l.touchpoint_id, l.medium, s.slug,
            t.campaign_id, t.channel
@@ -282,11 +283,11 @@ WITH link AS (
                             campaign_id, source, source_ref, counted, void_reason, note,
                             created_at)
     SELECT link.organisation_id, :at,
-           COALESCE(link.channel, CASE WHEN link.medium = :qr THEN :poster ELSE :other END),
-           CASE WHEN link.medium = :qr THEN :scanned ELSE :clicked END,
-           1, link.touchpoint_id, link.campaign_id, :source,
-           'link:' || link.id || ':' || :day_text, true, '',
-           CASE WHEN link.medium = :qr THEN :note_qr ELSE :note_link END, :at
+           COALESCE(link.channel, CASE WHEN link.medium = {qr} THEN {poster} ELSE {other} END),
+           CASE WHEN link.medium = {qr} THEN {scanned} ELSE {clicked} END,
+           1, link.touchpoint_id, link.campaign_id, {source},
+           'link:' || link.id || ':' || to_char(CAST(:day AS date), 'YYYY-MM-DD'), true, '',
+           CASE WHEN link.medium = {qr} THEN {note_qr} ELSE {note_link} END, :at
     FROM link JOIN visitor ON visitor.link_id = link.id
     WHERE link.organisation_id IS NOT NULL
     ON CONFLICT (source, source_ref) DO UPDATE SET people = engagement.people + 1
@@ -294,7 +295,7 @@ WITH link AS (
 SELECT link.id, link.retired_at, link.organisation_id, link.touchpoint_id, link.medium,
        link.slug, link.campaign_id, link.channel
 FROM link
-""")
+"""
 
 # The ledger row's stored values, for `_ledger_row` and the same row in `_PG_SCAN`'s SQL.
 _LEDGER = {
@@ -304,6 +305,11 @@ _LEDGER = {
     "note_qr": "Unique visitors that day through a printed QR code",
     "note_link": "Unique visitors that day through a short link",
 }
+# Written into the statement rather than sent with every scan.
+_PG_SCAN = text(_PG_SCAN_SQL.format_map({
+    name: literal(value).compile(dialect=postgresql.dialect(),
+                                 compile_kwargs={"literal_binds": True}).string
+    for name, value in _LEDGER.items()}))
 
 _LOOKUP = (
     select(ShortLink.id, ShortLink.retired_at, ShortLink.organisation_id,

@@ -284,16 +284,19 @@ def test_the_endpoint_stores_exactly_what_the_orm_reads_back(app, client):
     assert miss.day == stored.day and before <= miss.at <= after
 
 
-def _postgresql_only() -> None:
+@pytest.fixture()
+def scanned_on_postgresql(app, client):
+    """A poster link scanned once through the endpoint, on PostgreSQL only."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("the autocommit pool is PostgreSQL's")
-
-
-def test_on_postgresql_scans_use_a_pool_whose_commits_do_not_wait_for_the_disk(app, client):
-    _postgresql_only()
     link = _poster_link()
     db.session.commit()
     assert scan(client, link.code).status_code == 302
+    return link
+
+
+def test_on_postgresql_scans_use_a_pool_whose_commits_do_not_wait_for_the_disk(
+        scanned_on_postgresql):
     pool = autocommit_engine(db.engine)
     assert autocommit_engine(db.engine) is pool
     with pool.connect() as connection:
@@ -302,29 +305,22 @@ def test_on_postgresql_scans_use_a_pool_whose_commits_do_not_wait_for_the_disk(a
     assert db.session.execute(text("SHOW synchronous_commit")).scalar() == "on"
 
 
-def test_on_postgresql_scans_carry_on_after_the_database_drops_their_connections(app, client):
+def test_on_postgresql_scans_carry_on_after_the_database_drops_their_connections(
+        scanned_on_postgresql, client):
     """A restarted server leaves the pool holding dead connections; nobody sees an error."""
-    _postgresql_only()
-    link = _poster_link()
-    db.session.commit()
-    assert scan(client, link.code).status_code == 302
     dropped = db.session.execute(text(
         "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
         "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
     db.session.commit()
     assert dropped >= 1
     for agent in (ANDROID, DESKTOP):
-        assert scan(client, link.code, agent=agent).status_code == 302
+        assert scan(client, scanned_on_postgresql.code, agent=agent).status_code == 302
     assert count(Scan) == 3
     db.session.expire_all()
     assert db.session.scalars(select(Engagement)).one().people == 3
 
 
-def test_the_autocommit_pool_is_disposed_with_the_apps_engine(app, client):
-    _postgresql_only()
-    link = _poster_link()
-    db.session.commit()
-    assert scan(client, link.code).status_code == 302
+def test_the_autocommit_pool_is_disposed_with_the_apps_engine(scanned_on_postgresql):
     pool = autocommit_engine(db.engine)
     assert pool.pool.checkedin() >= 1
     db.engine.dispose()

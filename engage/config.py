@@ -97,6 +97,9 @@ def load_settings(
     secret_key = env_str(env, "SECRET_KEY") or DEV_SECRET_KEY
     upload_mb = env_int(env, "MAX_UPLOAD_MB", 20, minimum=1)
     login_limit = env_rate_limit(env, "LOGIN_RATE_LIMIT", "5 per minute;30 per hour")
+    # Per client address (hashed) on /q/<code>: a staff room scanning a poster together stays
+    # far below it; a script walking codes or faking visitors does not.
+    scan_limit = env_rate_limit(env, "SCAN_RATE_LIMIT", "60 per minute;600 per hour")
     log_level = env_str(env, "LOG_LEVEL", "INFO").upper()
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
@@ -126,6 +129,9 @@ def load_settings(
         # If Redis goes away, keep limiting per worker rather than failing every log-in.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "LOGIN_RATE_LIMIT": login_limit,
+        "SCAN_RATE_LIMIT": scan_limit,
+        # Unknown codes stored one row per scan up to this many a UK day, then only counted.
+        "SCAN_MISS_DAILY_CAP": env_int(env, "SCAN_MISS_DAILY_CAP", 100, minimum=1),
         "TRUSTED_PROXY_COUNT": env_int(env, "TRUSTED_PROXY_COUNT", 0),
         "SESSION_IDLE_MINUTES": env_int(env, "SESSION_IDLE_MINUTES", 30, minimum=1),
         "SESSION_MAX_HOURS": max_hours,

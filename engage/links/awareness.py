@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from engage.catalogue.models import Service
 from engage.links.codes import normalise
+from engage.links.devices import device_family
 from engage.links.models import AwarenessAnswer, ShortLink
 from engage.links.upsert import insert_ignoring_conflicts
 from engage.links.visitors import salt_for, uk_day, visitor_key
@@ -100,7 +101,7 @@ def record_answer(
         link = session.get(ShortLink, token.link_id)
         if link is not None and link.service_id == service.id:
             link_id, organisation_id = link.id, link.organisation_id
-    key = visitor_key(salt_for(session, day), address, user_agent)
+    key = visitor_key(salt_for(session, day), address, device_family(user_agent))
     inserted = insert_ignoring_conflicts(
         session, AwarenessAnswer,
         [{"service_id": service.id, "link_id": link_id, "organisation_id": organisation_id,

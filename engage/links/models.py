@@ -132,6 +132,21 @@ class ScanMiss(db.Model):  # type: ignore[name-defined]
     device: Mapped[Device] = mapped_column(_enum(Device))
 
 
+class ScanMissDay(db.Model):  # type: ignore[name-defined]
+    """One UK day's unknown-code misses: how many were stored as `ScanMiss` rows (at most
+    SCAN_MISS_DAILY_CAP) and how many more were only counted here.
+
+    A flood of random codes (5,199 in 10 s in a probe) then costs one row, not one per code;
+    the first misses of the day, where a typo on a poster shows up, are kept in full.
+    """
+
+    __tablename__ = "scan_miss_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    stored: Mapped[int] = mapped_column(default=0)
+    overflow: Mapped[int] = mapped_column(default=0)
+
+
 class AwarenessAnswer(db.Model):  # type: ignore[name-defined]
     """"Did you know about this service before today?": one answer per visitor, service and day."""
 

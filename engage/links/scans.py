@@ -3,7 +3,9 @@
 Counting rules: a GET from a person's browser is a scan; a bot or link previewer is stored with
 device "bot" and never counted; a HEAD request is not recorded at all. A well-formed code that
 is unknown or retired is recorded as a miss (not for bots); a malformed one (too long, odd
-characters) stores nothing.
+characters) stores nothing. Unknown codes are stored as rows only up to `miss_cap` a UK day;
+past it they are only counted, in the day's one `scan_miss_day` row (a flood of random codes
+must not fill the table).
 
 The engagement ledger gets one SCANNED row per link, organisation and UK day
 (`source_ref = link:<id>:<yyyy-mm-dd>`), whose `people` is that day's unique visitors. It is
@@ -23,7 +25,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, literal, select, text
+from sqlalchemy import Date, Engine, Integer, bindparam, case, literal, null, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
@@ -37,11 +39,22 @@ from engage.campaigns.models import (
 )
 from engage.catalogue.models import Service
 from engage.links.codes import normalise
-from engage.links.devices import device_class
+from engage.links.devices import device_profile
 from engage.links.driver import DriverStatement, autocommit_engine, compile_for, kept_cursor
-from engage.links.models import Device, Medium, MissReason, Scan, ScanMiss, ScanVisitor, ShortLink
+from engage.links.models import (
+    Device,
+    Medium,
+    MissReason,
+    Scan,
+    ScanMiss,
+    ScanMissDay,
+    ScanVisitor,
+    ShortLink,
+)
 from engage.links.upsert import bound_values, dialect_insert, ignoring_statement, upsert_statement
 from engage.links.visitors import cached_salt, salt_for, uk_day, visitor_key
+
+MISS_CAP = 100  # unknown-code misses stored as rows per UK day (the SCAN_MISS_DAILY_CAP default)
 
 _sqlite_writer = threading.Lock()
 
@@ -83,6 +96,7 @@ def handle_scan(
     user_agent: str | None,
     now: datetime,
     record: bool = True,
+    miss_cap: int = MISS_CAP,
 ) -> ScanResult:
     """Look the code up and, when `record` (not a HEAD request), record the scan or the miss.
 
@@ -97,7 +111,7 @@ def handle_scan(
     salt = salt_for(session, day) if record else b""
     with closing(connection.connection.cursor()) as cursor:
         return _scan(cursor, connection.dialect, code, day, salt, address=address,
-                     user_agent=user_agent, now=now, record=record)
+                     user_agent=user_agent, now=now, record=record, miss_cap=miss_cap)
 
 
 def record_scan(
@@ -109,6 +123,7 @@ def record_scan(
     user_agent: str | None,
     now: datetime,
     record: bool = True,
+    miss_cap: int = MISS_CAP,
 ) -> ScanResult:
     """The scan endpoint's path: `handle_scan` on a pooled connection of its own, committed.
 
@@ -131,13 +146,14 @@ def record_scan(
     if dialect.name == "postgresql":
         return _scan_in_autocommit(autocommit_engine(engine), code, day, salt,
                                    address=address, user_agent=user_agent, now=now,
-                                   record=record)
+                                   record=record, miss_cap=miss_cap)
     connection = engine.raw_connection()
     try:
         with one_writer_per_process(dialect.name):
             with closing(connection.cursor()) as cursor:
                 result = _scan(cursor, dialect, code, day, salt, address=address,
-                               user_agent=user_agent, now=now, record=record)
+                               user_agent=user_agent, now=now, record=record,
+                               miss_cap=miss_cap)
             connection.commit()
     except BaseException:
         connection.rollback()
@@ -149,7 +165,7 @@ def record_scan(
 
 def _scan_in_autocommit(pool: Engine, code: str, day: date, salt: bytes, *,
                         address: str | None, user_agent: str | None, now: datetime,
-                        record: bool) -> ScanResult:
+                        record: bool, miss_cap: int) -> ScanResult:
     """PostgreSQL: each statement of a scan is complete on its own (the scan is one statement,
     a miss one insert), so it runs on the autocommit pool, with no BEGIN or COMMIT round trips.
 
@@ -163,7 +179,7 @@ def _scan_in_autocommit(pool: Engine, code: str, day: date, salt: bytes, *,
         connection = pool.raw_connection()
         try:
             return _scan(kept_cursor(connection), dialect, code, day, salt, address=address,
-                         user_agent=user_agent, now=now, record=record)
+                         user_agent=user_agent, now=now, record=record, miss_cap=miss_cap)
         except dialect.loaded_dbapi.Error as error:
             gone = dialect.is_disconnect(error, connection.dbapi_connection, None)
             # Whatever went wrong, this connection does not go back to the pool.
@@ -178,16 +194,16 @@ def _scan_in_autocommit(pool: Engine, code: str, day: date, salt: bytes, *,
 
 def _scan(cursor: Any, dialect: Dialect, code: str, day: date, salt: bytes, *,
           address: str | None, user_agent: str | None, now: datetime,
-          record: bool) -> ScanResult:
+          record: bool, miss_cap: int) -> ScanResult:
     """The scan's statements on a driver cursor, in whatever transaction it is in."""
     statements = _statements(dialect)
-    device = device_class(user_agent)
+    device, family = device_profile(user_agent)
     counted = record and device is not Device.BOT
     row: _Row | None
     new_visitor = False
     if dialect.name == "postgresql" and record:
         # One statement: the look-up, the scan, the visitor and the ledger (`_PG_SCAN`).
-        key = visitor_key(salt, address, user_agent)
+        key = visitor_key(salt, address, family)
         found = statements.pg_scan.execute(cursor, {
             "code": code, "at": now, "day": day, "device": device.value, "key": key,
             "counted": counted}).fetchone()
@@ -196,7 +212,7 @@ def _scan(cursor: Any, dialect: Dialect, code: str, day: date, salt: bytes, *,
         found = statements.lookup.execute(cursor, {"code": code}).fetchone()
         row = _Row.from_driver(found) if found is not None else None
         if record and row is not None and row.retired_at is None:
-            key = visitor_key(salt, address, user_agent)
+            key = visitor_key(salt, address, family)
             statements.insert_scan.execute(cursor, {
                 "link_id": row.id, "at": now, "day": day, "device": device, "visitor_key": key})
             if counted:
@@ -206,15 +222,31 @@ def _scan(cursor: Any, dialect: Dialect, code: str, day: date, salt: bytes, *,
                 new_visitor = cursor.fetchone() is not None
     if row is None or row.retired_at is not None:
         if record and device is not Device.BOT:
-            statements.insert_miss.execute(cursor, {
-                "code": code, "link_id": row.id if row is not None else None,
-                "reason": MissReason.UNKNOWN if row is None else MissReason.RETIRED,
-                "at": now, "day": day, "device": device,
-            })
+            _record_miss(cursor, statements, dialect, code, row, day=day, now=now,
+                         device=device, miss_cap=miss_cap)
         return ScanResult(found=False, code=code)
     if new_visitor and row.organisation_id is not None:
         statements.count_visitor.execute(cursor, _ledger_row(row, day=day, now=now))
     return ScanResult(found=True, code=code, service_slug=row.slug, counted=counted)
+
+
+def _record_miss(cursor: Any, statements: _Statements, dialect: Dialect, code: str,
+                 row: _Row | None, *, day: date, now: datetime, device: Device,
+                 miss_cap: int) -> None:
+    """A retired code's miss is always stored (it belongs to a real link); an unknown code's
+    only while the day has stored fewer than `miss_cap`, and counted in `scan_miss_day`."""
+    if row is not None:
+        statements.insert_miss.execute(cursor, {
+            "code": code, "link_id": row.id, "reason": MissReason.RETIRED, "at": now,
+            "day": day, "device": device})
+        return
+    values = {"code": code, "at": now, "day": day, "device": device, "cap": miss_cap}
+    if dialect.name == "postgresql":
+        statements.pg_unknown_miss.execute(cursor, values)
+        return
+    overflow = statements.count_miss.execute(cursor, {"day": day, "cap": miss_cap}).fetchone()
+    if overflow is not None and overflow[0] == 0:
+        statements.insert_unknown_miss.execute(cursor, values)
 
 
 @dataclass(frozen=True)
@@ -321,6 +353,36 @@ _LOOKUP = (
 )
 
 
+def _count_miss(name: str) -> Any:
+    """One more unknown-code miss today: stored while fewer than :cap are, else overflow.
+
+    The database applies it under the day row's lock, so concurrent misses never store more
+    than the cap. A miss is to be stored exactly when the returned `overflow` is still 0 (it
+    only grows once `stored` has reached the cap, and then every later miss adds to it).
+    """
+    table = ScanMissDay.__table__
+    under = table.c.stored < bindparam("cap", type_=Integer)
+    return (dialect_insert(name, table)
+            .values(day=bindparam("day", type_=Date), stored=1, overflow=0)
+            .on_conflict_do_update(index_elements=["day"], set_={
+                "stored": table.c.stored + case((under, 1), else_=0),
+                "overflow": table.c.overflow + case((under, 0), else_=1)})
+            .returning(table.c.overflow))
+
+
+def _insert_unknown_miss(name: str, counted: Any = None) -> Any:
+    """The unknown code's `ScanMiss` row; with `counted` (PostgreSQL), only when that CTE says
+    the day is under its cap, so the count and the row are one statement."""
+    miss = ScanMiss.__table__
+    values = bound_values(miss, "code", "at", "day", "device")
+    columns = select(values["code"], null(), literal(MissReason.UNKNOWN.value),
+                     values["at"], values["day"], values["device"])
+    if counted is not None:
+        columns = columns.where(counted.c.overflow == 0)
+    return dialect_insert(name, miss).from_select(
+        ["code", "link_id", "reason", "at", "day", "device"], columns)
+
+
 _ENGAGEMENT_COLUMNS = ("organisation_id", "occurred_at", "channel", "kind", "people",
                        "touchpoint_id", "campaign_id", "source", "source_ref", "counted",
                        "void_reason", "note", "created_at")
@@ -334,6 +396,9 @@ class _Statements:
     insert_miss: DriverStatement
     count_visitor: DriverStatement
     pg_scan: DriverStatement
+    count_miss: DriverStatement
+    insert_unknown_miss: DriverStatement
+    pg_unknown_miss: DriverStatement
 
 
 @lru_cache(maxsize=8)
@@ -354,4 +419,8 @@ def _statements(dialect: Dialect) -> _Statements:
             name, engagement, _ENGAGEMENT_COLUMNS, ("source", "source_ref"),
             {"people": engagement.c.people + 1}), dialect),
         pg_scan=compile_for(_PG_SCAN, dialect),
+        count_miss=compile_for(_count_miss(name), dialect),
+        insert_unknown_miss=compile_for(_insert_unknown_miss(name), dialect),
+        pg_unknown_miss=compile_for(_insert_unknown_miss(
+            name, _count_miss(name).cte("counted")), dialect),
     )

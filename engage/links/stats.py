@@ -13,7 +13,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
-from engage.links.models import Device, MissReason, Scan, ScanMiss, ScanVisitor, ShortLink
+from engage.links.models import (
+    Device,
+    MissReason,
+    Scan,
+    ScanMiss,
+    ScanMissDay,
+    ScanVisitor,
+    ShortLink,
+)
 
 
 @dataclass
@@ -131,3 +139,8 @@ def unknown_codes(session: Session, limit: int = 50) -> list[UnknownCode]:
             .group_by(ScanMiss.code).order_by(func.count().desc(), ScanMiss.code).limit(limit)
         )
     ]
+
+
+def unlisted_misses(session: Session) -> int:
+    """Scans of unknown codes counted but not stored one by one (days past the daily cap)."""
+    return int(session.scalar(select(func.coalesce(func.sum(ScanMissDay.overflow), 0))) or 0)

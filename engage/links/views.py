@@ -46,18 +46,31 @@ AWARENESS_LIMIT = "20 per minute;300 per day"
 # --- public: the scan endpoint -----------------------------------------------------------------
 
 
+def _hashed_address(scope: str) -> str:
+    """A rate-limit key: a keyed hash, so the limiter's store never holds an address."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    address = (request.remote_addr or "").encode()
+    return f"{scope}:" + hmac.new(secret, address, hashlib.sha256).hexdigest()[:24]
+
+
+def _scan_limit() -> str:
+    return str(current_app.config["SCAN_RATE_LIMIT"])
+
+
 @bp.get("/q/<code>")
 @access(Access.PUBLIC)
+@limiter.limit(_scan_limit, key_func=lambda: _hashed_address("scan"))
 def scan(code: str) -> Response | tuple[str, int]:
     """Count the scan and send the visitor to the service page (GET without CSRF by design).
 
     HEAD requests (link checkers) are redirected without being recorded; bots are recorded as
-    bots and not counted. The redirect is always to one of our own pages.
+    bots and not counted. The redirect is always to one of our own pages. Limited per client
+    address (SCAN_RATE_LIMIT), far above what people scanning posters reach.
     """
     result = record_scan(
         db.engine, db.session, code, address=request.remote_addr,
         user_agent=request.headers.get("User-Agent"), now=utcnow(),
-        record=request.method == "GET",
+        record=request.method == "GET", miss_cap=current_app.config["SCAN_MISS_DAILY_CAP"],
     )
     if not result.found:
         return render_template("links/missing.html"), 404
@@ -85,13 +98,6 @@ def scan_baseline() -> Response:
 # --- public: awareness answers -----------------------------------------------------------------
 
 
-def _hashed_address() -> str:
-    """The rate-limit key: a keyed hash, so the limiter's store never holds an address."""
-    secret = current_app.config["SECRET_KEY"].encode()
-    address = (request.remote_addr or "").encode()
-    return "awareness:" + hmac.new(secret, address, hashlib.sha256).hexdigest()[:24]
-
-
 @bp.app_template_global()
 def awareness_question(service: Service, via: str | None) -> dict[str, Any]:
     """The question's signed token for a service page (attributed to the code it came from)."""
@@ -106,7 +112,7 @@ def awareness_question(service: Service, via: str | None) -> dict[str, Any]:
 @bp.post("/services/<slug>/awareness")
 @access(Access.PUBLIC)
 @csrf.exempt
-@limiter.limit(AWARENESS_LIMIT, key_func=_hashed_address)
+@limiter.limit(AWARENESS_LIMIT, key_func=lambda: _hashed_address("awareness"))
 def answer(slug: str) -> tuple[str, int]:
     """Take a yes/no answer: CSRF-exempt by design (no cookie); a signed token guards it."""
     service = service_by_slug(db.session, slug)
@@ -129,6 +135,9 @@ def answer(slug: str) -> tuple[str, int]:
 
 @bp.errorhandler(429)
 def too_many(_error: Exception) -> tuple[str, int]:
+    """A readable page for either public route; the limiter adds Retry-After."""
+    if request.endpoint == "links.scan":
+        return render_template("links/too_many_scans.html"), 429
     return render_template("links/answer.html", service=None,
                            problem="Too many answers from here. Try again in a minute."), 429
 
@@ -157,7 +166,9 @@ def index() -> str:
     rows = stats.link_figures(db.session, ShortLink.id.in_(
         select(ShortLink.id).order_by(ShortLink.id.desc()).limit(100)))
     return render_template("links/index.html", rows=rows, totals=stats.totals(rows),
-                           unknown=stats.unknown_codes(db.session))
+                           unknown=stats.unknown_codes(db.session),
+                           unlisted=stats.unlisted_misses(db.session),
+                           miss_cap=current_app.config["SCAN_MISS_DAILY_CAP"])
 
 
 @bp.get("/links/<int:short_link_id>")

@@ -3,8 +3,6 @@ links, QR codes, posters and figures. Poster and pack pages are in poster_views.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from functools import lru_cache
 from typing import Any
 
@@ -30,7 +28,7 @@ from engage.database import utcnow
 from engage.directory.forms import choices
 from engage.directory.models import Organisation
 from engage.extensions import csrf, db, limiter
-from engage.links import awareness, stats
+from engage.links import awareness, stats, throttle
 from engage.links.forms import LIST, LinkForm
 from engage.links.links import LinkError, create_link, restore_link, retire_link, short_url
 from engage.links.models import AwarenessAnswer, Medium, ShortLink
@@ -48,25 +46,30 @@ AWARENESS_LIMIT = "20 per minute;300 per day"
 
 def _hashed_address(scope: str) -> str:
     """A rate-limit key: a keyed hash, so the limiter's store never holds an address."""
-    secret = current_app.config["SECRET_KEY"].encode()
-    address = (request.remote_addr or "").encode()
-    return f"{scope}:" + hmac.new(secret, address, hashlib.sha256).hexdigest()[:24]
+    return throttle.address_key(current_app.config["SECRET_KEY"], request.remote_addr, scope)
 
 
-def _scan_limit() -> str:
-    return str(current_app.config["SCAN_RATE_LIMIT"])
+def _scan_wait() -> int | None:
+    """Seconds this address must wait before scanning again, None when it may scan now."""
+    config = current_app.config
+    if not config["RATELIMIT_ENABLED"]:
+        return None
+    return throttle.seconds_to_wait(limiter.limiter, throttle.parsed(config["SCAN_RATE_LIMIT"]),
+                                    _hashed_address("scan"), "links.scan")
 
 
 @bp.get("/q/<code>")
 @access(Access.PUBLIC)
-@limiter.limit(_scan_limit, key_func=lambda: _hashed_address("scan"))
-def scan(code: str) -> Response | tuple[str, int]:
+def scan(code: str) -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
     """Count the scan and send the visitor to the service page (GET without CSRF by design).
 
     HEAD requests (link checkers) are redirected without being recorded; bots are recorded as
     bots and not counted. The redirect is always to one of our own pages. Limited per client
-    address (SCAN_RATE_LIMIT), far above what people scanning posters reach.
+    address (SCAN_RATE_LIMIT, far above what people scanning posters reach; see throttle.py).
     """
+    wait = _scan_wait()
+    if wait is not None:
+        return render_template("links/too_many_scans.html"), 429, {"Retry-After": str(wait)}
     result = record_scan(
         db.engine, db.session, code, address=request.remote_addr,
         user_agent=request.headers.get("User-Agent"), now=utcnow(),
@@ -135,9 +138,6 @@ def answer(slug: str) -> tuple[str, int]:
 
 @bp.errorhandler(429)
 def too_many(_error: Exception) -> tuple[str, int]:
-    """A readable page for either public route; the limiter adds Retry-After."""
-    if request.endpoint == "links.scan":
-        return render_template("links/too_many_scans.html"), 429
     return render_template("links/answer.html", service=None,
                            problem="Too many answers from here. Try again in a minute."), 429
 

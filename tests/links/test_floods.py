@@ -237,3 +237,16 @@ def test_a_staff_room_scanning_together_is_well_under_the_default_limit(database
 def test_bad_flood_settings_are_refused_at_start(name, value):
     with pytest.raises(ConfigError, match=name):
         load_settings({name: value})
+
+
+class TestLimiterStorageDown:
+    @pytest.fixture()
+    def app_config(self):
+        # Nothing listens on port 1: every call to the limiter's storage fails.
+        return {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0"}
+
+    def test_scans_go_through_when_the_limiter_storage_is_down(self, app, client, caplog):
+        link = poster_link()
+        assert scan(client, link.code).status_code == 302
+        assert count(Scan) == 1
+        assert "rate-limit storage unavailable" in caplog.text

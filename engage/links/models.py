@@ -1,8 +1,8 @@
 """Short links and their QR codes, the scans they receive, and awareness answers.
 
-No address is ever stored: a scan keeps a daily visitor key (an HMAC of address and user agent
-under a salt that exists for one UK day and is then deleted), so visitors can be counted per
-day but never followed from one day to the next, or traced to a person.
+No address is ever stored: a scan keeps a daily visitor key (an HMAC of address and coarse
+device family under a salt that exists for one UK day and is then deleted), so visitors can be
+counted per day but never followed from one day to the next, or traced to a person.
 """
 
 from __future__ import annotations

@@ -38,6 +38,7 @@ from engage.messaging.webhook import (
     TIMESTAMP_HEADER,
     WebhookMalformed,
     WebhookRejected,
+    WebhookTooLarge,
     parse_events,
     verify,
 )
@@ -189,7 +190,8 @@ def unsubscribe_post(token: str) -> str | tuple[str, int]:
 @csrf.exempt
 @access(Access.PUBLIC)
 def sendgrid_webhook() -> tuple[Response, int]:
-    """Signed event posts from SendGrid; 403 unsigned or stale, 400 malformed, 503 no database."""
+    """Signed event posts from SendGrid; 403 unsigned or stale, 400 malformed, 413 too many
+    events, 503 no database. Odd events are skipped one by one; the rest are stored (200)."""
     public_key = current_app.config.get("SENDGRID_WEBHOOK_PUBLIC_KEY")
     if not public_key:
         log.error("SendGrid webhook called but SENDGRID_WEBHOOK_PUBLIC_KEY is not set")
@@ -203,6 +205,8 @@ def sendgrid_webhook() -> tuple[Response, int]:
     except WebhookRejected as exc:
         log.warning("SendGrid webhook refused: %s", exc)
         return jsonify(error=str(exc)), 403
+    except WebhookTooLarge as exc:
+        return jsonify(error=str(exc)), 413
     except WebhookMalformed as exc:
         return jsonify(error=str(exc)), 400
     try:

@@ -44,14 +44,15 @@ class CheckedEvent:
     bounce_type: str = "bounce"
 
 
-def check_event(index: int, event: Any) -> CheckedEvent | None:
+def check_event(index: int, event: Any, *, nul_possible: bool = True) -> CheckedEvent | None:
     """The event's values checked; None when it lacks an id or a kind (ignored, as before).
 
-    Raises EventProblem for values no column can take.
+    Raises EventProblem for values no column can take. `nul_possible=False` skips the NUL
+    search when the raw body has no `\\u0000` (strict JSON has no other way to carry one).
     """
     if not isinstance(event, dict):
         raise EventProblem(f"is a JSON {type(event).__name__}, not an object")
-    if _has_nul(event):
+    if nul_possible and _has_nul(event):
         raise EventProblem("carries a NUL character")
     for name in TEXT_FIELDS:
         value = event.get(name)

@@ -58,8 +58,8 @@ SCANNER_CLICK_WINDOW = timedelta(seconds=15)
 CHUNK = 500
 
 
-def process_events(session: Session, events: Sequence[Any], *,
-                   now: datetime) -> Counter[str]:
+def process_events(session: Session, events: Sequence[Any], *, now: datetime,
+                   nul_possible: bool = True) -> Counter[str]:
     """Apply a webhook post's events; returns counts by outcome for the response and logs.
 
     Events no column can take are skipped ("skipped") and logged by position and
@@ -69,7 +69,7 @@ def process_events(session: Session, events: Sequence[Any], *,
     checked: list[CheckedEvent] = []
     for index, event in enumerate(events):
         try:
-            good = check_event(index, event)
+            good = check_event(index, event, nul_possible=nul_possible)
         except EventProblem as exc:
             counts["skipped"] += 1
             log.warning("SendGrid event %d (%s) skipped: it %s", index, safe_id(event), exc)
@@ -98,8 +98,9 @@ def process_events(session: Session, events: Sequence[Any], *,
             raise
         except SQLAlchemyError as exc:
             counts["failed"] += 1
+            refused = getattr(exc, "orig", None) or exc
             log.warning("SendGrid event %d (%s) skipped: the database refused it (%s)",
-                        event.index, event.sg_event_id, type(exc.orig or exc).__name__)
+                        event.index, event.sg_event_id, type(refused).__name__)
     return counts
 
 

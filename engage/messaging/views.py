@@ -210,7 +210,8 @@ def sendgrid_webhook() -> tuple[Response, int]:
     except WebhookMalformed as exc:
         return jsonify(error=str(exc)), 400
     try:
-        counts = process_events(db.session, events, now=now)
+        counts = process_events(db.session, events, now=now,
+                                nul_possible=b"\\u0000" in raw)
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()

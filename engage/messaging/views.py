@@ -158,7 +158,7 @@ def events() -> str:
 def unsubscribe_page(token: str) -> str | tuple[str, int]:
     """Ask to confirm; a GET changes nothing (mail scanners follow links)."""
     try:
-        email = read_token(current_app.config, token)
+        email = read_token(db.session, current_app.config, token)
     except BadUnsubscribeToken:
         return render_template("messaging/unsubscribe_invalid.html"), 404
     return render_template("messaging/unsubscribe.html", token=token, email=email,
@@ -171,7 +171,7 @@ def unsubscribe_page(token: str) -> str | tuple[str, int]:
 def unsubscribe_post(token: str) -> str | tuple[str, int]:
     """The page's button and RFC 8058 one-click posts from mail clients (no cookie, no CSRF)."""
     try:
-        email = read_token(current_app.config, token)
+        email = read_token(db.session, current_app.config, token)
     except BadUnsubscribeToken:
         return render_template("messaging/unsubscribe_invalid.html"), 404
     one_click = request.form.get("List-Unsubscribe") == "One-Click"

@@ -26,6 +26,8 @@ _SECRETS = [
     (re.compile(r"(?im)^(\s*(?:set-)?cookie:\s*)(.+)$"), r"\1[redacted]"),
     (re.compile(r"(?i)([\w\-]*session)=([^;\s]+)"), r"\1=[redacted]"),
     (re.compile(r"(?i)(authorization:\s*(?:bearer|basic|token)\s+)(\S+)"), r"\1[redacted]"),
+    # Unsubscribe links: the path token is the credential (access logs, referrers)
+    (re.compile(r"(/unsubscribe/)[^\s?#\"']+"), r"\1[redacted]"),
 ]
 
 

@@ -10,12 +10,13 @@ import email.utils
 import enum
 import json
 import logging
+import queue
 import socket
 import threading
 import time
 import urllib.error
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -69,8 +70,9 @@ class Backend(Protocol):
                   now: datetime) -> Iterator[list[tuple[int, SendResult]]]:
         """Results as each request completes: (index into `messages`, result) pairs.
 
-        The delivery step records and commits each yielded group at once, so a process
-        killed mid-batch has sent-but-unrecorded at most the requests in flight.
+        The delivery step records and commits each yielded group at once, and a thread sends
+        its next request only after that, so a process killed mid-batch has
+        sent-but-unrecorded at most the requests in flight: one per sending thread.
         """
         ...
 
@@ -330,19 +332,54 @@ class SendGridBackend:
 
     def send_iter(self, session: Session, messages: Sequence[Outgoing], *,
                   now: datetime) -> Iterator[list[tuple[int, SendResult]]]:
+        """One group per request, each yielded as it completes; a sending thread makes its
+        next request only once the caller has come back for the next group, that is, once it
+        has committed this one. So a process killed at any moment has sent without recording
+        at most the requests then in flight, one per thread."""
         units = batches(messages, self.batch_size)
         stop = threading.Event()
         if self.concurrency == 1 or len(units) == 1:
             for unit in units:
                 yield self._send_unit(messages, unit, now, stop)
             return
-        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            pending = {pool.submit(self._send_unit, messages, unit, now, stop)
-                       for unit in units}
-            while pending:
-                # Everything finished meanwhile is recorded in one commit.
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                yield [pair for future in done for pair in future.result()]
+        finished: queue.Queue[tuple[list[tuple[int, SendResult]] | BaseException,
+                                    threading.Event]] = queue.Queue()
+        guard = threading.Lock()
+        closed = threading.Event()
+
+        def work(unit: list[int]) -> None:
+            try:
+                outcome: list[tuple[int, SendResult]] | BaseException = \
+                    self._send_unit(messages, unit, now, stop)
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                outcome = exc
+            recorded = threading.Event()
+            with guard:
+                if closed.is_set():
+                    return
+                finished.put((outcome, recorded))
+            recorded.wait()
+
+        pool = ThreadPoolExecutor(max_workers=self.concurrency)
+        for unit in units:
+            pool.submit(work, unit)
+        try:
+            for _ in units:
+                outcome, recorded = finished.get()
+                try:
+                    if isinstance(outcome, BaseException):
+                        raise outcome
+                    yield outcome
+                finally:
+                    recorded.set()
+        finally:
+            # The caller stopped early (an error, a lost database): send nothing more.
+            stop.set()
+            with guard:
+                closed.set()
+                while not finished.empty():
+                    finished.get_nowait()[1].set()
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def send_many(self, session: Session, messages: Sequence[Outgoing], *,
                   now: datetime) -> list[SendResult]:

@@ -7,9 +7,10 @@ candidate rows are first picked with `FOR UPDATE SKIP LOCKED` so concurrent step
 different rows instead of queueing behind each other; SQLite drops `FOR UPDATE` and serialises
 writers, and the conditional UPDATE alone keeps it correct.
 
-Each message's result is committed as soon as it is known, so a process killed mid-batch
-leaves at most the messages it was sending at that moment in "sending"; they are recovered
-after `SENDING_TIMEOUT`.
+Each request's result is committed as soon as it is known, before the thread that sent it
+sends again, so a process killed mid-batch leaves at most the requests then in flight (one per
+sending thread) accepted by SendGrid but still "sending"; they are recovered after
+`SENDING_TIMEOUT` and sent again.
 """
 
 from __future__ import annotations
@@ -190,8 +191,9 @@ def deliver_due(source: SessionSource, *, now: datetime, backend: Backend,
 
     sent = 0
     pause_reason = ""
-    # Each request's results are committed as soon as they arrive, so a process killed
-    # mid-batch has sent without recording at most the requests then in flight.
+    # Each request's results are committed as soon as they arrive, in a commit of their own,
+    # and the thread that sent it waits for that commit before sending again: a process
+    # killed mid-batch has sent without recording at most the requests then in flight.
     for group in backend.send_iter(session, outgoing, now=now):
         accepted: list[tuple[int, str | None]] = []
         for index, result in group:

@@ -6,21 +6,27 @@ STATUS_RANK, so an open arriving after a bounce does not undo the bounce. Opens 
 become engagement rows for the organisation (`source_ref` `sg:<sg_event_id>`; machine opens
 and clicks within seconds of delivery, typical of link scanners, are kept with
 counted=False); bounces, drops, spam reports and unsubscribes suppress the address.
+
+A post is applied in bulk (a handful of statements for thousands of events) inside a
+savepoint; should that fail, each event is applied again on its own savepoint, so one event
+the database refuses costs only itself. Every effect is idempotent (forward-only status,
+suppression by address, ON CONFLICT DO NOTHING on `sg_event_id` and on the engagement's
+`source_ref`), so two posts carrying the same event in parallel store it once.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from engage.campaigns.ledger import Reach, record_reach
 from engage.campaigns.models import (
     Channel,
     Engagement,
@@ -29,8 +35,9 @@ from engage.campaigns.models import (
     Touchpoint,
 )
 from engage.directory.models import Contact, SuppressionReason
+from engage.messaging.event_check import CheckedEvent, EventProblem, check_event, safe_id
 from engage.messaging.models import EmailEvent, OutboxMessage
-from engage.messaging.suppression import suppress
+from engage.messaging.suppression import address_key, suppress
 
 log = logging.getLogger(__name__)
 
@@ -47,172 +54,270 @@ SUPPRESSING = {
 }
 # A click this soon after delivery is a link scanner, not a person.
 SCANNER_CLICK_WINDOW = timedelta(seconds=15)
-DETAIL_FIELDS = ("type", "reason", "status", "sg_machine_open", "bounce_classification",
-                 "attempt")
+# Ids per IN (...) list: well under SQLite's and PostgreSQL's bound-parameter limits.
+CHUNK = 500
 
 
-def event_time(event: dict[str, Any], now: datetime) -> datetime:
-    try:
-        return datetime.fromtimestamp(int(event.get("timestamp")), UTC)  # type: ignore[arg-type]
-    except (TypeError, ValueError, OverflowError, OSError):
-        return now
+def process_events(session: Session, events: Sequence[Any], *, now: datetime,
+                   nul_possible: bool = True) -> Counter[str]:
+    """Apply a webhook post's events; returns counts by outcome for the response and logs.
 
-
-def find_message(session: Session, event: dict[str, Any]) -> OutboxMessage | None:
-    """The outbox row an event is about: by our custom arg, else by SendGrid's message id."""
-    outbox_id = event.get("outbox_id")
-    if outbox_id is not None:
-        try:
-            message = session.get(OutboxMessage, int(outbox_id))
-        except (TypeError, ValueError):
-            message = None
-        if message is not None:
-            return message
-    sg_message_id = str(event.get("sg_message_id") or "")
-    if sg_message_id:
-        # SendGrid's event id is the X-Message-Id it answered with, plus ".filter..." parts.
-        # Messages sent in one request share it, so the address picks the one.
-        prefix = sg_message_id.split(".", 1)[0]
-        candidates = list(session.scalars(
-            select(OutboxMessage).where(OutboxMessage.provider_message_id == prefix).limit(1000)
-        ))
-        email = str(event.get("email") or "").lower()
-        matching = [m for m in candidates if m.to_email.lower() == email]
-        if len(matching) == 1:
-            return matching[0]
-        return candidates[0] if len(candidates) == 1 else None
-    return None
-
-
-def _safe_detail(event: dict[str, Any]) -> dict[str, Any]:
-    """What is worth keeping: never the IP address or user agent SendGrid sends."""
-    detail = {k: event[k] for k in DETAIL_FIELDS if k in event}
-    url = event.get("url")
-    if isinstance(url, str) and url:
-        parts = urlsplit(url)
-        detail["url"] = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))[:300]
-    return detail
-
-
-def process_events(session: Session, events: list[dict[str, Any]], *,
-                   now: datetime) -> Counter[str]:
-    """Apply a webhook post's events; returns counts by outcome for the response and logs."""
+    Events no column can take are skipped ("skipped") and logged by position and
+    sg_event_id; events the database still refuses are skipped the same way ("failed").
+    """
     counts: Counter[str] = Counter()
-    for event in events:
-        counts[process_event(session, event, now=now)] += 1
+    checked: list[CheckedEvent] = []
+    for index, event in enumerate(events):
+        try:
+            good = check_event(index, event, nul_possible=nul_possible)
+        except EventProblem as exc:
+            counts["skipped"] += 1
+            log.warning("SendGrid event %d (%s) skipped: it %s", index, safe_id(event), exc)
+            continue
+        if good is None:
+            counts["ignored"] += 1
+            log.warning("SendGrid event %d without sg_event_id or event ignored", index)
+            continue
+        checked.append(good)
+    if not checked:
+        return counts
+    try:
+        with session.begin_nested():
+            counts += _apply(session, checked, now=now)
+        return counts
+    except (OperationalError, InterfaceError):
+        raise  # the database is away, not the events at fault: answered 503, SendGrid retries
+    except SQLAlchemyError:
+        log.warning("SendGrid post of %d events refused in bulk; applying them one by one",
+                    len(checked))
+    for event in checked:
+        try:
+            with session.begin_nested():
+                counts += _apply(session, [event], now=now)
+        except (OperationalError, InterfaceError):
+            raise
+        except SQLAlchemyError as exc:
+            counts["failed"] += 1
+            refused = getattr(exc, "orig", None) or exc
+            log.warning("SendGrid event %d (%s) skipped: the database refused it (%s)",
+                        event.index, event.sg_event_id, type(refused).__name__)
     return counts
 
 
-def process_event(session: Session, event: dict[str, Any], *, now: datetime) -> str:
-    kind = str(event.get("event") or "")
-    sg_event_id = str(event.get("sg_event_id") or "")[:100]
-    if not sg_event_id or not kind:
-        log.warning("SendGrid event without sg_event_id or event ignored")
-        return "ignored"
-    if session.scalar(select(EmailEvent.id).where(EmailEvent.sg_event_id == sg_event_id)):
-        return "duplicate"
-    occurred_at = event_time(event, now)
-    message = find_message(session, event)
-    email = str(event.get("email") or (message.to_email if message else ""))[:254]
-    record = EmailEvent(
-        sg_event_id=sg_event_id, event=kind[:30], occurred_at=occurred_at, received_at=now,
-        outbox_message_id=message.id if message else None,
-        contact_id=message.contact_id if message else None, email=email.lower(),
-        sg_message_id=str(event.get("sg_message_id") or "")[:200], source="webhook",
-        detail=_safe_detail(event),
-    )
-    try:
-        with session.begin_nested():
-            session.add(record)
-    except IntegrityError:
-        return "duplicate"  # the same event, arriving in a parallel post
+@dataclass
+class _Message:
+    """The columns of an outbox row an event needs, and its status as the post moves it."""
 
+    id: int
+    to_email: str
+    contact_id: int | None
+    organisation_id: int | None
+    touchpoint_id: int | None
+    campaign_id: int | None
+    sent_at: datetime | None
+    event_status: str
+    event_at: datetime | None
+    changed: bool = False
+
+
+@dataclass
+class _Post:
+    """What one application of events has looked up and what it will write."""
+
+    session: Session
+    now: datetime
+    messages: dict[int, _Message] = field(default_factory=dict)
+    by_prefix: dict[str, list[_Message]] = field(default_factory=dict)
+    organisations: dict[int, int | None] = field(default_factory=dict)
+    channels: dict[int, Channel] = field(default_factory=dict)
+    delivered: dict[int, datetime] = field(default_factory=dict)
+    suppressed: set[str] = field(default_factory=set)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    engagement: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _apply(session: Session, events: list[CheckedEvent], *, now: datetime) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    fresh: list[CheckedEvent] = []
+    seen: set[str] = set()
+    for event in events:
+        if event.sg_event_id in seen:
+            counts["duplicate"] += 1
+            continue
+        seen.add(event.sg_event_id)
+        fresh.append(event)
+    stored = set(_in(session, select(EmailEvent.sg_event_id), EmailEvent.sg_event_id, seen))
+    fresh = [e for e in fresh if e.sg_event_id not in stored]
+    counts["duplicate"] += len(seen) - len(fresh)
+    if not fresh:
+        return +counts
+    post = _Post(session, now)
+    _load(post, fresh)
+    for event in fresh:
+        counts[_one(post, event)] += 1
+    _write(post)
+    return counts
+
+
+def _in(session: Session, query: Any, column: Any, values: Iterable[Any]) -> Iterator[Any]:
+    """`query` WHERE column IN values, a chunk at a time: rows, or scalars for one column."""
+    values = list(values)
+    one_column = len(query.selected_columns) == 1
+    for start in range(0, len(values), CHUNK):
+        chunk = query.where(column.in_(values[start:start + CHUNK]))
+        yield from session.scalars(chunk) if one_column else session.execute(chunk).all()
+
+
+def _message_query() -> Any:
+    m = OutboxMessage
+    return select(m.id, m.to_email, m.contact_id, m.organisation_id, m.touchpoint_id,
+                  m.campaign_id, m.sent_at, m.event_status, m.event_at,
+                  m.provider_message_id)
+
+
+def _remember(post: _Post, row: Any) -> _Message:
+    message = post.messages.get(row.id)
+    if message is None:
+        message = _Message(row.id, row.to_email, row.contact_id, row.organisation_id,
+                           row.touchpoint_id, row.campaign_id, row.sent_at,
+                           row.event_status or "", row.event_at)
+        post.messages[row.id] = message
+    return message
+
+
+def _load(post: _Post, events: list[CheckedEvent]) -> None:
+    """Every row the events need, in a few IN (...) queries rather than a few per event."""
+    session = post.session
+    ids = {e.outbox_id for e in events if e.outbox_id is not None}
+    for row in _in(session, _message_query(), OutboxMessage.id, ids):
+        _remember(post, row)
+    prefixes = {e.sg_message_id.split(".", 1)[0] for e in events
+                if e.sg_message_id and e.outbox_id not in post.messages}
+    prefixes.discard("")
+    for row in _in(session, _message_query(), OutboxMessage.provider_message_id, prefixes):
+        post.by_prefix.setdefault(row.provider_message_id, []).append(_remember(post, row))
+    messages = list(post.messages.values())
+    contact_ids = {m.contact_id for m in messages
+                   if m.organisation_id is None and m.contact_id is not None}
+    post.organisations.update(_in(session, select(Contact.id, Contact.organisation_id),
+                                  Contact.id, contact_ids))
+    touchpoint_ids = {m.touchpoint_id for m in messages if m.touchpoint_id is not None}
+    post.channels.update(_in(session, select(Touchpoint.id, Touchpoint.channel),
+                             Touchpoint.id, touchpoint_ids))
+    delivered_query = (select(EmailEvent.outbox_message_id, func.min(EmailEvent.occurred_at))
+                       .where(EmailEvent.event == "delivered")
+                       .group_by(EmailEvent.outbox_message_id))
+    if any(e.kind == "click" for e in events):
+        post.delivered.update(_in(session, delivered_query, EmailEvent.outbox_message_id,
+                                  [m.id for m in messages]))
+
+
+def _find(post: _Post, event: CheckedEvent) -> _Message | None:
+    """The outbox row an event is about: by our custom arg, else by SendGrid's message id."""
+    if event.outbox_id is not None and event.outbox_id in post.messages:
+        return post.messages[event.outbox_id]
+    if not event.sg_message_id:
+        return None
+    # SendGrid's event id is the X-Message-Id it answered with, plus ".filter..." parts.
+    # Messages sent in one request share it, so the address picks the one.
+    candidates = post.by_prefix.get(event.sg_message_id.split(".", 1)[0], [])
+    matching = [m for m in candidates if m.to_email.lower() == event.email]
+    if len(matching) == 1:
+        return matching[0]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _one(post: _Post, event: CheckedEvent) -> str:
+    """Apply one event in memory (its rows are written by `_write`); its outcome count."""
+    occurred_at = event.occurred_at or post.now
+    message = _find(post, event)
+    email = event.email or (message.to_email.lower() if message else "")
     outcome = []
     if message is None:
         outcome.append(f"Unknown message: no outbox row for sg_message_id "
-                       f"{record.sg_message_id or '(none)'}")
-        log.warning("SendGrid %s event %s for an unknown message %s", kind, sg_event_id,
-                    record.sg_message_id)
+                       f"{event.sg_message_id or '(none)'}")
+        log.warning("SendGrid %s event %s for an unknown message", event.kind, event.sg_event_id)
     else:
-        _advance_status(session, message, kind, occurred_at)
-    reason = SUPPRESSING.get(kind)
-    if kind == "bounce" and event.get("type", "bounce") == "bounce":
+        rank = STATUS_RANK.get(event.kind, 0)
+        if rank > STATUS_RANK.get(message.event_status, 0):
+            message.event_status, message.event_at = event.kind[:20], occurred_at
+            message.changed = True
+        first_delivery = post.delivered.get(message.id)
+        if event.kind == "delivered" and (first_delivery is None or occurred_at < first_delivery):
+            post.delivered[message.id] = occurred_at
+    reason = SUPPRESSING.get(event.kind)
+    if event.kind == "bounce" and event.bounce_type == "bounce":
         reason = SuppressionReason.HARD_BOUNCE
     if reason is not None and email:
-        if suppress(session, email, reason, now=now, source="webhook", note=kind):
+        key = address_key(email)
+        if key not in post.suppressed and suppress(post.session, email, reason, now=post.now,
+                                                   source="webhook", note=event.kind):
             outcome.append(f"Suppressed ({reason.label.lower()})")
         else:
             outcome.append("Already suppressed")
-    if kind in ("open", "click") and message is not None:
-        outcome.append(_record_engagement(session, message, event, kind, sg_event_id,
-                                          occurred_at, now))
-    record.outcome = "; ".join(o for o in outcome if o)[:300] or "Recorded"
+        post.suppressed.add(key)
+    if event.kind in ("open", "click") and message is not None:
+        outcome.append(_engagement(post, message, event, occurred_at))
+    post.events.append({
+        "sg_event_id": event.sg_event_id, "event": event.kind, "occurred_at": occurred_at,
+        "received_at": post.now, "outbox_message_id": message.id if message else None,
+        "contact_id": message.contact_id if message else None, "email": email,
+        "sg_message_id": event.sg_message_id, "source": "webhook",
+        "outcome": "; ".join(o for o in outcome if o)[:300] or "Recorded",
+        "detail": event.detail,
+    })
     return "unknown" if message is None else "processed"
 
 
-def _advance_status(session: Session, message: OutboxMessage, kind: str,
-                    occurred_at: datetime) -> None:
-    rank = STATUS_RANK.get(kind, 0)
-    if rank > STATUS_RANK.get(message.event_status or "", 0):
-        message.event_status = kind[:20]
-        message.event_at = occurred_at
-
-
-def _organisation_id(session: Session, message: OutboxMessage) -> int | None:
-    if message.organisation_id is not None:
-        return message.organisation_id
-    if message.contact_id is not None:
-        contact = session.get(Contact, message.contact_id)
-        return contact.organisation_id if contact is not None else None
-    return None
-
-
-def _delivered_at(session: Session, message: OutboxMessage) -> datetime | None:
-    delivered = session.scalar(
-        select(EmailEvent.occurred_at)
-        .where(EmailEvent.outbox_message_id == message.id, EmailEvent.event == "delivered")
-        .order_by(EmailEvent.occurred_at).limit(1)
-    )
-    return delivered or message.sent_at
-
-
-def _record_engagement(session: Session, message: OutboxMessage, event: dict[str, Any],
-                       kind: str, sg_event_id: str, occurred_at: datetime,
-                       now: datetime) -> str:
-    organisation_id = _organisation_id(session, message)
+def _engagement(post: _Post, message: _Message, event: CheckedEvent,
+                occurred_at: datetime) -> str:
+    organisation_id = message.organisation_id
+    if organisation_id is None and message.contact_id is not None:
+        organisation_id = post.organisations.get(message.contact_id)
     if organisation_id is None:
         return "No organisation to record engagement for"
     counted, why = True, ""
-    if kind == "open" and event.get("sg_machine_open") in (True, "true", "True", 1):
+    if event.kind == "open" and event.machine_open:
         counted, why = False, "machine open (mail privacy or scanner), kept but not counted"
-    if kind == "click":
-        delivered = _delivered_at(session, message)
+    if event.kind == "click":
+        delivered = post.delivered.get(message.id) or message.sent_at
         if delivered is not None and occurred_at - delivered <= SCANNER_CLICK_WINDOW:
             counted, why = False, "click within seconds of delivery (link scanner), not counted"
-    touchpoint = session.get(Touchpoint, message.touchpoint_id) if message.touchpoint_id else None
-    ref = f"sg:{sg_event_id}"[:120]
-    try:
-        with session.begin_nested():
-            record_reach(
-                session,
-                [Reach(organisation_id,
-                       EngagementKind.OPENED if kind == "open" else EngagementKind.CLICKED,
-                       1, ref, note=why)],
-                occurred_at=occurred_at,
-                channel=touchpoint.channel if touchpoint is not None else Channel.EMAIL_BULLETIN,
-                touchpoint=touchpoint,
-                campaign_id=message.campaign_id,
-                source=EngagementSource.EMAIL_EVENT,
-                now=now,
-            )
-            if not counted:
-                session.execute(
-                    update(Engagement)
-                    .where(Engagement.source == EngagementSource.EMAIL_EVENT,
-                           Engagement.source_ref == ref)
-                    .values(counted=False)
-                    .execution_options(synchronize_session=False)
-                )
-    except IntegrityError:
-        return "Engagement already recorded"
+    post.engagement.append({
+        "organisation_id": organisation_id, "occurred_at": occurred_at,
+        "channel": post.channels.get(message.touchpoint_id or 0, Channel.EMAIL_BULLETIN),
+        "kind": EngagementKind.OPENED if event.kind == "open" else EngagementKind.CLICKED,
+        "people": 1, "touchpoint_id": message.touchpoint_id if message.touchpoint_id in
+        post.channels else None,
+        "campaign_id": message.campaign_id, "source": EngagementSource.EMAIL_EVENT,
+        "source_ref": f"sg:{event.sg_event_id}"[:120], "note": why[:500], "counted": counted,
+        "void_reason": "", "created_by_id": None, "created_at": post.now,
+    })
     return "Engagement recorded" + ("" if counted else f" ({why})")
+
+
+def _insert_ignoring(session: Session, table: Any, conflict: list[str]) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING on either database."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing(index_elements=conflict)
+    if session.get_bind().dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=conflict)
+    return insert(table)
+
+
+def _write(post: _Post) -> None:
+    """Events, engagement and status changes in one executemany statement each."""
+    session = post.session
+    session.execute(_insert_ignoring(session, EmailEvent.__table__, ["sg_event_id"]),
+                    post.events)
+    if post.engagement:
+        session.execute(_insert_ignoring(session, Engagement.__table__,
+                                         ["source", "source_ref"]), post.engagement)
+    changed = [{"id": m.id, "event_status": m.event_status, "event_at": m.event_at}
+               for m in post.messages.values() if m.changed]
+    if changed:
+        session.execute(update(OutboxMessage), changed)

@@ -157,3 +157,18 @@ class Suppression(db.Model):  # type: ignore[name-defined]
     source: Mapped[str] = mapped_column(String(20), default="")  # link, webhook, manager
     note: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class UnsubscribeToken(db.Model):  # type: ignore[name-defined]
+    """The random id an address's unsubscribe links carry, so the links never spell it out.
+
+    One per lowercased address, made the first time it is emailed and kept for good: old
+    emails keep working links.
+    """
+
+    __tablename__ = "unsubscribe_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(43), unique=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -130,7 +130,7 @@ def queue_email(session: Session, email: Email, *, now: datetime) -> OutboxMessa
         refusal = why_not_send(session, address, email.contact_id)
         if refusal:
             status, reason = OutboxStatus.SUPPRESSED, refusal
-    url = unsubscribe_url(current_app.config, address)
+    url = unsubscribe_url(session, current_app.config, address, now=now)
     text, html = with_footer(text, html, url)
     message = OutboxMessage(
         idempotency_key=email.idempotency_key,

@@ -1,44 +1,78 @@
-"""Unsubscribe links: signed tokens naming an address, and what unsubscribing does.
+"""Unsubscribe links: signed opaque tokens, and what unsubscribing does.
 
-The token is the credential (itsdangerous, signed with SECRET_KEY, with its own salt): no log-in
-and no cookie, so it works from a mail client's one-click POST (RFC 8058) as well as from the
-page. It never expires, because old emails keep their links.
+The token is the credential: no log-in and no cookie, so it works from a mail client's
+one-click POST (RFC 8058) as well as from the page. It is a random id (`unsubscribe_token`,
+one per address, kept for good) signed with SECRET_KEY under its own salt, so a link names
+nobody: an access log, a forwarded email or a proxy sees 22 random characters and a
+signature. It never expires, because old emails keep their links.
+
+Legacy: links sent before December 2026 carry the address itself, signed (salt
+`engage.unsubscribe`, payload `{"e": address}`). They are still accepted, never made.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engage.directory.models import SuppressionReason
-from engage.messaging.models import EmailEvent
+from engage.messaging.models import EmailEvent, UnsubscribeToken
 from engage.messaging.suppression import address_key, suppress, suppression_for
 
-SALT = "engage.unsubscribe"
+SALT = "engage.unsubscribe.id"
+LEGACY_SALT = "engage.unsubscribe"
 
 
 class BadUnsubscribeToken(ValueError):
     """The link was altered, cut short or signed with another key."""
 
 
-def _serializer(config: Mapping[str, Any]) -> URLSafeSerializer:
-    return URLSafeSerializer(config["SECRET_KEY"], salt=SALT)
+def _serializers(config: Mapping[str, Any], salt: str) -> list[URLSafeSerializer]:
+    keys = [config["SECRET_KEY"], *(config.get("SECRET_KEY_FALLBACKS") or [])]
+    return [URLSafeSerializer(key, salt=salt) for key in keys]
 
 
-def make_token(config: Mapping[str, Any], email: str) -> str:
-    return str(_serializer(config).dumps({"e": address_key(email)}))
+def token_id_for(session: Session, email: str, *, now: datetime) -> str:
+    """The address's random id, made (in a savepoint, once per address) on first use."""
+    key = address_key(email)
+    existing = session.scalar(select(UnsubscribeToken.token).where(UnsubscribeToken.email == key))
+    if existing is not None:
+        return existing
+    token = secrets.token_urlsafe(16)
+    try:
+        with session.begin_nested():
+            session.add(UnsubscribeToken(token=token, email=key, created_at=now))
+    except IntegrityError:  # made meanwhile by another transaction: use that one
+        return session.scalars(
+            select(UnsubscribeToken.token).where(UnsubscribeToken.email == key)).one()
+    return token
 
 
-def read_token(config: Mapping[str, Any], token: str) -> str:
-    """The address a token names; BadUnsubscribeToken when it is not one of ours."""
-    serializers = [_serializer(config)] + [
-        URLSafeSerializer(key, salt=SALT) for key in config.get("SECRET_KEY_FALLBACKS") or []
-    ]
-    for serializer in serializers:
+def make_token(config: Mapping[str, Any], token_id: str) -> str:
+    return str(_serializers(config, SALT)[0].dumps(token_id))
+
+
+def read_token(session: Session, config: Mapping[str, Any], token: str) -> str:
+    """The address a token stands for; BadUnsubscribeToken when it is not one of ours."""
+    for serializer in _serializers(config, SALT):
+        try:
+            token_id = serializer.loads(token)
+        except BadSignature:
+            continue
+        if isinstance(token_id, str) and token_id:
+            email = session.scalar(
+                select(UnsubscribeToken.email).where(UnsubscribeToken.token == token_id))
+            if email:
+                return email
+        break
+    for serializer in _serializers(config, LEGACY_SALT):
         try:
             data = serializer.loads(token)
         except BadSignature:
@@ -48,10 +82,11 @@ def read_token(config: Mapping[str, Any], token: str) -> str:
     raise BadUnsubscribeToken("This unsubscribe link is not valid.")
 
 
-def unsubscribe_url(config: Mapping[str, Any], email: str) -> str:
+def unsubscribe_url(session: Session, config: Mapping[str, Any], email: str, *,
+                    now: datetime) -> str:
     """The public address of the unsubscribe page for `email` (PUBLIC_BASE_URL based)."""
     base = str(config.get("PUBLIC_BASE_URL", "")).rstrip("/")
-    return f"{base}/unsubscribe/{make_token(config, email)}"
+    return f"{base}/unsubscribe/{make_token(config, token_id_for(session, email, now=now))}"
 
 
 def is_unsubscribed(session: Session, email: str) -> bool:

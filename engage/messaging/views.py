@@ -38,6 +38,7 @@ from engage.messaging.webhook import (
     TIMESTAMP_HEADER,
     WebhookMalformed,
     WebhookRejected,
+    WebhookTooLarge,
     parse_events,
     verify,
 )
@@ -157,7 +158,7 @@ def events() -> str:
 def unsubscribe_page(token: str) -> str | tuple[str, int]:
     """Ask to confirm; a GET changes nothing (mail scanners follow links)."""
     try:
-        email = read_token(current_app.config, token)
+        email = read_token(db.session, current_app.config, token)
     except BadUnsubscribeToken:
         return render_template("messaging/unsubscribe_invalid.html"), 404
     return render_template("messaging/unsubscribe.html", token=token, email=email,
@@ -170,7 +171,7 @@ def unsubscribe_page(token: str) -> str | tuple[str, int]:
 def unsubscribe_post(token: str) -> str | tuple[str, int]:
     """The page's button and RFC 8058 one-click posts from mail clients (no cookie, no CSRF)."""
     try:
-        email = read_token(current_app.config, token)
+        email = read_token(db.session, current_app.config, token)
     except BadUnsubscribeToken:
         return render_template("messaging/unsubscribe_invalid.html"), 404
     one_click = request.form.get("List-Unsubscribe") == "One-Click"
@@ -189,7 +190,8 @@ def unsubscribe_post(token: str) -> str | tuple[str, int]:
 @csrf.exempt
 @access(Access.PUBLIC)
 def sendgrid_webhook() -> tuple[Response, int]:
-    """Signed event posts from SendGrid; 403 unsigned or stale, 400 malformed, 503 no database."""
+    """Signed event posts from SendGrid; 403 unsigned or stale, 400 malformed, 413 too many
+    events, 503 no database. Odd events are skipped one by one; the rest are stored (200)."""
     public_key = current_app.config.get("SENDGRID_WEBHOOK_PUBLIC_KEY")
     if not public_key:
         log.error("SendGrid webhook called but SENDGRID_WEBHOOK_PUBLIC_KEY is not set")
@@ -203,10 +205,13 @@ def sendgrid_webhook() -> tuple[Response, int]:
     except WebhookRejected as exc:
         log.warning("SendGrid webhook refused: %s", exc)
         return jsonify(error=str(exc)), 403
+    except WebhookTooLarge as exc:
+        return jsonify(error=str(exc)), 413
     except WebhookMalformed as exc:
         return jsonify(error=str(exc)), 400
     try:
-        counts = process_events(db.session, events, now=now)
+        counts = process_events(db.session, events, now=now,
+                                nul_possible=b"\\u0000" in raw)
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()

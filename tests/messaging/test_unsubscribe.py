@@ -71,3 +71,76 @@ def test_altered_unsubscribe_token_is_404_with_a_clear_page(app, client):
     assert response.status_code == 404
     assert "not recognised" in response.get_data(as_text=True)
     assert db.session.scalars(select(EmailEvent)).all() == []
+
+
+def _decodings(token: str) -> list[bytes]:
+    """Every way a part of the token could be read back: base64 (any alphabet), and zlib."""
+    import base64
+    import binascii
+    import contextlib
+    import zlib
+
+    found = [token.encode()]
+    for part in token.replace("~", ".").split("."):
+        for decode in (base64.urlsafe_b64decode, base64.b64decode):
+            try:
+                raw = decode(part + "=" * (-len(part) % 4))
+            except (binascii.Error, ValueError):
+                continue
+            found.append(raw)
+            with contextlib.suppress(zlib.error):
+                found.append(zlib.decompress(raw))
+    return found
+
+
+def test_unsubscribe_token_does_not_carry_the_address(app, client):
+    contact = make_contact(email="Jane.Doe@Example.org")
+    token = path_of(queued_for(contact)).rsplit("/", 1)[1]
+    for raw in _decodings(token):
+        text = raw.decode("latin-1").lower()
+        assert "jane" not in text and "doe" not in text and "example" not in text
+    assert client.get(f"/unsubscribe/{token}").status_code == 200
+
+
+def test_an_address_keeps_one_token_across_messages(app):
+    contact = make_contact()
+    assert path_of(queued_for(contact, "a")) == path_of(queued_for(contact, "b"))
+
+
+def test_legacy_address_tokens_in_old_emails_still_work(app, client):
+    from itsdangerous import URLSafeSerializer
+
+    contact = make_contact()
+    legacy = URLSafeSerializer(app.config["SECRET_KEY"], salt="engage.unsubscribe").dumps(
+        {"e": contact.email.lower()})
+    assert contact.email in client.get(f"/unsubscribe/{legacy}").get_data(as_text=True)
+    assert client.post(f"/unsubscribe/{legacy}").status_code == 200
+    db.session.refresh(contact)
+    assert contact.suppression_reason is SuppressionReason.UNSUBSCRIBED
+
+
+def test_the_access_log_line_for_an_unsubscribe_link_shows_the_token_redacted(app):
+    import io
+    import logging
+
+    from engage.logging_setup import install_redaction
+
+    contact = make_contact()
+    path = path_of(queued_for(contact))
+    token = path.rsplit("/", 1)[1]
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    install_redaction(handler)
+    logger = logging.getLogger("tests.access")
+    logger.addHandler(handler)
+    try:
+        # werkzeug's development server line, then gunicorn's access log format
+        logger.warning('%s - - [%s] "%s" %s %s', "127.0.0.1", "05/Dec/2026 18:00:00",
+                       f"POST {path} HTTP/1.1", "200", "-")
+        logger.warning('%(h)s "%(r)s" %(s)s', {"h": "127.0.0.1", "r": f"GET {path}?x=1 HTTP/1.0",
+                                               "s": "200"})
+    finally:
+        logger.removeHandler(handler)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2 and token not in stream.getvalue()
+    assert all("/unsubscribe/[redacted]" in line for line in lines)

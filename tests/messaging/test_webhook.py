@@ -226,3 +226,62 @@ def test_webhook_with_timestamp_in_the_future_is_403(app, client):
 def test_webhook_without_a_configured_key_is_503(app, client):
     app.config["SENDGRID_WEBHOOK_PUBLIC_KEY"] = ""
     assert post(client, []).status_code == 503
+
+
+def test_odd_events_are_skipped_and_the_good_ones_stored(app, client, caplog):
+    message = sent_message()
+    good = [event("delivered", message, 1), event("open", message, 2)]
+    odd = [
+        event("open", message, 3, reason="nul\x00here"),
+        event("open", message, 4, outbox_id=10**30),
+        event("open", message, 5, outbox_id=["1"]),
+        event("open", message, 6, email={"nested": "x"}),
+        event("open", message, 7, timestamp=10**30),
+        "a string, not an event",
+        [1, 2],
+    ]
+    response = post(client, [odd[0], good[0], *odd[1:], good[1]])
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json() == {"processed": 2, "skipped": 7}
+    stored = db.session.scalars(select(EmailEvent.sg_event_id).order_by(EmailEvent.id)).all()
+    assert stored == ["ev-delivered-1", "ev-open-2"]
+    db.session.refresh(message)
+    assert message.event_status == "open"
+    skipped = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
+    assert len(skipped) == 7
+    assert "ev-open-3" in skipped[0] and "NUL" in skipped[0]
+    text = "\n".join(skipped)
+    assert "nul" not in text.replace("NUL", "") and str(10**30) not in text
+    assert "nested" not in text and "a string, not" not in text
+
+
+def test_a_retried_post_with_an_odd_event_stores_nothing_twice(app, client):
+    message = sent_message()
+    events = [event("open", message, 1), event("click", message, 2, outbox_id=10**30)]
+    assert post(client, events).get_json() == {"processed": 1, "skipped": 1}
+    assert post(client, events).get_json() == {"duplicate": 1, "skipped": 1}
+    assert db.session.scalar(select(func.count()).select_from(Engagement)) == 1
+
+
+@pytest.mark.parametrize("depth", [9, 100_000])
+def test_deeply_nested_json_is_400_with_a_clear_message(app, client, depth):
+    body = b"[" * depth + b"]" * depth
+    response = post(client, None, raw=body)
+    assert response.status_code == 400
+    assert "nests JSON more than 8 levels" in response.get_json()["error"]
+
+
+def test_sendgrid_shaped_nesting_is_accepted(app, client):
+    message = sent_message()
+    ev = event("open", message, category=["a", "b"], pool={"name": "p", "id": 1})
+    assert post(client, [ev]).status_code == 200
+
+
+def test_too_many_events_in_one_post_is_413(app, client):
+    from engage.messaging.webhook import MAX_EVENTS
+
+    body = b"[" + b",".join([b"{}"] * (MAX_EVENTS + 1)) + b"]"
+    response = post(client, None, raw=body)
+    assert response.status_code == 413
+    assert f"at most {MAX_EVENTS:,}" in response.get_json()["error"]
+    assert db.session.scalar(select(func.count()).select_from(EmailEvent)) == 0

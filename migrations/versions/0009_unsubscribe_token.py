@@ -1,7 +1,7 @@
 """messaging: opaque unsubscribe tokens (a random id per address, not the address)
 
-Revision ID: 0008_unsubscribe_token
-Revises: 0007
+Revision ID: 0009_unsubscribe_token
+Revises: 0008_scan_miss_cap
 Create Date: 2026-12-05 18:50:00
 
 """
@@ -12,8 +12,8 @@ import engage.database
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_unsubscribe_token'
-down_revision = '0007'
+revision = '0009_unsubscribe_token'
+down_revision = '0008_scan_miss_cap'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from datetime import datetime
 from typing import Any, TextIO
@@ -12,6 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from engage.campaigns.models import MANUAL_KINDS
+from engage.csv_export import csv_writer
 
 campaigns_cli = AppGroup("campaigns", help="Campaigns, touchpoints and attendance.")
 
@@ -36,7 +36,7 @@ def list_campaigns() -> None:
     from engage.campaigns.progress import overall
     from engage.extensions import db
 
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer = csv_writer(sys.stdout, lineterminator="\n")
     writer.writerow(["id", "name", "status", "start", "end", "audience", "reached"])
     for campaign in db.session.scalars(select(Campaign).order_by(Campaign.start_date)):
         tally = overall(db.session, campaign)
@@ -77,7 +77,7 @@ def unreached(campaign: str) -> None:
     from engage.extensions import db
 
     found = _campaign(campaign)
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer = csv_writer(sys.stdout, lineterminator="\n")
     writer.writerow(["ods_code", "name", "kind", "locality"])
     page = audience_page(db.session, found, show=Show.UNREACHED, per_page=500)
     while True:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 
 import click
@@ -11,6 +10,7 @@ from sqlalchemy import select
 
 from engage.catalogue.models import Service
 from engage.catalogue.seed import seed_catalogue
+from engage.csv_export import csv_writer
 from engage.extensions import db
 
 catalogue_cli = AppGroup("catalogue", help="The OH service catalogue.")
@@ -28,7 +28,7 @@ def seed() -> None:
 @catalogue_cli.command("list")
 def list_services() -> None:
     """Print the catalogue as CSV: slug, name, audience, retired."""
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer = csv_writer(sys.stdout, lineterminator="\n")
     writer.writerow(["slug", "name", "audience", "retired"])
     for service in db.session.scalars(select(Service).order_by(Service.sort_order, Service.name)):
         writer.writerow(

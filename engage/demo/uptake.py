@@ -19,12 +19,11 @@ Helpline") are mapped once as a manager would, then the file goes through `check
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from sqlalchemy import select
 
+from engage.csv_export import csv_text
 from engage.demo.context import DemoContext
 from engage.directory.models import Organisation, OrgKind, OrgStatus
 from engage.templating import LONDON
@@ -101,11 +100,7 @@ def generate_file(ctx: DemoContext) -> bytes:
                          screening[code], "", "Manager referral", "", "", "", ""])
         rows.append([month.strftime("%Y-%m"), "", "", "Manager Helpline", HELPLINE[m], "", "",
                      "", "", "", ""])
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADER)
-    writer.writerows(rows)
-    return out.getvalue().encode("utf-8")
+    return csv_text([HEADER, *rows]).encode("utf-8")
 
 
 def referral_figures(ctx: DemoContext) -> str:

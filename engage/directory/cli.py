@@ -118,7 +118,7 @@ def export_command(kind: OrgKind | None, status: OrgStatus | None, locality: str
             raise click.BadParameter(f"no locality called '{locality}' (known: {names or 'none'})",
                                      param_hint="--locality")
         where.locality = found.id
-    text = export_directory(db.session, where)
+    text = export_directory(db.session, where, now=utcnow())
     db.session.commit()
     click.echo(text, nl=False)
 

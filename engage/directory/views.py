@@ -78,7 +78,7 @@ def index() -> str:
 def export() -> Response:
     """The list as CSV, with the same filters; every export goes in the audit log."""
     _form, where = _filters()
-    text = export_directory(db.session, where, actor=current_user)
+    text = export_directory(db.session, where, now=utcnow(), actor=current_user)
     db.session.commit()
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     return Response(text, mimetype="text/csv", headers={

@@ -9,7 +9,7 @@ from engage.campaigns.dates import london_day
 from engage.database import utcnow
 from engage.extensions import db
 from engage.insights.cold import ColdError, parse_days
-from engage.insights.exports import FORMATS, render
+from engage.insights.exports import FORMATS, audit_export, render
 from engage.insights.filters import InsightFilters
 from engage.insights.scope import resolve
 from engage.insights.tables import TABLES, model_table
@@ -55,9 +55,13 @@ def export(table: str, start: str | None, end: str | None, campaign: str | None,
     else:
         built = TABLES[table](db.session, scope, today=today, days=cold_days, now=now)
     text = render(built, fmt)
+    audit_export(db.session, None, built, fmt,
+                 {**scope.filters.to_args(), **({"days": cold_days} if table == "cold" else {})},
+                 now=now)
     if output:
         with open(output, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
         click.echo(f"Wrote {len(built.rows):,} rows to {output}.", err=True)
     else:
         click.echo(text, nl=False)
+    db.session.commit()

@@ -6,13 +6,14 @@ Imported at the foot of `insights.views` so the routes join that blueprint.
 from __future__ import annotations
 
 from flask import Response, render_template, request
+from flask_login import current_user
 
 from engage.auth.access import Access, access
 from engage.campaigns.dates import london_day
 from engage.campaigns.models import Channel
 from engage.database import utcnow
 from engage.extensions import db
-from engage.insights.exports import FORMATS, Table, render
+from engage.insights.exports import FORMATS, Table, audit_export, render
 from engage.insights.filters import InsightFilters
 from engage.insights.forms import filter_form
 from engage.insights.outreach import TABLES, outreach_results, parse_channel
@@ -62,6 +63,10 @@ def outreach_download(table: str, fmt: str) -> Response | tuple[str, int, dict[s
     headers = list(rows[0]) if rows else []
     built = Table(f"outreach-{table}", headers, [list(r.values()) for r in rows],
                   about=results.scope.describe())
+    body = render(built, fmt)
+    audit_export(db.session, current_user, built, fmt,
+                 {**filters.to_args(), "channel": channel.value if channel else ""}, now=utcnow())
+    db.session.commit()
     name = f"outreach-{table}-{filters.start.isoformat()}-to-{filters.end.isoformat()}.{fmt}"
-    return Response(render(built, fmt), content_type=CONTENT_TYPES[fmt],
+    return Response(body, content_type=CONTENT_TYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

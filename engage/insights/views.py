@@ -22,7 +22,7 @@ from engage.insights.cold import ColdError, cold_page, organisations_for_plan, p
 from engage.insights.coverage import coverage
 from engage.insights.equity import as_dict as equity_dict
 from engage.insights.equity import equity
-from engage.insights.exports import FORMATS, render
+from engage.insights.exports import FORMATS, audit_export, render
 from engage.insights.figures import Uptake
 from engage.insights.filters import InsightFilters
 from engage.insights.forms import PlanForm, SnapshotForm, filter_form
@@ -293,8 +293,13 @@ def export(table: str) -> Response | tuple[str, int, dict[str, str]]:
                     {"Content-Type": "text/plain; charset=utf-8"})
     else:
         built = TABLES[table](db.session, scope, today=_today(), days=days, now=utcnow())
+    body = render(built, fmt)
+    audit_export(db.session, current_user, built, fmt,
+                 {**scope.filters.to_args(), **({"days": days} if table == "cold" else {})},
+                 now=utcnow())
+    db.session.commit()
     name = f"engage-{table}-{scope.filters.start}-to-{scope.filters.end}.{fmt}"
-    return Response(render(built, fmt), content_type=CONTENT_TYPES[fmt],
+    return Response(body, content_type=CONTENT_TYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

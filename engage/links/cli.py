@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from sqlalchemy import select
 
 from engage.campaigns.models import Touchpoint
 from engage.catalogue.public import service_by_slug
+from engage.csv_export import csv_writer
 from engage.database import utcnow
 from engage.directory.models import Organisation
 from engage.extensions import db
@@ -72,7 +72,7 @@ def create(slug: str, ods: str | None, touchpoint_id: int | None, medium: str, m
 @click.argument("code", required=False)
 def stats_command(code: str | None) -> None:
     """Scans, unique visitors and misses as CSV: per link, or per day for one CODE."""
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer = csv_writer(sys.stdout, lineterminator="\n")
     if code is None:
         writer.writerow(["code", "status", "service", "organisation", "touchpoint_id",
                          "scans", "unique_visitors", "bots", "misses"])

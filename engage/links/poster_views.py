@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from engage.audit.log import record_event
+from engage.audit.log import record_event, record_export
 from engage.auth.access import Access, access
 from engage.campaigns.models import Touchpoint
 from engage.catalogue.models import Service
@@ -52,7 +52,13 @@ def pack(touchpoint_id: int) -> str:
 def pack_zip(touchpoint_id: int) -> Response:
     """The pack's QR codes as SVG files, for a print shop."""
     touchpoint = db.get_or_404(Touchpoint, touchpoint_id)
-    body = svg_zip(pack_links(db.session, touchpoint.id), _base())
+    links = pack_links(db.session, touchpoint.id)
+    body = svg_zip(links, _base())
+    record_export(db.session, current_user, "links.poster_pack_export",
+                  f"Downloaded the QR codes of {len(links)} posters for {touchpoint.title}",
+                  parameters={"touchpoint": touchpoint.id}, now=utcnow(), target=touchpoint,
+                  details={"posters": len(links)})
+    db.session.commit()
     response = Response(body, mimetype="application/zip")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="posters-touchpoint-{touchpoint.id}.zip"')

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 from flask.cli import AppGroup
+
+from engage.csv_export import csv_writer
 
 uptake_cli = AppGroup("uptake", help="The provider's referral figures: import, summary, rollback.")
 
@@ -108,7 +109,7 @@ def summary() -> None:
     from engage.extensions import db
     from engage.uptake.summary import monthly_rows
 
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer = csv_writer(sys.stdout, lineterminator="\n")
     writer.writerow(["month", "service", "referrals", "organisations"])
     writer.writerows(monthly_rows(db.session))
 
@@ -119,7 +120,7 @@ def list_batches() -> None:
     from engage.extensions import db
     from engage.uptake.summary import batches
 
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer = csv_writer(sys.stdout, lineterminator="\n")
     writer.writerow(["id", "imported_at", "filename", "sha256", "by", "rows", "referrals",
                      "replaced", "rolled_back_at"])
     for b in batches(db.session):

@@ -126,12 +126,14 @@ def test_unknown_download_is_404(app, steering_client: FlaskClient) -> None:
     assert steering_client.get("/insights/outreach/model.xlsx").status_code == 404
 
 
-def test_negative_figures_are_neutralised_in_csv(app, steering_client: FlaskClient) -> None:
+def test_negative_figures_stay_numbers_in_csv(app, steering_client: FlaskClient) -> None:
     _world()
     response = steering_client.get("/insights/outreach/event_study.csv", query_string=PERIOD)
-    cells = [c for row in csv.reader(io.StringIO(response.get_data(as_text=True))) for c in row]
-    assert "'-6" in cells  # relative month −6 starts with "-": quoted so it is not a formula
-    assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    months = [row["months_from_first_engagement"] for row in rows]
+    assert "-6" in months and "'-6" not in months  # month -6 is a number, not text
+    cells = [c for row in rows for c in row.values()]
+    assert not any(c.startswith(("=", "+", "@", "'")) for c in cells)
 
 
 def test_model_rows_for_the_export(app) -> None:

@@ -132,6 +132,10 @@ def load_settings(
         # If Redis goes away, keep limiting per worker rather than failing every log-in.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "LOGIN_RATE_LIMIT": login_limit,
+        # Per account: a growing wait after this many failures in a row, never a lock-out.
+        "LOGIN_ACCOUNT_FREE_FAILURES": env_int(env, "LOGIN_ACCOUNT_FREE_FAILURES", 5, minimum=1),
+        "LOGIN_ACCOUNT_MAX_WAIT_SECONDS": env_int(env, "LOGIN_ACCOUNT_MAX_WAIT_SECONDS", 120,
+                                                  minimum=1),
         "TRUSTED_PROXY_COUNT": env_int(env, "TRUSTED_PROXY_COUNT", 0),
         "SESSION_IDLE_MINUTES": env_int(env, "SESSION_IDLE_MINUTES", 30, minimum=1),
         "SESSION_MAX_HOURS": max_hours,

@@ -57,10 +57,17 @@ def register_proxy(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    # A failed statement's values (password hashes, addresses, search terms) stay out of the
+    # exception text, and so out of every log line and error report that quotes it.
+    options.setdefault("hide_parameters", True)
     if uri.startswith("sqlite"):
         # Wait for a writer instead of failing at once; WAL lets readers carry on meanwhile.
-        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
         options.setdefault("connect_args", {"timeout": 30})
+    else:
+        # A restarted server leaves the pool holding dead connections: test each on check-out
+        # (one round trip) so the request gets a fresh one instead of a 500.
+        options.setdefault("pool_pre_ping", True)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
                      render_as_batch=True, compare_type=True)

@@ -6,13 +6,20 @@ loudly instead of surfacing later as odd behaviour.
 
 from __future__ import annotations
 
+import math
 import os
+from collections import Counter
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"  # noqa: S105 - refused in production
 MIN_SECRET_KEY_LENGTH = 32
+# A floor against keys typed by hand ("aaaa...", "changeme" repeated), not a proof of randomness:
+# secrets.token_urlsafe(48) clears both by far.
+MIN_SECRET_KEY_DISTINCT = 12
+MIN_SECRET_KEY_BITS = 128
+MAKE_A_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
 ENVIRONMENTS = ("development", "production", "test")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -82,7 +89,9 @@ def load_settings(
 ) -> dict[str, Any]:
     """Build the Flask config mapping from environment variables."""
     env = os.environ if env is None else env
-    environment = env_str(env, "ENGAGE_ENV", "development")
+    default_db = "sqlite:///" + os.path.join(instance_path, "engage.db")
+    database_url = normalise_database_url(env_str(env, "DATABASE_URL") or default_db)
+    environment = env_str(env, "ENGAGE_ENV") or default_environment(database_url, default_db)
     if environment not in ENVIRONMENTS:
         raise ConfigError(
             f"ENGAGE_ENV must be one of {', '.join(ENVIRONMENTS)}, got {environment!r}"
@@ -90,9 +99,6 @@ def load_settings(
     production = environment == "production"
     secure_cookies = env_bool(env, "SESSION_COOKIE_SECURE", production)
     max_hours = env_int(env, "SESSION_MAX_HOURS", 12, minimum=1)
-
-    default_db = "sqlite:///" + os.path.join(instance_path, "engage.db")
-    database_url = normalise_database_url(env_str(env, "DATABASE_URL") or default_db)
 
     secret_key = env_str(env, "SECRET_KEY") or DEV_SECRET_KEY
     upload_mb = env_int(env, "MAX_UPLOAD_MB", 20, minimum=1)
@@ -132,6 +138,10 @@ def load_settings(
         "SCAN_RATE_LIMIT": scan_limit,
         # Unknown codes stored one row per scan up to this many a UK day, then only counted.
         "SCAN_MISS_DAILY_CAP": env_int(env, "SCAN_MISS_DAILY_CAP", 100, minimum=1),
+        # Per account: a growing wait after this many failures in a row, never a lock-out.
+        "LOGIN_ACCOUNT_FREE_FAILURES": env_int(env, "LOGIN_ACCOUNT_FREE_FAILURES", 5, minimum=1),
+        "LOGIN_ACCOUNT_MAX_WAIT_SECONDS": env_int(env, "LOGIN_ACCOUNT_MAX_WAIT_SECONDS", 120,
+                                                  minimum=1),
         "TRUSTED_PROXY_COUNT": env_int(env, "TRUSTED_PROXY_COUNT", 0),
         "SESSION_IDLE_MINUTES": env_int(env, "SESSION_IDLE_MINUTES", 30, minimum=1),
         "SESSION_MAX_HOURS": max_hours,
@@ -156,6 +166,15 @@ def load_settings(
         "DEBUG": False,
         "TESTING": environment == "test",
     }
+
+
+def default_environment(database_url: str, default_db: str) -> str:
+    """Without ENGAGE_ENV, only `make run`'s own SQLite file is development.
+
+    Anything else (PostgreSQL, another file) may be a real installation whose operator forgot
+    the variable: it then gets production's checks rather than the published development key.
+    """
+    return "development" if database_url == default_db else "production"
 
 
 def reminder_settings(env: Mapping[str, str]) -> dict[str, Any]:
@@ -189,20 +208,56 @@ def reminder_settings(env: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def secret_key_problem(key: str) -> str:
+    """Why `key` cannot sign production cookies, or "" when it can."""
+    if key == DEV_SECRET_KEY:
+        return "is not set, or is the published development key"
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"is shorter than {MIN_SECRET_KEY_LENGTH} characters" if key else "is not set"
+    distinct = len(set(key))
+    if distinct < MIN_SECRET_KEY_DISTINCT:
+        return (f"uses only {distinct} different characters (at least "
+                f"{MIN_SECRET_KEY_DISTINCT} needed)")
+    bits = estimated_bits(key)
+    if bits < MIN_SECRET_KEY_BITS:
+        return f"looks guessable (about {bits:.0f} bits, at least {MIN_SECRET_KEY_BITS} needed)"
+    return ""
+
+
+def estimated_bits(key: str) -> float:
+    """Shannon entropy of the key's own character frequencies, times its length."""
+    counts = Counter(key).values()
+    return -sum(n * math.log2(n / len(key)) for n in counts)
+
+
+def check_secret_keys(config: Mapping[str, Any], env: Mapping[str, str]) -> None:
+    """The same check for the signing key and every fallback: any of them can forge a cookie."""
+    keys = [("SECRET_KEY", str(config.get("SECRET_KEY") or ""))]
+    fallbacks = list(config.get("SECRET_KEY_FALLBACKS") or [])
+    keys += [(f"SECRET_KEY_FALLBACKS entry {n} (of {len(fallbacks)})", str(key))
+             for n, key in enumerate(fallbacks, start=1)]
+    for name, key in keys:
+        problem = secret_key_problem(key)
+        if problem:
+            why = ""
+            if not env_str(env, "ENGAGE_ENV"):
+                why = (" (engage runs as production because ENGAGE_ENV is not set and "
+                       "DATABASE_URL is not the local development SQLite file; set "
+                       "ENGAGE_ENV=development if this is not a real installation)")
+            raise ConfigError(
+                f"{name} {problem}: production needs a random key of at least "
+                f"{MIN_SECRET_KEY_LENGTH} characters; make one with {MAKE_A_KEY}{why}"
+            )
+
+
 def check_production_safety(
     config: Mapping[str, Any], env: Mapping[str, str] | None = None
 ) -> None:
-    """Refuse to serve production with development secrets, debug or insecure cookies."""
+    """Refuse to serve production with development or weak secrets, debug or insecure cookies."""
     if config.get("ENGAGE_ENV") != "production":
         return
     env = os.environ if env is None else env
-    key = config.get("SECRET_KEY") or ""
-    if key == DEV_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH:
-        raise ConfigError(
-            f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_KEY_LENGTH} "
-            "characters in production; make one with "
-            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
-        )
+    check_secret_keys(config, env)
     # `flask run --debug` reads FLASK_DEBUG itself and would serve the interactive debugger.
     if config.get("DEBUG") or env_bool(env, "FLASK_DEBUG", False):
         raise ConfigError("Debug mode must be off in production: unset FLASK_DEBUG")

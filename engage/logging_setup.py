@@ -1,4 +1,4 @@
-"""Logging that never carries passwords, session cookies, API keys or email bodies.
+"""Logging that never carries passwords, session cookies, API keys, email bodies or personal data.
 
 What engage logs is chosen with care (ids rather than bodies, never a password); the redaction
 filter is the safety net for what libraries log: request lines, headers, exception messages.
@@ -29,11 +29,21 @@ _SECRETS = [
     # Unsubscribe links: the path token is the credential (access logs, referrers)
     (re.compile(r"(/unsubscribe/)[^\s?#\"']+"), r"\1[redacted]"),
 ]
+# Personal data that a library can quote: a failed statement's values, a constraint's DETAIL
+# line (PostgreSQL names the duplicate key's value), a form echoed in an exception.
+_PERSONAL = [
+    # werkzeug's scrypt:n:r:p$salt$hash and pbkdf2:sha256:n$salt$hash, bcrypt and argon2
+    (re.compile(r"\b(?:scrypt|pbkdf2)(?::\w+)*\$[^\s$'\"]+\$[0-9a-fA-F]+"), "[password hash]"),
+    (re.compile(r"\$(?:2[abxy]|argon2(?:id|i|d))\$[^\s'\"]+"), "[password hash]"),
+    (re.compile(r"[\w.%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"), "[email]"),
+    # +44 20 7946 0958, 020 7946 0958, 07700-900123, +44 (0)7700 900123: 9 to 14 more digits
+    (re.compile(r"(?<![\w+])(?:\+|0)(?:[\s\-().]{0,2}\d){9,14}(?!\w)"), "[phone]"),
+]
 
 
 def redact(text: str) -> str:
-    """`text` with anything that looks like a secret replaced by [redacted]."""
-    for pattern, replacement in _SECRETS:
+    """`text` with secrets replaced by [redacted], and emails, phones and hashes by a label."""
+    for pattern, replacement in (*_SECRETS, *_PERSONAL):
         text = pattern.sub(replacement, text)
     return text
 
@@ -55,6 +65,8 @@ class RedactingFilter(logging.Filter):
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
         elif record.exc_text:
             record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
 
 

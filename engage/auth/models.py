@@ -57,3 +57,16 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class LoginThrottle(db.Model):  # type: ignore[name-defined]
+    """Failed sign-ins in a row for one email address, known or not, for the growing wait.
+
+    Keyed by a digest of the address, so addresses nobody has an account for are not stored.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

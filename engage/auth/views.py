@@ -23,6 +23,7 @@ from engage.auth.forms import ChangePasswordForm, EditUserForm, LoginForm, NewUs
 from engage.auth.models import Role, User
 from engage.auth.redirects import safe_next_path
 from engage.auth.sessions import end_session, start_session
+from engage.auth.throttle import clear_failures, record_failure, seconds_to_wait
 from engage.database import utcnow
 from engage.extensions import db, limiter
 
@@ -32,10 +33,6 @@ log = logging.getLogger(__name__)
 
 def _login_limit() -> str:
     return str(current_app.config["LOGIN_RATE_LIMIT"])
-
-
-def _login_email_key() -> str:
-    return "login-email:" + (request.form.get("email") or "").strip().lower()
 
 
 def add_error(form: FlaskForm, error: AccountError, default: str) -> None:
@@ -53,22 +50,40 @@ def _failed(response: Response) -> bool:
 @bp.route("/login", methods=["GET", "POST"])
 @access(Access.PUBLIC)
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_login_limit, methods=["POST"], key_func=_login_email_key, deduct_when=_failed)
-def login() -> Response | str:
-    """Sign in; failed attempts are rate-limited per client address and per account."""
+def login() -> Response | str | tuple[str, int, dict[str, str]]:
+    """Sign in. Failures are limited per client address (429) and slow the account down
+    (a short, growing wait: see `throttle`), so a guesser elsewhere cannot lock anyone out."""
     form = LoginForm(next=request.args.get("next", ""))
     home = url_for("home.index")
     if current_user.is_authenticated and request.method == "GET":
         return redirect(safe_next_path(form.next.data, home))
     if form.validate_on_submit():
-        user = authenticate(db.session, form.email.data or "", form.password.data or "", utcnow())
+        email, now = form.email.data or "", utcnow()
+        throttled = current_app.config["RATELIMIT_ENABLED"]
+        wait = throttled and seconds_to_wait(
+            db.session, email, now, current_app.config["LOGIN_ACCOUNT_FREE_FAILURES"],
+            current_app.config["LOGIN_ACCOUNT_MAX_WAIT_SECONDS"])
+        if wait:
+            # Refused unheard, right password or not, and not counted: hammering during the
+            # wait neither lengthens it nor lets guesses through.
+            form.email.errors = list(form.email.errors) + [
+                f"Too many failed sign-ins with this email address. Wait {wait} "
+                f"second{'s' if wait != 1 else ''}, then try again."
+            ]
+            page = render_template("auth/login.html", form=form)
+            return page, 429, {"Retry-After": str(wait)}
+        user = authenticate(db.session, email, form.password.data or "", now)
         if user is not None:
+            if throttled:
+                clear_failures(db.session, email)
             db.session.commit()
             start_session(user)
             log.info("signed in: user %s", user.id)
             return redirect(safe_next_path(form.next.data, home))
-        log.info("failed sign-in for %r from %s", (form.email.data or "")[:254],
-                 request.remote_addr)
+        if throttled:
+            record_failure(db.session, email, now)
+            db.session.commit()
+        log.info("failed sign-in")
         form.email.errors = list(form.email.errors) + [
             "The email address or password is not right, or the account is disabled"
         ]

@@ -77,6 +77,7 @@ def autocommit_engine(engine: Engine) -> Engine:
     if own is not None:
         return own
     fresh = create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
+                          hide_parameters=True,
                           paramstyle="numeric_dollar",
                           connect_args={"cursor_factory": psycopg.RawCursor})
     event.listen(fresh, "connect", _commit_without_waiting_for_disk)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 import pytest
@@ -77,13 +78,108 @@ def test_bad_values_are_refused_at_start_up_with_a_clear_message(env, message):
         settings(**env)
 
 
-@pytest.mark.parametrize("key", ["", DEV_SECRET_KEY, "too-short-0123456789"])
-def test_production_refuses_a_default_or_short_secret_key(monkeypatch, database_url, key):
+@pytest.mark.parametrize(("key", "problem"), [
+    ("", "is not set"),
+    (DEV_SECRET_KEY, "published development key"),
+    ("too-short-0123456789", "shorter than 32 characters"),
+    ("a" * 32, "only 1 different characters"),
+    ("abab" * 16, "only 2 different characters"),
+    ("correct horse battery staple now", "looks guessable"),
+])
+def test_production_refuses_a_default_short_or_low_entropy_secret_key(monkeypatch, database_url,
+                                                                       key, problem):
     monkeypatch.setenv("ENGAGE_ENV", "production")
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("SECRET_KEY", key)
-    with pytest.raises(ConfigError, match="SECRET_KEY must be set to a random value"):
+    with pytest.raises(ConfigError, match="^SECRET_KEY ") as refused:
         create_app()
+    message = str(refused.value)
+    assert problem in message and "token_urlsafe(48)" in message
+    assert not key or key not in message
+
+
+@pytest.mark.parametrize("bad", [DEV_SECRET_KEY, "a" * 40, "short-old-key"])
+def test_production_refuses_a_weak_fallback_key_and_names_it(monkeypatch, database_url, bad):
+    """Any fallback can sign a cookie the app accepts: one weak entry is as bad as a weak key."""
+    monkeypatch.setenv("ENGAGE_ENV", "production")
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(48))
+    monkeypatch.setenv("SECRET_KEY_FALLBACKS", f"{secrets.token_urlsafe(48)},{bad}")
+    with pytest.raises(ConfigError, match=r"^SECRET_KEY_FALLBACKS entry 2 \(of 2\) ") as refused:
+        create_app()
+    assert bad not in str(refused.value)
+
+
+def test_production_starts_with_generated_keys_and_fallbacks(monkeypatch, database_url):
+    fallbacks = ",".join(secrets.token_urlsafe(48) for _ in range(2))
+    with production_app(monkeypatch, database_url, SECRET_KEY=secrets.token_urlsafe(48),
+                        SECRET_KEY_FALLBACKS=fallbacks) as app:
+        assert len(app.config["SECRET_KEY_FALLBACKS"]) == 2
+
+
+def test_a_cookie_forged_with_the_development_key_cannot_reach_production(monkeypatch,
+                                                                          database_url):
+    """The probe: DEV_SECRET_KEY as a fallback let a forged admin cookie open /admin/users."""
+    monkeypatch.setenv("ENGAGE_ENV", "production")
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
+    monkeypatch.setenv("SECRET_KEY_FALLBACKS", DEV_SECRET_KEY)
+    with pytest.raises(ConfigError, match="SECRET_KEY_FALLBACKS entry 1"):
+        create_app()
+
+
+class TestWithoutEngageEnv:
+    """ENGAGE_ENV unset: development only on `make run`'s own SQLite file."""
+
+    def test_the_default_sqlite_file_is_development(self):
+        assert settings()["ENGAGE_ENV"] == "development"
+        default = "sqlite:////tmp/engage-instance/engage.db"
+        assert settings(DATABASE_URL=default)["ENGAGE_ENV"] == "development"
+
+    @pytest.mark.parametrize("url", ["postgresql://engage@db.internal/engage",
+                                     "postgres://u:p@127.0.0.1/engage",
+                                     "sqlite:////srv/engage/engage.db"])
+    def test_any_other_database_is_production(self, url):
+        config = settings(DATABASE_URL=url, SECRET_KEY=STRONG_KEY)
+        assert config["ENGAGE_ENV"] == "production"
+        assert config["SESSION_COOKIE_SECURE"] is True
+
+    def test_an_explicit_setting_wins(self):
+        url = "postgresql://engage@db.internal/engage"
+        assert settings(DATABASE_URL=url, ENGAGE_ENV="development")["ENGAGE_ENV"] == "development"
+
+    def test_a_server_database_without_a_key_refuses_to_start_and_says_what_to_set(
+            self, monkeypatch, database_url):
+        """The probe: gunicorn on PostgreSQL, ENGAGE_ENV unset, served the published key."""
+        monkeypatch.delenv("ENGAGE_ENV", raising=False)
+        monkeypatch.delenv("SECRET_KEY", raising=False)
+        monkeypatch.delenv("FLASK_DEBUG", raising=False)
+        monkeypatch.setenv("DATABASE_URL", database_url)
+        with pytest.raises(ConfigError) as refused:
+            create_app()
+        message = str(refused.value)
+        assert message.startswith("SECRET_KEY is not set")
+        assert "ENGAGE_ENV is not set" in message and "ENGAGE_ENV=development" in message
+
+    def test_a_server_database_with_a_good_key_runs_as_production(self, monkeypatch,
+                                                                   database_url):
+        monkeypatch.delenv("ENGAGE_ENV", raising=False)
+        monkeypatch.delenv("FLASK_DEBUG", raising=False)
+        monkeypatch.setenv("DATABASE_URL", database_url)
+        monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
+        app = create_app()
+        with app.app_context():
+            assert app.config["ENGAGE_ENV"] == "production" and not app.testing
+            db.engine.dispose()
+
+    def test_make_run_needs_no_settings(self, monkeypatch, tmp_path):
+        """`make run`: no variables at all, the SQLite file under instance/, development."""
+        for name in ("ENGAGE_ENV", "SECRET_KEY", "DATABASE_URL", "SECRET_KEY_FALLBACKS"):
+            monkeypatch.delenv(name, raising=False)
+        config = load_settings({}, instance_path=str(tmp_path))
+        check_production_safety(config, env={})
+        assert config["ENGAGE_ENV"] == "development"
+        assert config["SECRET_KEY"] == DEV_SECRET_KEY
 
 
 def test_production_refuses_the_dev_key_even_when_passed_as_config():

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator
 
 import pytest
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import generate_password_hash
 
+from engage.auth.models import Role, User
+from engage.directory.models import Contact, Organisation
 from engage.extensions import db
+from engage.links.driver import autocommit_engine
 from engage.logging_setup import RedactingFilter, redact
 from tests.factories import PASSWORD, make_user
 
@@ -97,3 +105,81 @@ def test_the_filter_scrubs_messages_arguments_and_exceptions():
 def test_the_app_installs_the_filter_on_every_root_handler(app):
     for handler in logging.getLogger().handlers:
         assert any(isinstance(f, RedactingFilter) for f in handler.filters), handler
+
+
+@pytest.fixture()
+def app_log(app: Flask) -> Iterator[io.StringIO]:
+    """What the app's own handler (the one on stderr in production) writes during the test."""
+    handler = next(h for h in logging.getLogger().handlers if getattr(h, "_engage", False))
+    assert isinstance(handler, logging.StreamHandler)
+    stream = io.StringIO()
+    old = handler.setStream(stream)
+    try:
+        yield stream
+    finally:
+        handler.setStream(old)
+
+
+def fail_in_a_request(app: Flask, write) -> None:  # type: ignore[no-untyped-def]
+    """Run `write` as a view would and hand its error to the app's handler for unhandled ones."""
+    with app.test_request_context("/admin/users/new", method="POST"):
+        try:
+            write()
+            db.session.flush()
+        except IntegrityError as error:
+            body, status = app.handle_user_exception(error)  # type: ignore[misc]
+            assert status == 500
+        else:
+            pytest.fail("the planted insert did not fail")
+
+
+@pytest.mark.parametrize("hash_method", ["scrypt", "pbkdf2:sha256"])
+def test_a_failed_insert_logs_no_hash_email_or_phone(app, app_log, hash_method):
+    """The probe: a failed INSERT was logged with a new user's hash, a contact's email and phone."""
+    email, phone = "jo.bloggs@example.nhs.uk", "07700 900123"
+    password_hash = generate_password_hash("Correct-Horse-Battery-9", method=hash_method)
+    make_user(email=email)
+    db.session.commit()
+
+    def duplicate_user() -> None:
+        # Two administrators adding the same person at once: the second one's insert fails.
+        db.session.add(User(email=email, name="Jo Bloggs", role=Role.MANAGER,
+                            password_hash=password_hash))
+
+    def orphan_contact() -> None:
+        # Its organisation was deleted meanwhile: a foreign-key failure quoting the contact.
+        missing = (db.session.scalar(select(func.max(Organisation.id))) or 0) + 1000
+        db.session.add(Contact(organisation_id=missing, name="Jo Bloggs", email=email,
+                               phone=phone))
+
+    fail_in_a_request(app, duplicate_user)
+    fail_in_a_request(app, orphan_contact)
+    output = app_log.getvalue()
+    assert output.count("unhandled error") == 2 and "IntegrityError" in output
+    for personal in (password_hash, password_hash.split("$")[-1], email, phone):
+        assert personal not in output
+
+
+def test_engines_never_put_statement_values_in_errors(app):
+    assert db.engine.hide_parameters is True
+    if db.engine.dialect.name == "postgresql":
+        assert autocommit_engine(db.engine).hide_parameters is True
+
+
+@pytest.mark.parametrize(("line", "personal"), [
+    ("Key (email)=(jo.bloggs+x@example.nhs.uk) already exists.", "jo.bloggs+x@example.nhs.uk"),
+    ("[parameters: ('Jo', '020 7946 0958')]", "020 7946 0958"),
+    ("[parameters: ('Jo', '+44 (0)7700 900123')]", "7700 900123"),
+    ("hash scrypt:32768:8:1$Ab3dEfGh$0123456789abcdef", "0123456789abcdef"),
+    ("hash pbkdf2:sha256:600000$Ab3dEfGh$0123456789abcdef", "0123456789abcdef"),
+])
+def test_redaction_scrubs_personal_data(line, personal):
+    assert personal not in redact(line)
+
+
+@pytest.mark.parametrize("line", [
+    "2026-05-01 12:00:03,123 INFO engage: signed in: user 5",
+    "scan 0x7f3a12345678 took 0.0123 s, link 1234567890, uuid 01234567-89ab-cdef",
+])
+def test_redaction_of_personal_data_leaves_times_and_ids_alone(line):
+    assert redact(line) == line

@@ -1,12 +1,16 @@
-"""Failed log-ins are rate-limited, per client address and per account."""
+"""Failed log-ins are limited per client address (429) and slow an account down, never lock it."""
 
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from engage import create_app
+from engage.auth.models import LoginThrottle
+from engage.auth.throttle import FORGET_AFTER, record_failure, seconds_to_wait, wait_for
 from engage.extensions import db
 from tests.conftest import base_config
 from tests.factories import PASSWORD, make_user
@@ -61,16 +65,120 @@ def test_the_page_itself_is_never_limited(app, client):
         assert client.get("/login").status_code == 200
 
 
-def test_failures_against_one_account_from_many_addresses_are_limited(app):
-    """The per-account limit stops a password guesser who rotates addresses."""
+def at(address: str) -> dict:
+    return {"environ_base": {"REMOTE_ADDR": address}}
+
+
+def sign_in_from(app, address: str, email: str, password: str = PASSWORD):
+    return app.test_client().post("/login", data={"email": email, "password": password},
+                                  **at(address))
+
+
+def let_time_pass(seconds: int) -> None:
+    """The clock moves on: every recorded failure is now `seconds` older."""
+    for row in db.session.scalars(select(LoginThrottle)):
+        row.last_failure_at -= timedelta(seconds=seconds)
+    db.session.commit()
+
+
+def failures_recorded() -> int:
+    return sum(db.session.scalars(select(LoginThrottle.failures)))
+
+
+def test_failures_against_one_account_from_many_addresses_make_everyone_wait(app):
+    """A guesser rotating addresses meets a short wait on the account, not a free run."""
     user = make_user()
     db.session.commit()
-    for n in range(LIMIT):
-        client = app.test_client()
-        response = fail(client, user.email, environ_base={"REMOTE_ADDR": f"10.0.0.{n}"})
-        assert response.status_code == 200
-    response = fail(app.test_client(), user.email, environ_base={"REMOTE_ADDR": "10.0.0.99"})
+    free = app.config["LOGIN_ACCOUNT_FREE_FAILURES"]
+    for n in range(free):
+        assert fail(app.test_client(), user.email, **at(f"10.0.0.{n}")).status_code == 200
+    response = fail(app.test_client(), user.email, **at("10.0.0.99"))
     assert response.status_code == 429
+    assert "Wait 2 seconds, then try again" in response.get_data(as_text=True)
+
+
+class TestAGuessedAccountIsNotLockedOut:
+    """The probe: five wrong passwords from one address locked the real user out everywhere."""
+
+    @pytest.fixture()
+    def app_config(self):
+        return {"RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "5 per hour",
+                "LOGIN_ACCOUNT_FREE_FAILURES": 5}
+
+    def test_the_right_password_from_another_address_signs_in_after_a_short_wait(self, app):
+        user = make_user()
+        db.session.commit()
+        attacker, owner = "203.0.113.66", "198.51.100.7"
+        for _ in range(5):
+            assert fail(app.test_client(), user.email, **at(attacker)).status_code == 200
+        assert fail(app.test_client(), user.email, **at(attacker)).status_code == 429
+
+        waiting = sign_in_from(app, owner, user.email)
+        assert waiting.status_code == 429
+        assert "Wait 2 seconds, then try again" in waiting.get_data(as_text=True)
+        let_time_pass(2)
+        assert sign_in_from(app, owner, user.email).status_code == 302
+        # The attacker's address stays throttled, whatever it tries next.
+        assert fail(app.test_client(), user.email, **at(attacker)).status_code == 429
+        assert sign_in_from(app, attacker, "someone@example.org").status_code == 429
+
+    def test_a_clean_address_is_not_refused_for_an_hour(self, app):
+        """However long the run of failures, the wait is capped at a couple of minutes."""
+        user = make_user()
+        db.session.commit()
+        most = app.config["LOGIN_ACCOUNT_MAX_WAIT_SECONDS"]
+        assert most <= 300
+        for n in range(40):  # forty guessers, each with an address of its own
+            let_time_pass(most)
+            assert fail(app.test_client(), user.email, **at(f"10.1.{n}.1")).status_code == 200
+        waiting = sign_in_from(app, "198.51.100.8", user.email)
+        assert waiting.status_code == 429
+        assert f"Wait {most} seconds" in waiting.get_data(as_text=True)
+        let_time_pass(most)
+        assert sign_in_from(app, "198.51.100.8", user.email).status_code == 302
+        assert failures_recorded() == 0  # signing in ends the run
+
+    def test_attempts_during_the_wait_are_refused_unheard_and_do_not_lengthen_it(self, app):
+        user = make_user()
+        db.session.commit()
+        for n in range(5):
+            fail(app.test_client(), user.email, **at(f"10.2.0.{n}"))
+        for n in range(3):
+            refused = sign_in_from(app, f"10.2.1.{n}", user.email)  # even the right password
+            assert refused.status_code == 429
+        assert failures_recorded() == 5
+
+    def test_an_unknown_address_waits_the_same_so_the_wait_reveals_nothing(self, app):
+        user = make_user()
+        db.session.commit()
+        pages = []
+        for email in (user.email, "nobody-here@example.org"):
+            for n in range(5):
+                fail(app.test_client(), email, **at(f"10.3.{len(pages)}.{n}"))
+            response = fail(app.test_client(), email, **at("10.3.9.9"))
+            assert response.status_code == 429
+            pages.append(response.get_data(as_text=True).replace(email, "EMAIL"))
+        assert pages[0] == pages[1]
+
+
+def test_the_wait_grows_from_two_seconds_to_the_cap():
+    assert [wait_for(n, 5, 120) for n in range(4, 13)] == [0, 2, 4, 8, 16, 32, 64, 120, 120]
+    assert wait_for(10_000, 5, 120) == 120
+
+
+def test_the_count_is_forgotten_after_a_quiet_hour(app):
+    start = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    for n in range(6):
+        record_failure(db.session, "Jo@Example.org ", start + timedelta(seconds=n))
+    last = start + timedelta(seconds=5)
+    assert seconds_to_wait(db.session, "jo@example.org", last, 5, 120) == 4
+    assert seconds_to_wait(db.session, "jo@example.org", last + timedelta(seconds=3), 5, 120) == 1
+    later = last + FORGET_AFTER
+    assert seconds_to_wait(db.session, "jo@example.org", later, 5, 120) == 0
+    record_failure(db.session, "jo@example.org", later)
+    assert failures_recorded() == 1
+    # Only a digest of the address is kept.
+    assert "example.org" not in db.session.scalars(select(LoginThrottle.key)).one()
 
 
 def test_failures_from_one_address_across_accounts_are_limited(app, client):
@@ -150,8 +258,8 @@ def test_limits_are_shared_by_workers_through_redis(database_url, redis_client):
             client = worker_one.test_client()
             for _ in range(LIMIT):
                 assert fail(client, email, headers=headers).status_code == 200
-        keys = [key.decode() for key in redis_client.scan_iter(match=f"*{email}*")]
-        assert keys, "no rate-limit key for the account was written to Redis"
+        keys = [key.decode() for key in redis_client.scan_iter(match=f"*{address}*")]
+        assert keys, "no rate-limit key for the address was written to Redis"
         with worker_two.app_context():
             assert fail(worker_two.test_client(), email, headers=headers).status_code == 429
     finally:

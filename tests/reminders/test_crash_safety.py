@@ -53,7 +53,8 @@ def scheduler_process(database_url: str, stub: SendGridStub, tmp_path: Path
     started: list[subprocess.Popen[bytes]] = []
 
     def start(name: str = "scheduler", **settings: str) -> subprocess.Popen[bytes]:
-        env = {**os.environ, "FLASK_APP": "engage", "DATABASE_URL": database_url,
+        env = {**os.environ, "FLASK_APP": "engage", "ENGAGE_ENV": "test",
+               "DATABASE_URL": database_url,
                "SENDGRID_API_KEY": API_KEY, "SENDGRID_API_HOST": stub.url,
                "SENDGRID_CONCURRENCY": "2", "SCHEDULER_TICK_SECONDS": "1",
                "DIGEST_ENABLED": "false", "LOG_LEVEL": "WARNING",

@@ -135,9 +135,13 @@ class Checked:
     def ok(self) -> bool:
         return self.problem_count == 0
 
-    def add(self, problem: Problem) -> None:
+    def add(self, problem: Problem, *, first: bool = False) -> None:
+        """Count a problem; keep it if there is room, or first (a problem of the whole file)."""
         self.problem_count += 1
-        if len(self.problems) < MAX_PROBLEMS_KEPT:
+        if first:
+            self.problems.insert(0, problem)
+            del self.problems[MAX_PROBLEMS_KEPT:]
+        elif len(self.problems) < MAX_PROBLEMS_KEPT:
             self.problems.append(problem)
 
     def problem_dicts(self) -> list[dict[str, Any]]:
@@ -210,11 +214,12 @@ def check_table(
     idx = columns.index
     heading = {name: table.headers[i] for name, i in idx.items()}
 
-    def problem(number: int, name: str, value: Any, what: str, fix: str) -> None:
+    def problem(number: int, name: str, value: Any, what: str, fix: str, *,
+                first: bool = False) -> None:
         rows_with_problems.add(number)
         checked.add(Problem(number, _short(heading.get(name, name), VALUE_SHOWN),
                             _short(_text(value), VALUE_SHOWN), _short(what, TEXT_KEPT),
-                            _short(fix, TEXT_KEPT)))
+                            _short(fix, TEXT_KEPT)), first=first)
 
     def cell(row: list[Any], name: str) -> Any:
         position = idx.get(name)
@@ -390,7 +395,7 @@ def _settle_dates(checked: Checked, slashed: list[Slashed], chosen: str,
     order, note = slashed_order(slashed, chosen)
     checked.date_order_note = note
     if order is None:
-        problem(first_row, "date", "", "the file's dates are ambiguous", note)
+        problem(first_row, "date", "", "the file's dates are ambiguous", note, first=True)
         rows_with_problems.update(r[R_NUMBER] for r in checked.rows
                                   if isinstance(r[R_DATE], Slashed))
         checked.rows = [r for r in checked.rows if not isinstance(r[R_DATE], Slashed)]

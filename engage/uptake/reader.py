@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,11 +17,13 @@ from engage.directory.errors import ImportRejected
 from engage.directory.files import decode_csv_bytes, sniff_dialect
 from engage.uptake.errors import UptakeRejected
 from engage.uptake.workbook import (
+    MACROS,
     MAX_CELL_CHARS,
     MAX_COLUMNS,
     MAX_ROWS,
-    count_sheet_rows,
+    inspect,
     open_archive,
+    sheet_parts,
     too_many_rows,
 )
 
@@ -118,29 +119,18 @@ def _read_xlsx(data: bytes, filename: str, sheet: str | None) -> Table:
     from openpyxl import load_workbook
 
     if filename.lower().endswith(".xlsm"):
-        raise UptakeRejected(_MACROS)
-    # Sizes first, from the archive's own entries: nothing is inflated before they pass.
-    archive = open_archive(data)
-    if _has_macros(archive):
-        raise UptakeRejected(_MACROS)
+        raise UptakeRejected(MACROS)
+    # Sizes and rows first, from the archive's entries and the sheet's XML: nothing is parsed
+    # before they pass.
+    names, chosen, last_row = inspect(data, sheet)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        ws = book[chosen]
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
         raise UptakeRejected(
             "This Excel file cannot be opened: it is damaged, password-protected or not really "
             "a workbook. Open it in Excel, save it again as 'Excel Workbook (.xlsx)' or as CSV "
             "UTF-8, and upload that.") from None
-    names = list(book.sheetnames)
-    if sheet and sheet not in names:
-        raise UptakeRejected(
-            f"The workbook has no sheet called '{sheet[:100]}'. Its sheets are: "
-            f"{', '.join(names)}. Choose one of those.")
-    chosen = sheet or names[0]
-    ws = book[chosen]
-    # openpyxl keeps where the sheet's XML is in the archive; its rows are counted there
-    # before any is parsed.
-    path = getattr(ws, "_worksheet_path", None)
-    last_row = count_sheet_rows(archive, path, chosen) if path else 0
     ws.reset_dimensions()  # counted above; a declared size would pad every row to it
     header_cells = next(iter(ws.iter_rows(max_row=1)), ())
     headers = [str(c.value).strip() if c.value is not None else "" for c in header_cells]
@@ -156,34 +146,26 @@ def _read_xlsx(data: bytes, filename: str, sheet: str | None) -> Table:
     return Table(headers, _xlsx_rows(rows), detected, max(last_row - 1, 0), names)
 
 
-_MACROS = ("This workbook contains macros (.xlsm), which engage does not open. Save a copy as "
-           "'Excel Workbook (.xlsx)' or as CSV UTF-8 and upload that.")
-
-
 def sheet_names(data: bytes) -> list[str]:
     """The sheets of a workbook, or [] when it is not one that can be opened."""
     if not data.startswith(XLSX_MAGIC):
         return []
-    from openpyxl import load_workbook
-
     try:
-        if _has_macros(open_archive(data)):
+        if any(n.lower().endswith("vbaproject.bin") for n in open_archive(data).namelist()):
             return []
-        return list(load_workbook(io.BytesIO(data), read_only=True).sheetnames)
-    except Exception:  # noqa: BLE001 - a damaged or refused file has no sheets to offer
+        return [name for name, _ in sheet_parts(data)]
+    except UptakeRejected:
         return []
 
 
 def row_estimate(data: bytes, filename: str = "", sheet: str | None = None) -> int:
-    """About how many rows the file has, without reading them; 0 when it cannot be read."""
+    """About how many rows the file has, without parsing them; 0 when it cannot be read."""
     try:
+        if data.startswith(XLSX_MAGIC) or filename.lower().endswith((".xlsx", ".xlsm")):
+            return max(inspect(data, sheet)[2] - 1, 0)
         return read_table(data, filename, sheet).estimated_rows
     except UptakeRejected:
         return 0
-
-
-def _has_macros(archive: zipfile.ZipFile) -> bool:
-    return any(name.lower().endswith("vbaproject.bin") for name in archive.namelist())
 
 
 def cell_name(row: int, column: int) -> str:

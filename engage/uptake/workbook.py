@@ -36,7 +36,7 @@ MAX_RATIO = 100
 RATIO_FROM_BYTES = 1024 * 1024  # small parts may compress as they like
 CHUNK = 1024 * 1024
 
-_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?row(?=[\s/>])([^>]*)>")
+_ROOT = re.compile(rb"<([A-Za-z_][\w.\-]*:)?worksheet[\s>]")
 _ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["'](\d{1,12})["']""")
 _DIMENSION = re.compile(rb"""<(?:[A-Za-z_][\w.\-]*:)?dimension\s[^>]*ref\s*=\s*["']"""
                         rb"""[A-Za-z]*\d*(?::[A-Za-z]*(\d{1,12}))?["']""")
@@ -100,15 +100,40 @@ def too_many_rows(rows: int, where: str) -> UptakeRejected:
         "part; or, if the rows are empty, delete them in Excel and save the file again.")
 
 
-def count_sheet_rows(archive: zipfile.ZipFile, path: str, sheet: str) -> int:
-    """The sheet's last row number, read from its XML; refuses a sheet over MAX_ROWS early.
+def sheet_parts(data: bytes) -> list[tuple[str, str]]:
+    """Each sheet's name and the part holding its XML, read from the workbook's index only.
 
-    The declared `<dimension>` is read first; then every `<row>` tag is counted (its `r`
-    number when it has one), so a sheet that declares nothing or too little is caught too.
+    openpyxl's own reader does this first step; `load_workbook` would go on to read the
+    shared strings and (for a sheet that does not declare its size) every row.
     """
-    where = f"The sheet '{sheet}'"
-    last = 0
+    from openpyxl.reader.excel import ExcelReader
+
+    try:
+        reader = ExcelReader(io.BytesIO(data), read_only=True)
+        reader.read_manifest()
+        reader.read_workbook()
+        return [(sheet.name, rel.target) for sheet, rel in reader.parser.find_sheets()
+                if rel.target in reader.valid_files]
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
+        raise UptakeRejected(
+            "This Excel file cannot be opened: it is damaged, password-protected or not really "
+            "a workbook. " + RESAVE) from None
+
+
+def count_rows(archive: zipfile.ZipFile, path: str, sheet: str, *,
+               declared_is_enough: bool = False) -> int | None:
+    """About how many rows the sheet has (its last row number), read from its XML.
+
+    The declared `<dimension>` is read first and a sheet declaring more than MAX_ROWS is
+    refused; with `declared_is_enough` a declared size is returned as it is (openpyxl trusts
+    it too, and the rows are counted again as they are read). Otherwise every `<row>` tag is
+    counted, and the `r` number of the last in each chunk read, stopping once past the limit.
+    """
+    where = f"The sheet '{sheet[:100]}'"
+    count = highest = 0
     tail = b""
+    row_tag: re.Pattern[bytes] | None = None
+    opening = b"<row"
     before_data = True
     try:
         with archive.open(path) as stream:
@@ -118,17 +143,62 @@ def count_sheet_rows(archive: zipfile.ZipFile, path: str, sheet: str) -> int:
                 if cut <= 0:
                     cut = len(buffer)
                 body, tail = buffer[:cut], buffer[cut:]
+                if row_tag is None:
+                    root = _ROOT.search(body)
+                    opening = b"<" + (root[1] if root and root[1] else b"") + b"row"
+                    row_tag = re.compile(re.escape(opening) + rb"[\s/>]")
                 if before_data:
                     declared = _DIMENSION.search(body)
-                    if declared and declared[1] and int(declared[1]) > MAX_ROWS:
-                        raise too_many_rows(int(declared[1]), where)
+                    if declared and declared[1]:
+                        rows = int(declared[1])
+                        if rows > MAX_ROWS:
+                            raise too_many_rows(rows, where)
+                        if declared_is_enough:
+                            return rows
                     before_data = _SHEET_DATA.search(body) is None
-                for match in _ROW_TAG.finditer(body):
-                    number = _ROW_NUMBER.search(match[1])
-                    last = max(last + 1, int(number[1])) if number else last + 1
-                    if last > MAX_ROWS:
-                        raise too_many_rows(last, where)
+                    if not before_data and declared_is_enough:
+                        return None
+                count += len(row_tag.findall(body))
+                last = body.rfind(opening)
+                if last >= 0:
+                    number = _ROW_NUMBER.search(body, last, body.find(b">", last))
+                    if number:
+                        highest = max(highest, int(number[1]))
+                if max(count, highest) > MAX_ROWS:
+                    raise too_many_rows(max(count, highest), where)
     except (zipfile.BadZipFile, KeyError, EOFError, OSError):
         raise UptakeRejected(
             "This Excel file cannot be opened: it is damaged. " + RESAVE) from None
-    return last
+    return max(count, highest)
+
+
+def inspect(data: bytes, sheet: str | None) -> tuple[list[str], str, int]:
+    """Check a workbook before it is opened: (its sheets, the sheet to read, its rows).
+
+    The chosen sheet's rows are counted. Another sheet is looked at only for its declared
+    size: openpyxl reads every row of a sheet that declares none just to open the workbook,
+    so such a sheet is counted too, and refused over the limit like the chosen one.
+    """
+    archive = open_archive(data)
+    if any(name.lower().endswith("vbaproject.bin") for name in archive.namelist()):
+        raise UptakeRejected(MACROS)
+    parts = sheet_parts(data)
+    names = [name for name, _ in parts]
+    if not parts:
+        raise UptakeRejected("This Excel file has no sheets. " + RESAVE)
+    if sheet and sheet not in names:
+        raise UptakeRejected(
+            f"The workbook has no sheet called '{sheet[:100]}'. Its sheets are: "
+            f"{', '.join(names)}. Choose one of those.")
+    chosen = sheet or names[0]
+    rows = 0
+    for name, path in parts:
+        if name == chosen:
+            rows = count_rows(archive, path, name) or 0
+        elif count_rows(archive, path, name, declared_is_enough=True) is None:
+            count_rows(archive, path, name)
+    return names, chosen, rows
+
+
+MACROS = ("This workbook contains macros (.xlsm), which engage does not open. Save a copy as "
+          "'Excel Workbook (.xlsx)' or as CSV UTF-8 and upload that.")

@@ -10,6 +10,8 @@ from engage.uptake.columns import norm
 from engage.uptake.errors import UptakeRejected
 from engage.uptake.models import ServiceAlias
 
+ALIAS_LENGTH = 120  # ServiceAlias.alias
+
 
 def find_service(session: Session, key: str) -> Service:
     """A catalogue service by id, slug or name (any case); UptakeRejected if there is none."""
@@ -34,6 +36,8 @@ def remember_alias(session: Session, alias: str, service: Service, *, by: str = 
     key = norm(alias)
     if not key:
         raise UptakeRejected("The provider's service name is empty.")
+    if len(key) > ALIAS_LENGTH:
+        raise UptakeRejected(f"A service name can be at most {ALIAS_LENGTH} characters long.")
     if key in (norm(service.name), norm(service.slug)):
         raise UptakeRejected(f"'{alias}' is already the service's own name.")
     existing = session.scalar(select(ServiceAlias).where(ServiceAlias.alias == key))

@@ -4,6 +4,12 @@ The file is kept in the database under an unguessable token (not in the cookie s
 the preview, the choice of sheet, alias mapping and confirmation can all find it. A small file
 is checked while the upload request waits; a large one by a thread that records how many rows
 it has read, which the preview page shows until the check is done, so no request times out.
+"Large" is counted in rows (an XLSX's rows are counted from its XML), not in bytes uploaded:
+600 KB of XLSX can hold a million rows.
+
+Each manager has at most MAX_PENDING_PER_USER uploads waiting; a new one replaces the oldest.
+An upload is deleted when it is confirmed or discarded, and a file that cannot be read is not
+kept (only why, for the page), unless it is a workbook whose other sheets can still be chosen.
 """
 
 from __future__ import annotations
@@ -22,11 +28,15 @@ from engage.templating import LONDON
 from engage.uptake.errors import UptakeRejected
 from engage.uptake.importer import Preview, check_file
 from engage.uptake.models import PendingUpload
+from engage.uptake.reader import row_estimate, sheet_names
 
 log = logging.getLogger(__name__)
 
-# Files bigger than this are checked in the background (about 15,000 rows of a typical file).
-BACKGROUND_BYTES = 1_000_000
+# Files with more rows than this are checked in the background (about 1 MB of a typical CSV).
+BACKGROUND_ROWS = 15_000
+MAX_PENDING_PER_USER = 3
+# Why a file cannot be read, as stored and shown: messages quote headers and values.
+MAX_MESSAGE = 2_000
 KEEP_FOR = timedelta(days=1)
 # A check that has not reported for this long died with its worker.
 STALLED_AFTER = timedelta(minutes=10)
@@ -36,7 +46,8 @@ CHECKING, READY, FAILED = "checking", "ready", "failed"
 def create_pending(session: Session, data: bytes, filename: str, *, user_id: int | None,
                    now: datetime, sheet: str | None = None, date_order: str = "auto"
                    ) -> PendingUpload:
-    """Keep an upload for checking; forget uploads older than a day at the same time."""
+    """Keep an upload for checking; forget uploads older than a day, and the user's oldest
+    beyond MAX_PENDING_PER_USER, at the same time."""
     from engage.uptake.importer import file_digest
 
     session.execute(delete(PendingUpload).where(PendingUpload.created_at < now - KEEP_FOR))
@@ -46,7 +57,28 @@ def create_pending(session: Session, data: bytes, filename: str, *, user_id: int
                             status=CHECKING)
     session.add(pending)
     session.flush()
+    if user_id is not None:
+        older = session.scalars(
+            select(PendingUpload.id).where(PendingUpload.user_id == user_id)
+            .order_by(PendingUpload.created_at.desc(), PendingUpload.id.desc())
+            .offset(MAX_PENDING_PER_USER)).all()
+        if older:
+            session.execute(delete(PendingUpload).where(PendingUpload.id.in_(older))
+                            .execution_options(synchronize_session="fetch"))
+            log.info("uptake: upload %s replaced pending uploads %s", pending.id, older)
     return pending
+
+
+def discard_pending(session: Session, pending: PendingUpload) -> None:
+    """Forget an upload the manager abandoned; nothing was recorded from it."""
+    session.delete(pending)
+    session.flush()
+
+
+def bounded_message(message: str) -> str:
+    if len(message) <= MAX_MESSAGE:
+        return message
+    return message[:MAX_MESSAGE - 1] + "…"
 
 
 def find_pending(session: Session, token: str) -> PendingUpload | None:
@@ -54,7 +86,11 @@ def find_pending(session: Session, token: str) -> PendingUpload | None:
 
 
 def needs_background(pending: PendingUpload) -> bool:
-    return len(pending.data) > BACKGROUND_BYTES
+    """Whether the file has too many rows to check while the request waits.
+
+    A file that cannot be read counts 0 rows, so it is refused at once, in the request.
+    """
+    return row_estimate(pending.data, pending.filename, pending.sheet) > BACKGROUND_ROWS
 
 
 def run_check(session: Session, pending: PendingUpload, *, now: datetime,
@@ -75,7 +111,9 @@ def run_check(session: Session, pending: PendingUpload, *, now: datetime,
                                 today=now.astimezone(LONDON).date(), sheet=pending.sheet,
                                 date_order=pending.date_order, progress=progress)
     except UptakeRejected as exc:
-        pending.status, pending.message = FAILED, exc.message
+        pending.status, pending.message = FAILED, bounded_message(exc.message)
+        if len(sheet_names(pending.data)) <= 1:  # no other sheet to try: the file is not kept
+            pending.data = b""
         return None
     pending.status, pending.preview = READY, preview.as_dict()
     pending.rows_done = preview.rows + preview.rows_with_problems
@@ -103,8 +141,8 @@ def _check_in_background(app: Flask, pending_id: int, now: datetime) -> None:
             log.exception("uptake: checking upload %s failed", pending_id)
             db.session.rollback()
             db.session.execute(update(PendingUpload).where(PendingUpload.id == pending_id).values(
-                status=FAILED, message="engage could not finish checking this file. Upload it "
-                "again; if it fails again, tell the administrator."))
+                status=FAILED, data=b"", message="engage could not finish checking this file. "
+                "Upload it again; if it fails again, tell the administrator."))
             db.session.commit()
         finally:
             db.session.remove()

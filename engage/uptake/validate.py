@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from engage.catalogue.models import Service
 from engage.directory.models import Organisation
+from engage.uptake.aliases import ALIAS_LENGTH
 from engage.uptake.columns import CHARACTERISTICS, map_columns, norm
 from engage.uptake.dates import (
     AUTO,
@@ -34,6 +35,12 @@ from engage.uptake.reader import Table
 
 # Only the first problems are kept in full; all are counted.
 MAX_PROBLEMS_KEPT = 500
+# Unknown service names offered for mapping; the rest are counted as problems.
+MAX_UNKNOWN_SERVICES = 50
+VALUE_SHOWN = 100
+TEXT_KEPT = 400  # what is wrong, how to fix it
+# Raw values longer than this are not remembered between rows (each would be kept in memory).
+CACHED_LENGTH = 120
 MAX_SUGGESTION_LOOKUPS = 200
 PROGRESS_EVERY = 5000
 _THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+$")
@@ -128,13 +135,25 @@ class Checked:
     def ok(self) -> bool:
         return self.problem_count == 0
 
-    def add(self, problem: Problem) -> None:
+    def add(self, problem: Problem, *, first: bool = False) -> None:
+        """Count a problem; keep it if there is room, or first (a problem of the whole file)."""
         self.problem_count += 1
-        if len(self.problems) < MAX_PROBLEMS_KEPT:
+        if first:
+            self.problems.insert(0, problem)
+            del self.problems[MAX_PROBLEMS_KEPT:]
+        elif len(self.problems) < MAX_PROBLEMS_KEPT:
             self.problems.append(problem)
 
     def problem_dicts(self) -> list[dict[str, Any]]:
         return [asdict(p) for p in self.problems]
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _cacheable(value: Any) -> bool:
+    return not isinstance(value, str) or len(value) <= CACHED_LENGTH
 
 
 def _text(value: Any) -> str:
@@ -195,9 +214,12 @@ def check_table(
     idx = columns.index
     heading = {name: table.headers[i] for name, i in idx.items()}
 
-    def problem(number: int, name: str, value: Any, what: str, fix: str) -> None:
+    def problem(number: int, name: str, value: Any, what: str, fix: str, *,
+                first: bool = False) -> None:
         rows_with_problems.add(number)
-        checked.add(Problem(number, heading.get(name, name), _text(value)[:100], what, fix))
+        checked.add(Problem(number, _short(heading.get(name, name), VALUE_SHOWN),
+                            _short(_text(value), VALUE_SHOWN), _short(what, TEXT_KEPT),
+                            _short(fix, TEXT_KEPT)), first=first)
 
     def cell(row: list[Any], name: str) -> Any:
         position = idx.get(name)
@@ -226,7 +248,7 @@ def check_table(
         value: str | None = None
         if text:
             value = ROUTES.get(norm(text), text) if name == "route" else text
-        if name != "reference":
+        if name != "reference" and _cacheable(raw):
             cache[raw] = value
         return value
 
@@ -237,6 +259,7 @@ def check_table(
     count_cache: dict[tuple[type, Any], int | ValueError] = {}
 
     done = 0
+    first_slashed = 0  # the row to point at when the order of slashed days cannot be settled
     for number, row in table.rows:
         done += 1
         if progress is not None and done % PROGRESS_EVERY == 0:
@@ -251,7 +274,8 @@ def check_table(
                 parsed = parse_date(raw_date)
             except DateProblem as exc:
                 parsed = exc
-            date_cache[raw_date] = parsed
+            if _cacheable(raw_date):
+                date_cache[raw_date] = parsed
         if isinstance(parsed, DateProblem):
             message = str(parsed)
             problem(number, "date", raw_date, message.split(". ")[0], message.split(". ", 1)[-1])
@@ -260,17 +284,30 @@ def check_table(
             when, precision = parsed
         if isinstance(when, Slashed):
             slashed.append(when)
+            first_slashed = first_slashed or number
 
         raw_service = _text(cell(row, "service"))
         if raw_service in service_cache:
             service_id = service_cache[raw_service]
         else:
-            service_id = service_cache[raw_service] = catalogue.by_name.get(norm(raw_service))
+            service_id = catalogue.by_name.get(norm(raw_service))
+            if _cacheable(raw_service):
+                service_cache[raw_service] = service_id
         if service_id is None:
             bad = True
             if not raw_service:
                 problem(number, "service", raw_service, "the service is empty",
                         "Enter the service's name as in the catalogue.")
+            elif len(norm(raw_service)) > ALIAS_LENGTH:
+                problem(number, "service", raw_service,
+                        f"is longer than {ALIAS_LENGTH} characters, so it is not a service name",
+                        "Enter the service's name as in the catalogue.")
+            elif (norm(raw_service) not in unknown_spelling
+                  and len(checked.unknown_services) >= MAX_UNKNOWN_SERVICES):
+                problem(number, "service", raw_service, "is not a service in the catalogue",
+                        f"The file has more than {MAX_UNKNOWN_SERVICES} service names engage "
+                        "does not know: check the service column holds service names, and "
+                        "map the first ones listed.")
             else:
                 key = unknown_spelling.setdefault(norm(raw_service), raw_service)
                 if key not in checked.unknown_services:
@@ -322,7 +359,8 @@ def check_table(
                     counted = parse_count(raw_count)
                 except ValueError as exc:
                     counted = exc
-                count_cache[count_key] = counted
+                if _cacheable(raw_count):
+                    count_cache[count_key] = counted
             if isinstance(counted, ValueError):
                 bad = True
                 problem(number, "count", raw_count, f"the count {counted}",
@@ -337,7 +375,7 @@ def check_table(
 
     if progress is not None:
         progress(done)
-    _settle_dates(checked, slashed, date_order, problem, rows_with_problems)
+    _settle_dates(checked, slashed, date_order, problem, rows_with_problems, first_slashed)
     _check_future_and_duplicates(checked, today, problem)
     checked.rows_with_problems = len(rows_with_problems)
     checked.rows = [r for r in checked.rows if r[R_NUMBER] not in rows_with_problems]
@@ -345,14 +383,19 @@ def check_table(
 
 
 def _settle_dates(checked: Checked, slashed: list[Slashed], chosen: str,
-                  problem: Callable[..., None], rows_with_problems: set[int]) -> None:
+                  problem: Callable[..., None], rows_with_problems: set[int],
+                  first_row: int) -> None:
+    """Read every slashed day in one order, or report why the order cannot be told.
+
+    The first slashed day may be on a row refused for another reason (an unknown service),
+    so the problem points at the first row that has one, kept or not.
+    """
     if not slashed:
         return
     order, note = slashed_order(slashed, chosen)
     checked.date_order_note = note
     if order is None:
-        first = next(r for r in checked.rows if isinstance(r[R_DATE], Slashed))
-        problem(first[R_NUMBER], "date", "", "the file's dates are ambiguous", note)
+        problem(first_row, "date", "", "the file's dates are ambiguous", note, first=True)
         rows_with_problems.update(r[R_NUMBER] for r in checked.rows
                                   if isinstance(r[R_DATE], Slashed))
         checked.rows = [r for r in checked.rows if not isinstance(r[R_DATE], Slashed)]

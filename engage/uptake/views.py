@@ -23,6 +23,7 @@ from engage.uptake.models import PendingUpload, UptakeBatch
 from engage.uptake.pending import (
     CHECKING,
     create_pending,
+    discard_pending,
     find_pending,
     needs_background,
     run_check,
@@ -234,3 +235,16 @@ def confirm(token: str) -> Response | tuple[str, int]:
           f"{outcome.batch.id}" + (f"; {outcome.replaced:,} earlier rows replaced."
                                    if outcome.replaced else "."))
     return redirect(url_for("uptake.batch", uptake_batch_id=outcome.batch.id))
+
+
+@bp.post("/uptake/import/<token>/discard")
+@access(Access.MANAGE)
+def discard(token: str) -> Response | tuple[str, int]:
+    """Forget an upload without recording anything from it."""
+    pending = _pending_or_404(token)
+    if not ConfirmForm().validate_on_submit():
+        return _preview_page(pending, status=400)
+    discard_pending(db.session, pending)
+    db.session.commit()
+    flash("The uploaded file was discarded; nothing was recorded from it.")
+    return redirect(url_for("uptake.upload"))

@@ -128,7 +128,7 @@ def test_another_users_upload_is_not_found(manager_client, login, directory):
 
 def test_a_large_file_is_checked_in_the_background_with_progress(
         manager_client, directory, monkeypatch):
-    monkeypatch.setattr(pending_module, "BACKGROUND_BYTES", 10)
+    monkeypatch.setattr(pending_module, "BACKGROUND_ROWS", 1)
     token = token_of(upload(manager_client))
     for _ in range(100):
         db.session.expire_all()

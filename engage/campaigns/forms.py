@@ -33,6 +33,7 @@ from engage.campaigns.models import MANUAL_KINDS, CampaignStatus, Channel, Engag
 from engage.campaigns.reach import Who
 from engage.directory.forms import choices
 from engage.directory.models import OrgKind
+from engage.request_values import MAX_PAGE
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 KIND_CHOICES = [(kind.value, kind.label) for kind in OrgKind]
@@ -207,7 +208,7 @@ class AudienceFilterForm(FlaskForm):
         ("unreached", "Not reached yet")]))
     locality = SelectField("Locality", default="")
     kind = SelectField("Kind", default="", choices=choices([("", "Any kind"), *KIND_CHOICES]))
-    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1)])
+    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)])
 
 
 def set_choices(field: Any, pairs: list[tuple[Any, str]]) -> None:

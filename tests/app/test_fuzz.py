@@ -16,6 +16,7 @@ import logging
 import pkgutil
 import re
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -62,10 +63,6 @@ COMMON_PARAMS = (
     "pcn", "touchpoint", "answer", "payload", "date", "year",
 )
 # Routes that end the session or remove their own sample are sent hostile values only.
-NAME_PATTERN = re.compile(r'<(?:input|select|textarea)\b[^>]*\bname="([^"]+)"', re.I)
-VALUE_PATTERN = re.compile(
-    r'<input\b(?=[^>]*\bname="([^"]+)")(?=[^>]*\bvalue="([^"]*)")[^>]*>', re.I
-)
 
 
 def form_field_names() -> set[str]:
@@ -168,17 +165,84 @@ class Prober:
         return response
 
 
+# What a person would type into an empty field of each input type, so the rest of a form is
+# valid and the hostile value in one field reaches the logic behind validation.
+TYPED = {"date": "2026-03-02", "datetime-local": "2026-03-02T10:00", "time": "10:00",
+         "number": "1", "email": "fuzz@example.org", "url": "https://example.org/",
+         "month": "2026-03"}
+FIELD_NAMES = {"postcode": "CB1 1AA", "code": "ZF001", "name": "Fuzz name", "title": "Fuzz title",
+               "objective": "Fuzz objective", "subject": "Fuzz subject", "summary": "Fuzz",
+               "body_markdown": "Fuzz body", "email": "fuzz@example.org",
+               "password": "a fuzzing passphrase long enough", "reason": "Fuzz reason"}
+
+
+class FormFields(HTMLParser):
+    """The fields of a page's forms with the values a person submitting them would send."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+        self.values: dict[str, str] = {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        name = a.get("name", "")
+        if tag == "input" and name:
+            self.names.add(name)
+            kind = a.get("type", "text")
+            if kind in ("checkbox", "radio"):
+                if "checked" in a or name not in self.values:
+                    self.values[name] = a.get("value", "y")
+            elif kind in ("submit", "button"):
+                self.button(name, a.get("value", ""))
+            elif kind != "file":
+                self.values[name] = (a.get("value") or FIELD_NAMES.get(name)
+                                     or TYPED.get(kind, ""))
+        elif tag == "select" and name:
+            self.names.add(name)
+            self._select = name
+        elif tag == "option" and self._select:
+            value = a.get("value", "")
+            if "selected" in a or (value and not self.values.get(self._select)):
+                self.values[self._select] = value
+        elif tag == "textarea" and name:
+            self.names.add(name)
+            self._textarea = name
+            self.values[name] = FIELD_NAMES.get(name, "")
+        elif tag == "button" and name:
+            self.button(name, a.get("value", ""))
+
+    def button(self, name: str, value: str) -> None:
+        """The button that saves, where a form has several (preview, save)."""
+        self.names.add(name)
+        if name not in self.values or value == "save":
+            self.values[name] = value
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea and data.strip():
+            self.values[self._textarea] = data
+
+
 def page_fields(prober: Prober, route: Route, url: str) -> tuple[set[str], dict[str, str]]:
-    """The field names a page offers, and the values its inputs start with."""
+    """The field names a page offers, and the values a person would submit them with."""
     if "GET" not in route.methods or route.endpoint == "static":
         return set(), {}
     response = prober.client.get(url)
     if response.status_code != 200 or not response.mimetype.startswith("text/html"):
         return set(), {}
-    html = response.get_data(as_text=True)
-    names = set(NAME_PATTERN.findall(html)) - {"csrf_token"}
-    defaults = {n: v for n, v in VALUE_PATTERN.findall(html) if n != "csrf_token"}
-    return names, defaults
+    fields = FormFields()
+    fields.feed(response.get_data(as_text=True))
+    fields.names.discard("csrf_token")
+    fields.values.pop("csrf_token", None)
+    return fields.names, fields.values
 
 
 def probe_route(prober: Prober, app: Flask, route: Route, samples: list[Any],

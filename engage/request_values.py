@@ -20,7 +20,7 @@ NUL = "\x00"
 INTEGER = re.compile(r"-?[0-9]{1,20}")
 # The years a date typed into engage may fall in: wide enough for any outreach, narrow enough
 # that adding a year or a month to it never leaves what Python and the databases can hold.
-FIRST_YEAR, LAST_YEAR = 1900, 2200
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 # More pages than any list here will have; multiplied by a page size it stays within 64 bits.
 MAX_PAGE = 1_000_000
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

@@ -1,8 +1,8 @@
 """Request values no page can use are refused at the door, with a 400 or a 404, never a 500.
 
 A NUL byte is valid in a URL and a form but not in a PostgreSQL string, so it would fail deep
-inside a query; an id beyond 64 bits overflows both databases. Both are refused here once, for
-every route, instead of in each view.
+inside a query; an id beyond what the column holds overflows the query. Both are refused here
+once, for every route, instead of in each view.
 """
 
 from __future__ import annotations
@@ -14,14 +14,16 @@ from typing import Any
 from flask import abort, request
 from werkzeug.routing import IntegerConverter
 
-# The largest value a 64-bit signed column (PostgreSQL BIGINT, SQLite INTEGER) holds.
-MAX_DB_INT = 2**63 - 1
+# The largest value an id column holds on every database: the ids are INTEGER, which is 32 bits
+# on PostgreSQL (SQLite's is 64); beyond it PostgreSQL refuses the query instead of finding
+# nothing.
+MAX_DB_INT = 2**31 - 1
 NUL = "\x00"
 INTEGER = re.compile(r"-?[0-9]{1,20}")
 # The years a date typed into engage may fall in: wide enough for any outreach, narrow enough
 # that adding a year or a month to it never leaves what Python and the databases can hold.
 FIRST_YEAR, LAST_YEAR = 1900, 2999
-# More pages than any list here will have; multiplied by a page size it stays within 64 bits.
+# More pages than any list here will have; times a page size it stays within a 64-bit OFFSET.
 MAX_PAGE = 1_000_000
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 

@@ -46,14 +46,15 @@ from tests.factories import make_user
 
 HUGE = str(10**30)
 HOSTILE = (
-    "\x00", "a\x00b", HUGE, str(2**63), "-1",
+    "\x00", "a\x00b", HUGE, str(2**63), str(2**31), "-1",
     "9999-12-31", "0001-01-01", "0000-01-01", "2026-02-30", "9999-12", "0000-00",
 )
 # Hostile values for URL arguments, by converter: an int converter only matches digits.
 # One field at a time (with the page's own values in the rest) gets the values most likely to
 # pass validation and break the logic behind it.
-HOSTILE_ONE = ("\x00", HUGE, "-1", "9999-12-31", "0001-01-01")
-HOSTILE_PATH = {"BoundedIntConverter": (HUGE, str(2**63)), "default": ("\x00", "a\x00b")}
+HOSTILE_ONE = ("\x00", HUGE, str(2**31), "-1", "9999-12-31", "0001-01-01")
+HOSTILE_PATH = {"BoundedIntConverter": (HUGE, str(2**63), str(2**31)),
+                "default": ("\x00", "a\x00b")}
 
 # Query parameters the views read from request.args (besides form fields).
 COMMON_PARAMS = (

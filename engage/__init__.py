@@ -31,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_logging(app)
     register_proxy(app)
     register_extensions(app)
+    register_routing(app)
     register_blueprints(app)
     register_security(app)
     register_templating(app)
@@ -91,6 +92,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def register_routing(app: Flask) -> None:
+    """Before any route is added: `<int:...>` matches only ids a database column can hold."""
+    from engage.request_values import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter
+
+
 def register_blueprints(app: Flask) -> None:
     import importlib.util
     from importlib import import_module
@@ -106,8 +114,10 @@ def register_blueprints(app: Flask) -> None:
 def register_security(app: Flask) -> None:
     from engage.auth.access import check_every_route_declares_access, enforce_access
     from engage.auth.sessions import enforce_session_lifetime
+    from engage.request_values import reject_nul_bytes
     from engage.security import add_security_headers
 
+    app.before_request(reject_nul_bytes)
     app.before_request(forget_previous_request)
     app.before_request(enforce_session_lifetime)
     app.before_request(enforce_access)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from engage.audit.models import AuditEvent
 from engage.auth.access import Access, access
 from engage.extensions import db
+from engage.request_values import page_arg
 
 bp = Blueprint("audit", __name__)
 
@@ -20,5 +21,5 @@ def index() -> str:
     query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if action:
         query = query.where(AuditEvent.action.startswith(action, autoescape=True))
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query, page=page_arg(), per_page=50, error_out=False)
     return render_template("audit/index.html", page=page, action=action)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from blinker import Namespace
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from engage.audit.log import record_event
 from engage.auth.models import Role, User
+from engage.database import utcnow
 
 MIN_PASSWORD_LENGTH = 12
 # Long enough for any passphrase, short enough that hashing it is never a denial of service.
@@ -30,6 +32,12 @@ _KEYBOARD_RUNS = "".join(
 )
 # Checked against when the email is unknown, so a miss costs the same time as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-used-for-timing")
+
+
+# Sent with (user, session=, now=) when an account is disabled, in the same transaction, so a
+# feature holding credentials of its own for the user (calendar feed links) revokes them for
+# good; auth does not import those features.
+account_disabled = Namespace().signal("account-disabled")
 
 
 class AccountError(ValueError):
@@ -137,6 +145,8 @@ def set_active(session: Session, user: User, active: bool) -> None:
         _keep_one_admin(session, user)
     user.active = active
     end_all_sessions(user)
+    if not active:
+        account_disabled.send(user, session=session, now=utcnow())
 
 
 def _keep_one_admin(session: Session, leaving: User) -> None:

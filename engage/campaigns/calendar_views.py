@@ -10,7 +10,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_login import current_user
@@ -19,6 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectField, StringField
 
 from engage.auth.access import Access, access
+from engage.auth.accounts import account_disabled
 from engage.campaigns import ics
 from engage.campaigns.calendar import (
     RECENT_DAYS,
@@ -132,12 +132,13 @@ def calendar_list() -> str:
 
 # The new link rides in the session from the POST to the page that shows it, and is removed
 # there: a reload shows it no more, and never re-posts (which would replace the link again).
-NEW_TOKEN_KEY = "calendar_feed_token"  # noqa: S105 - a session key, not a secret
+def _subscribe_page(status: int = 200, token: str | None = None) -> tuple[str, int]:
+    """The page; with `token` (only ever the response to the POST that made it) the link too.
 
-
-def _subscribe_page(status: int = 200) -> tuple[str, int]:
+    The token is never put in the session: Flask's session is a signed, not encrypted, cookie,
+    so anything in it can be read by whoever sees the cookie.
+    """
     feed = ics.active_feed(db.session, current_user.id)
-    token = session.pop(NEW_TOKEN_KEY, None)
     url = None
     if token and feed is not None and feed.token_hash == ics.hash_token(token):
         url = ics.public_url(current_app, current_app.config["PUBLIC_BASE_URL"],
@@ -155,15 +156,14 @@ def calendar_subscribe() -> tuple[str, int]:
 @bp.post("/calendar/subscribe/new")
 @access(Access.SELF)
 def calendar_feed_create() -> BaseResponse | tuple[str, int]:
-    """Make a new link (the old one stops); the next page shows it once, never again."""
+    """Make a new link (the old one stops); this response shows it once, never again."""
     try:
         _feed, token = ics.create_feed(db.session, current_user, utcnow())
     except ics.FeedError as exc:
         db.session.rollback()
         return render_error(400, "The calendar link could not be made", str(exc))
     db.session.commit()
-    session[NEW_TOKEN_KEY] = token
-    return redirect(url_for("campaigns.calendar_subscribe"))
+    return _subscribe_page(token=token)
 
 
 @bp.post("/calendar/subscribe/revoke")
@@ -180,6 +180,11 @@ def calendar_feed_revoke() -> BaseResponse | tuple[str, int]:
     flash("Your calendar link has been turned off. Remove the calendar from Outlook or Google "
           "Calendar too: it will not update again.")
     return redirect(url_for("campaigns.calendar_subscribe"))
+
+
+@bp.record_once
+def _revoke_feeds_of_disabled_accounts(_state: object) -> None:
+    account_disabled.connect(ics.revoke_when_disabled)
 
 
 def _feed_link_key() -> str:

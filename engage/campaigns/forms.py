@@ -7,8 +7,6 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
     Field,
     IntegerField,
     RadioField,
@@ -33,6 +31,8 @@ from engage.campaigns.models import MANUAL_KINDS, CampaignStatus, Channel, Engag
 from engage.campaigns.reach import Who
 from engage.directory.forms import choices
 from engage.directory.models import OrgKind
+from engage.form_fields import DayField, LocalTimeField
+from engage.request_values import MAX_PAGE
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 KIND_CHOICES = [(kind.value, kind.label) for kind in OrgKind]
@@ -64,8 +64,8 @@ class CampaignForm(FlaskForm):
     owner_id = SelectField("Owner", default=NOBODY)
     status = RadioField("Status", choices=choices([(s.value, s.label) for s in CampaignStatus]),
                         default=CampaignStatus.DRAFT.value)
-    start_date = DateField("Start date", validators=[InputRequired("Enter the start date")])
-    end_date = DateField("End date", validators=[InputRequired("Enter the end date")])
+    start_date = DayField("Start date", validators=[InputRequired("Enter the start date")])
+    end_date = DayField("End date", validators=[InputRequired("Enter the end date")])
     services = MultiCheckboxField("Services it promotes", coerce=int)
     kinds = MultiCheckboxField("Kinds of organisation", choices=choices(KIND_CHOICES),
                                description="Leave all unticked for every kind.")
@@ -82,7 +82,7 @@ class CampaignForm(FlaskForm):
         description="ODS codes of organisations the rule matches but the campaign should not "
                     "count.")
 
-    def validate_end_date(self, field: DateField) -> None:
+    def validate_end_date(self, field: DayField) -> None:
         start = self.start_date.data
         if start is not None and field.data is not None and field.data < start:
             raise ValidationError("The end date must be the same as or after the start date")
@@ -103,7 +103,7 @@ class TargetForm(FlaskForm):
         validators=[InputRequired("Enter how many organisations to reach"),
                     NumberRange(min=1, max=100_000, message="Enter a whole number from 1 to "
                                                              "100,000")])
-    due_date = DateField("By", validators=[InputRequired("Enter the date to reach them by")])
+    due_date = DayField("By", validators=[InputRequired("Enter the date to reach them by")])
 
 
 class TouchpointForm(FlaskForm):
@@ -111,10 +111,10 @@ class TouchpointForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired("Enter a title for the touchpoint"),
                                              Length(max=200)])
     campaign_id = SelectField("Campaign", default="")
-    planned_at = DateTimeLocalField(
+    planned_at = LocalTimeField(
         "Planned date and time", format=DATETIME_FORMAT, validators=[Optional()],
         description="UK time.")
-    actual_at = DateTimeLocalField(
+    actual_at = LocalTimeField(
         "Date and time it happened", format=DATETIME_FORMAT, validators=[Optional()],
         description="UK time. Leave empty while it is still planned.")
     duration_minutes = IntegerField(
@@ -139,7 +139,7 @@ class TouchpointForm(FlaskForm):
 
 
 class MarkDoneForm(FlaskForm):
-    actual_at = DateTimeLocalField(
+    actual_at = LocalTimeField(
         "Date and time it happened", format=DATETIME_FORMAT, description="UK time.",
         validators=[InputRequired("Enter when it happened, like 14/03/2022 12:30")])
 
@@ -164,7 +164,7 @@ class ReachForm(FlaskForm):
         description="For the audience or a locality. Leave all unticked for every kind.")
     kind = SelectField("Kind of contact", choices=choices(
         [(k.value, k.label) for k in MANUAL_KINDS]))
-    occurred_at = DateTimeLocalField(
+    occurred_at = LocalTimeField(
         "When", format=DATETIME_FORMAT, description="UK time.",
         validators=[InputRequired("Enter when they were reached, like 14/03/2022 12:30")])
     people = IntegerField(
@@ -207,7 +207,7 @@ class AudienceFilterForm(FlaskForm):
         ("unreached", "Not reached yet")]))
     locality = SelectField("Locality", default="")
     kind = SelectField("Kind", default="", choices=choices([("", "Any kind"), *KIND_CHOICES]))
-    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1)])
+    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)])
 
 
 def set_choices(field: Any, pairs: list[tuple[Any, str]]) -> None:

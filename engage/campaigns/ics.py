@@ -210,6 +210,15 @@ def revoke_feed(session: Session, user: User, now: datetime) -> int:
     return revoked
 
 
+def revoke_when_disabled(user: User, *, session: Session, now: datetime) -> None:
+    """A disabled account's feed links stop for good: enabling it again does not revive them."""
+    revoked = _revoke_all(session, user.id, now)
+    if revoked:
+        record_event(session, None, "calendar.feed_revoke",
+                     f"{user.email}: calendar feed link turned off (account disabled)",
+                     target=user, details={"revoked": revoked})
+
+
 def feed_owner(session: Session, token: str) -> User | None:
     """The user a feed token belongs to, or None if it is unknown, revoked or theirs is disabled."""
     if not token or len(token) > 200:

@@ -27,10 +27,11 @@ from engage.campaigns.touchpoints import (
     restore_touchpoint,
     update_touchpoint,
 )
-from engage.campaigns.views import _owners, _page_arg, _service_choices, bp
+from engage.campaigns.views import _owners, _service_choices, bp
 from engage.catalogue.models import Service
 from engage.database import utcnow
 from engage.extensions import db
+from engage.request_values import page_arg
 
 PER_PAGE = 50
 
@@ -49,7 +50,7 @@ def touchpoints() -> str:
         when.desc(), Touchpoint.id.desc())
     if status in set(TouchpointStatus):
         query = query.where(Touchpoint.status == TouchpointStatus(status))
-    page = SelectPagination(select=query, session=db.session, page=_page_arg(),
+    page = SelectPagination(select=query, session=db.session, page=page_arg(),
                             per_page=PER_PAGE, error_out=False)
     return render_template("campaigns/touchpoints.html", page=page, status=status,
                            reached=reach_counts(db.session, [t.id for t in page.items]),
@@ -171,7 +172,7 @@ def _touchpoint_page(touchpoint: Touchpoint, done_form: MarkDoneForm | None = No
         .where(Engagement.touchpoint_id == touchpoint.id)
         .order_by(Engagement.voided_at.is_not(None), Engagement.occurred_at.desc(),
                   Engagement.id),
-        session=db.session, page=_page_arg(), per_page=PER_PAGE, error_out=False)
+        session=db.session, page=page_arg(), per_page=PER_PAGE, error_out=False)
     page = render_template(
         "campaigns/touchpoint.html", touchpoint=touchpoint, rows=rows,
         summary=touchpoint_summary(db.session, touchpoint.id),

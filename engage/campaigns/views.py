@@ -50,6 +50,7 @@ from engage.database import utcnow
 from engage.directory.models import Locality, Organisation, OrgKind
 from engage.directory.organisations import NO_LOCALITY, pcn_names
 from engage.extensions import db
+from engage.request_values import MAX_PAGE, bounded_int, page_arg
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
@@ -73,17 +74,12 @@ def _campaign(campaign_id: int) -> Campaign:
     return db.get_or_404(Campaign, campaign_id)
 
 
-def _page_arg(name: str = "page") -> int:
-    value = request.args.get(name, "1")
-    return max(int(value), 1) if value.isdigit() else 1
-
-
 @bp.get("/<int:campaign_id>")
 @access(Access.VIEW)
 def show(campaign_id: int) -> str:
     """A campaign at a glance: plan against delivered, reach by locality and kind, touchpoints."""
     campaign = _campaign(campaign_id)
-    touchpoints = progress_logic.campaign_touchpoints(db.session, campaign, _page_arg("tp_page"))
+    touchpoints = progress_logic.campaign_touchpoints(db.session, campaign, page_arg("tp_page"))
     return render_template(
         "campaigns/show.html", campaign=campaign, rule=describe_rule(db.session, campaign),
         progress=progress_logic.campaign_progress(db.session, campaign, utcnow()),
@@ -265,8 +261,8 @@ def remove_target_view(campaign_id: int, target_id: int) -> Response:
 @bp.app_template_global()
 def outreach_timeline(org: Organisation, page: str | None = None) -> Timeline:
     """The organisation page's outreach timeline (the directory does not depend on campaigns)."""
-    number = int(page) if page and page.isdigit() else 1
-    return organisation_timeline(db.session, org.id, page=max(number, 1))
+    number = bounded_int(page, minimum=1, maximum=MAX_PAGE) or 1
+    return organisation_timeline(db.session, org.id, page=number)
 
 
 @bp.app_template_global()

@@ -46,7 +46,7 @@ def decode_csv_bytes(data: bytes, what: str) -> str:
     encoding = _utf16_encoding(data)
     if encoding is not None:
         try:
-            return data.decode(encoding)
+            return _without_nul(data.decode(encoding))
         except UnicodeDecodeError:
             raise ImportRejected(
                 "The file starts like UTF-16 text but its characters cannot be read; it may be "
@@ -57,17 +57,31 @@ def decode_csv_bytes(data: bytes, what: str) -> str:
             "This is not a CSV text file (it contains binary data). " + _SAVE_AS_CSV
         )
     try:
-        return data.decode("utf-8-sig")
+        return _without_nul(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         pass
     try:
         # Excel's plain "CSV (Comma delimited)" on Windows writes this code page.
-        return data.decode("cp1252")
+        return _without_nul(data.decode("cp1252"))
     except UnicodeDecodeError:
         raise ImportRejected(
             "The file's characters cannot be read: it is not UTF-16, UTF-8 or Windows-1252 "
             "text. " + _SAVE_AS_CSV
         ) from None
+
+
+def _without_nul(text: str) -> str:
+    """The text, if it holds no NUL anywhere: the first 64 KB are not the whole file, and a NUL
+    would be stored in a name or refused by PostgreSQL half-way through the import."""
+    at = text.find("\x00")
+    if at >= 0:
+        line = text.count("\n", 0, at) + 1
+        raise ImportRejected(
+            f"Line {line} of the file contains a NUL character (a zero byte), which CSV text "
+            "never holds; the file may be damaged or not a CSV file. Remove that character, "
+            "or " + _SAVE_AS_CSV[0].lower() + _SAVE_AS_CSV[1:]
+        )
+    return text
 
 
 def _utf16_encoding(data: bytes) -> str | None:

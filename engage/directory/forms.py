@@ -28,6 +28,7 @@ from engage.directory.models import (
     OrgKind,
     OrgStatus,
 )
+from engage.request_values import MAX_PAGE
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
     from wtforms.fields.choices import SelectChoice
@@ -58,7 +59,7 @@ class FilterForm(FlaskForm):
                          default=ANY)
     locality = SelectField("Locality", default=ANY)
     pcn = SelectField("Primary care network", default=ANY)
-    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1)])
+    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)])
 
 
 class OrganisationForm(FlaskForm):

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from engage.campaigns.calendar import add_months
+from engage.request_values import FIRST_YEAR, LAST_YEAR, bounded_int, parse_day
 from engage.uptake.dates import month_start
 
 DEFAULT_MONTHS = 12
@@ -44,20 +45,22 @@ class InsightFilters:
             raw = (args.get(name) or "").strip()
             if not raw:
                 return fallback
-            try:
-                return date.fromisoformat(raw)
-            except ValueError:
-                problems.append(f"The {name} date {raw!r} is not a date like 2022-06-30; "
+            day = parse_day(raw)
+            if day is None:
+                problems.append(f"The {name} date {raw[:20]!r} is not a date like 2022-06-30 "
+                                f"between {FIRST_YEAR} and {LAST_YEAR}; "
                                 f"showing {fallback.isoformat()} instead.")
                 return fallback
+            return day
 
         def read_id(name: str) -> int | None:
             raw = (args.get(name) or "").strip()
             if not raw:
                 return None
-            if raw.isdigit() and int(raw) > 0:
-                return int(raw)
-            problems.append(f"The {name} {raw!r} is not one of the choices; showing all.")
+            number = bounded_int(raw, minimum=1)
+            if number is not None:
+                return number
+            problems.append(f"The {name} {raw[:20]!r} is not one of the choices; showing all.")
             return None
 
         start = read_date("start", base.start)

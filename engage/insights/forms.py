@@ -7,7 +7,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from wtforms import DateTimeLocalField, SelectField, SelectMultipleField, StringField
+from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -16,6 +16,7 @@ from engage.campaigns.models import Campaign, Channel
 from engage.catalogue.models import Service
 from engage.directory.forms import choices
 from engage.directory.models import Locality
+from engage.form_fields import LocalTimeField
 from engage.insights.filters import InsightFilters
 from engage.insights.snapshots import TITLE_LENGTH
 
@@ -64,7 +65,7 @@ class PlanForm(FlaskForm):
                                              Length(max=200)])
     channel = SelectField("Channel", default=Channel.PRACTICE_VISIT.value,
                           choices=choices([(c.value, c.label) for c in Channel]))
-    planned_at = DateTimeLocalField("Planned date and time", format=DATETIME_FORMAT,
+    planned_at = LocalTimeField("Planned date and time", format=DATETIME_FORMAT,
                                     validators=[InputRequired("Enter when it is planned")],
                                     description="UK time.")
     campaign_id = SelectField("Campaign", default="")

@@ -33,6 +33,7 @@ from engage.insights.report import add_outreach, figures, outreach_summary
 from engage.insights.scope import Scope, resolve
 from engage.insights.snapshots import SnapshotError, compare, save_snapshot, snapshots
 from engage.insights.tables import TABLES, model_table
+from engage.request_values import bounded_int, page_arg
 from engage.templating import london, long_date
 
 bp = Blueprint("insights", __name__, url_prefix="/insights")
@@ -62,11 +63,6 @@ def _today() -> date:
 
 def _scope() -> Scope:
     return resolve(db.session, InsightFilters.from_args(request.args, today=_today()))
-
-
-def _page_arg() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
 
 
 def _render(template: str, scope: Scope, problems: list[str] | None = None,
@@ -117,7 +113,7 @@ def matrix_page() -> tuple[str, int]:
     if raw_kind and kind is None:
         problems.append(f"The kind {raw_kind!r} is not one of the choices; showing every kind.")
     result = matrix(db.session, scope, columns=columns, sort=sort, show=show, kind=kind,
-                    page=_page_arg())
+                    page=page_arg())
     extra = {"columns": columns.value, "sort": sort.value, "show": show.value,
              **({"kind": kind.value} if kind else {})}
     return _render("insights/matrix.html", scope, problems, matrix=result, extra=extra,
@@ -140,7 +136,7 @@ def cold() -> tuple[str, int]:
     scope = _scope()
     problems: list[str] = []
     days = _days(problems)
-    pagination, items = cold_page(db.session, scope, days, _today(), _page_arg())
+    pagination, items = cold_page(db.session, scope, days, _today(), page_arg())
     return _render("insights/cold.html", scope, problems, days=days, pagination=pagination,
                    items=items, as_of=min(scope.filters.end, _today()))
 
@@ -152,8 +148,8 @@ def plan() -> WerkzeugResponse | tuple[str, int]:
     posted = request.method == "POST"
     form = PlanForm() if posted else PlanForm(formdata=None)
     form.set_campaigns(db.session)
-    ids = [int(i) for i in (request.form if posted else request.args).getlist("org")
-           if i.isdigit()]
+    ids = [n for n in (bounded_int(i, minimum=1) for i in
+                       (request.form if posted else request.args).getlist("org")) if n]
     orgs = organisations_for_plan(db.session, ids)
     form.org.choices = [(o.id, f"{o.name} ({o.ods_code})") for o in orgs]
     if not posted:

@@ -42,6 +42,7 @@ from engage.messaging.webhook import (
     parse_events,
     verify,
 )
+from engage.request_values import page_arg
 
 bp = Blueprint("messaging", __name__)
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ def mailbox() -> str:
     """What the local mailbox backend "sent", newest first."""
     query = select(MailboxMessage).order_by(MailboxMessage.received_at.desc(),
                                             MailboxMessage.id.desc())
-    page = db.paginate(query, per_page=25, error_out=False)
+    page = db.paginate(query, page=page_arg(), per_page=25, error_out=False)
     return render_template("messaging/mailbox.html", page=page,
                            using_sendgrid=bool(current_app.config.get("SENDGRID_API_KEY")))
 
@@ -94,7 +95,7 @@ def outbox() -> str:
         query = query.where(OutboxMessage.status == OutboxStatus(status))
     else:
         status = ""
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query, page=page_arg(), per_page=50, error_out=False)
     counts = dict(db.session.execute(
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
     backend = delivery.backend_from_config(current_app.config)
@@ -146,7 +147,7 @@ def resume() -> Response:
 def events() -> str:
     """SendGrid events and unsubscribes as they arrived, unknown messages included."""
     query = select(EmailEvent).order_by(EmailEvent.received_at.desc(), EmailEvent.id.desc())
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query, page=page_arg(), per_page=50, error_out=False)
     return render_template("messaging/events.html", page=page)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     IntegerField,
     RadioField,
     SelectField,
@@ -16,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from engage.campaigns.models import Channel
 from engage.directory.forms import choices
+from engage.form_fields import LocalTimeField
 from engage.reminders.models import OffsetUnit, RuleKind
 from engage.reminders.rules import MAX_DAYS, MESSAGE_LENGTH
 
@@ -71,7 +71,7 @@ class BulletinForm(FlaskForm):
 
 
 class ScheduleForm(FlaskForm):
-    send_at = DateTimeLocalField(
+    send_at = LocalTimeField(
         "Send at", format=DATETIME_FORMAT,
         validators=[InputRequired("Enter the date and time to send it, such as "
                                   "2026-12-01 09:00")],

@@ -97,7 +97,7 @@ def make_samples() -> list[Any]:
 
 def sample_value(argument: str, converter: str, samples: list[Any]) -> Any:
     """A value for one URL argument: an existing object's id or attribute where one fits."""
-    if converter == "IntegerConverter":
+    if converter.endswith("IntConverter") or converter == "IntegerConverter":
         stem = argument.removesuffix("_id")
         for obj in samples:
             kind = snake(type(obj).__name__)

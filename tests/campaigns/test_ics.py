@@ -4,11 +4,13 @@ private links that are stored only as hashes and can be turned off."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from icalendar import Calendar
 from sqlalchemy import select
@@ -64,10 +66,9 @@ def events(body: bytes) -> dict[str, Any]:
 
 def new_feed_url(client: FlaskClient) -> str:
     """Make a feed link through the page, as a person would, and read it off the page."""
-    response = client.post("/campaigns/calendar/subscribe/new")
-    assert response.status_code == 302, response.get_data(as_text=True)[:300]
-    assert response.headers["Location"] == "/campaigns/calendar/subscribe"
-    match = FEED_URL.search(client.get(response.headers["Location"]).get_data(as_text=True))
+    response = client.post("/campaigns/calendar/subscribe/new", follow_redirects=True)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    match = FEED_URL.search(response.get_data(as_text=True))
     assert match, "the new link is shown on the page"
     return match.group(1).replace("&amp;", "&")
 
@@ -246,6 +247,51 @@ def test_turning_off_a_link_you_do_not_have_is_refused_and_changes_nothing(app, 
     assert response.status_code == 409
     assert "You have no calendar link to turn off" in response.get_data(as_text=True)
     assert db.session.scalars(select(AuditEvent)).all() == []
+
+
+def session_cookie_contents(app: Flask, client: FlaskClient) -> str:
+    """The session cookie as anyone holding it can read it: signed, not encrypted."""
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert cookie is not None
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    return json.dumps(serializer.loads(cookie.value))
+
+
+def test_the_token_never_enters_the_session_cookie(app, manager_client):
+    response = manager_client.post("/campaigns/calendar/subscribe/new")
+    after_post = session_cookie_contents(app, manager_client)
+    assert response.status_code == 200  # the answer to the POST shows the link itself
+    token = token_of(FEED_URL.search(response.get_data(as_text=True)).group(1))  # type: ignore[union-attr]
+    assert token not in after_post
+    page = manager_client.get("/campaigns/calendar/subscribe").get_data(as_text=True)
+    assert token not in page and "You made a calendar link on" in page
+    assert token not in session_cookie_contents(app, manager_client)
+
+
+def test_disabling_an_account_revokes_its_feed_for_good(app, admin_client):
+    user = make_user(role=Role.MANAGER)
+    db.session.commit()
+    url = new_feed_url(sign_in(app.test_client(), user))
+    assert fetch(app.test_client(), url).status_code == 200
+    for active in ("", "y"):  # disabled, then enabled again, through the admin page
+        response = admin_client.post(f"/admin/users/{user.id}",
+                                     data={"role": "manager", "active": active})
+        assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    assert db.session.get(User, user.id).active is True
+    assert fetch(app.test_client(), url).status_code == 404
+    feed = db.session.scalars(select(CalendarFeed)).one()
+    assert feed.revoked_at is not None
+    actions = [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert "calendar.feed_revoke" in actions
+
+
+def test_disabling_from_the_command_line_revokes_the_feed_too(app, runner):
+    user = make_user(role=Role.MANAGER)
+    db.session.commit()
+    url = new_feed_url(sign_in(app.test_client(), user))
+    for command in ("disable", "enable"):
+        assert runner.invoke(args=["users", command, user.email]).exit_code == 0
+    assert fetch(app.test_client(), url).status_code == 404
 
 
 def test_a_disabled_users_feed_stops(app):

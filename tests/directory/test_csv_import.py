@@ -172,3 +172,13 @@ def test_two_columns_for_one_field_are_refused(app):
 def test_import_rejects_a_file_the_csv_module_cannot_read(app):
     error = rejected("code,name,kind\nFA123,\"" + "x" * 200_000 + "\",Pharmacy\n")
     assert "cannot be read as CSV" in error.message
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "cp1252"])
+def test_import_rejects_a_nul_anywhere_in_the_file(app, encoding):
+    rows = "".join(f"FA{n:04d},Pharmacy {n},Pharmacy\n" for n in range(4000))
+    text = "ODS code,Name,Type\n" + rows + "FZ999,Bad\x00Name,Pharmacy\n"
+    assert len(text.encode(encoding)) > 65536
+    error = rejected(text.encode(encoding))
+    assert "Line 4002 of the file contains a NUL character" in error.message
+    assert organisation_count() == 1  # only the one that was there before

@@ -294,3 +294,15 @@ def test_pages_have_no_inline_script_or_style(app, manager_client):
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page), url
         assert "<table" not in page or page.count("<table") == page.count(
             'class="engage-table-wrap"'), url
+
+
+def test_csv_upload_with_a_nul_after_the_first_64_kb_is_refused(app, manager_client, upload):
+    rows = "".join(f"FA{n:04d},Pharmacy {n},Pharmacy,PE13 1AA\n" for n in range(3000))
+    data = ("ODS code,Name,Type,Postcode\n" + rows).encode()
+    assert len(data) > 65536
+    data += b"FZ999,Bad\x00Name,Pharmacy,PE13 1AA\n"
+    response = upload(manager_client, "/directory/import/csv", data, "pharmacies.csv")
+    assert response.status_code == 400
+    page = text(response)
+    assert "Line 3002 of the file contains a NUL character" in page
+    assert organisation_count() == 0

@@ -130,8 +130,9 @@ def calendar_list() -> str:
     )
 
 
-# The new link rides in the session from the POST to the page that shows it, and is removed
-# there: a reload shows it no more, and never re-posts (which would replace the link again).
+# The new link is shown only in the answer to the POST that made it, never carried in the
+# session; copy-field.js then points the history entry at the plain page, so a reload asks
+# for that page (link no longer shown) instead of posting again (which would replace it).
 def _subscribe_page(status: int = 200, token: str | None = None) -> tuple[str, int]:
     """The page; with `token` (only ever the response to the POST that made it) the link too.
 

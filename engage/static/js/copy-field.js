@@ -22,4 +22,15 @@ export function initCopyFields (scope = document) {
   })
 }
 
+// The link is shown in the answer to the POST that made it (it never rides in the session
+// cookie). Point this history entry at the plain page, so a reload asks for the page again
+// instead of posting again, which would make a new link and stop the one just copied.
+export function forgetPost (scope = document) {
+  const marker = scope.querySelector('[data-engage-replace-url]')
+  if (marker && window.history.replaceState) {
+    window.history.replaceState(null, '', marker.dataset.engageReplaceUrl)
+  }
+}
+
 initCopyFields()
+forgetPost()

@@ -96,6 +96,8 @@ def test_insight_json_downloads_have_numbers_and_nulls(app, steering_client: Fla
     equity = steering_client.get(f"/insights/export/equity?{query}").get_json()["rows"]
     _assert_typed(equity, {"organisations", "reached", "staff", "share of staff",
                            "share of referrals"})
+    fens = [r for r in equity if (r["breakdown"], r["group"]) == ("locality", "Fens")][0]
+    assert fens["referrals"] == 0 and fens["share of referrals"] is None  # "<5" stays text
     csv_text = steering_client.get("/insights/export/cold?start=2022-01-01&end=2022-06-30"
                                    "&days=30&format=csv").get_data(as_text=True)
     assert "Fen Two,GP practice,Fens,,,no,0" in csv_text.replace("\r", "")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from engage.catalogue.models import Service
 from engage.directory.models import Organisation
-from engage.insights.scope import Scope
+from engage.insights.scope import Scope, campaign_link_ids
 from engage.links.models import AwarenessAnswer
 
 
@@ -48,14 +48,15 @@ class Awareness:
 
 
 def answer_condition(scope: Scope) -> ColumnElement[bool]:
-    """Answers in the period, about the service, from the locality's organisations.
-
-    A campaign filter does not apply: answers are tied to a link, not to a campaign.
-    """
+    """Answers in the period, about the service, from the locality's organisations, and with
+    a campaign only those through the campaign's own links (an answer with no link, or through
+    another campaign's poster at an organisation in the audience, is not the campaign's)."""
     conditions = [AwarenessAnswer.day >= scope.filters.start,
                   AwarenessAnswer.day <= scope.filters.end]
     if scope.service is not None:
         conditions.append(AwarenessAnswer.service_id == scope.service.id)
+    if scope.campaign is not None:
+        conditions.append(AwarenessAnswer.link_id.in_(campaign_link_ids(scope.campaign)))
     if scope.locality is not None:
         conditions.append(AwarenessAnswer.organisation_id.in_(
             select(Organisation.id).where(Organisation.locality_id == scope.locality.id)))

@@ -14,7 +14,12 @@ from engage.directory.models import Organisation
 from engage.insights import awareness as awareness_figures
 from engage.insights.coverage import overall as coverage_overall
 from engage.insights.plans import grouping, range_column
-from engage.insights.scope import Scope, referral_condition, target_condition
+from engage.insights.scope import (
+    Scope,
+    campaign_link_condition,
+    referral_condition,
+    target_condition,
+)
 from engage.links.models import Device, Scan, ShortLink
 from engage.uptake.models import Referral
 from engage.uptake.summary import month_key, month_label, months_between
@@ -91,7 +96,8 @@ def referral_total(session: Session, scope: Scope) -> int:
 
 
 def scan_condition(scope: Scope, session: Session | None = None) -> ColumnElement[bool]:
-    """Counted scans (not bots) in the period, of the service's links and the scope's places.
+    """Counted scans (not bots) in the period, of the service's links, the campaign's own
+    links (`scope.campaign_link_condition`) and the locality's active organisations.
 
     With `session`, a long period is read by scanning the table on SQLite (see `plans`).
     """
@@ -102,9 +108,12 @@ def scan_condition(scope: Scope, session: Session | None = None) -> ColumnElemen
     links = []
     if scope.service is not None:
         links.append(ShortLink.service_id == scope.service.id)
-    if scope.campaign is not None or scope.locality is not None:
+    if scope.campaign is not None:
+        links.append(campaign_link_condition(scope.campaign))
+    if scope.locality is not None:
+        places = replace(scope, campaign=None)  # the campaign's links, wherever they are
         links.append(ShortLink.organisation_id.in_(
-            select(Organisation.id).where(target_condition(scope))))
+            select(Organisation.id).where(target_condition(places))))
     if links:
         conditions.append(Scan.link_id.in_(select(ShortLink.id).where(*links)))
     return and_(*conditions)

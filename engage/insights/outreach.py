@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from engage.campaigns.models import Channel
 from engage.insights.event_study import EventStudy, event_study
+from engage.insights.exports import Figure
 from engage.insights.filters import InsightFilters
 from engage.insights.panel import Panel, build_panel
 from engage.insights.reached import ReachedComparison, reached_comparison
@@ -97,8 +98,8 @@ def results_from_panel(panel: Panel, filters: InsightFilters, channel: Channel |
     )
 
 
-def _cell(value: float | None) -> str:
-    return "" if value is None else f"{value:.4g}"
+def _cell(value: float | None) -> Figure:
+    return Figure(value)
 
 
 def model_rows(session: Session, filters: InsightFilters, now: datetime,
@@ -116,7 +117,7 @@ def regression_rows(results: OutreachResults) -> list[dict[str, Any]]:
             "exposed_organisation_months": term.exposed_months,
             "organisations_changing_exposure": term.organisations,
             "irr": _cell(term.irr), "ci_low": _cell(term.low), "ci_high": _cell(term.high),
-            "note": term.problem or "",
+            "note": term.problem or None,
         })
     return rows
 
@@ -134,11 +135,11 @@ def reached_rows(results: OutreachResults) -> list[dict[str, Any]]:
         rows.append({"group": label, "organisations": group.organisations,
                      "organisation_months": group.organisation_months,
                      "referrals": group.referrals,
-                     "rate_per_organisation_month": _cell(group.rate), "ci_low": "",
-                     "ci_high": "", "note": ""})
-    rows.append({"group": "rate ratio", "organisations": "", "organisation_months": "",
-                 "referrals": "", "rate_per_organisation_month": _cell(r.ratio),
-                 "ci_low": _cell(r.low), "ci_high": _cell(r.high), "note": r.problem or ""})
+                     "rate_per_organisation_month": _cell(group.rate), "ci_low": None,
+                     "ci_high": None, "note": None})
+    rows.append({"group": "rate ratio", "organisations": None, "organisation_months": None,
+                 "referrals": None, "rate_per_organisation_month": _cell(r.ratio),
+                 "ci_low": _cell(r.low), "ci_high": _cell(r.high), "note": r.problem or None})
     return rows
 
 

@@ -16,12 +16,19 @@ from sqlalchemy.orm import Session
 
 from engage.campaigns.audience import audience_condition
 from engage.campaigns.dates import period_bounds
-from engage.campaigns.models import Campaign, Engagement, live_engagement, touchpoint_service
+from engage.campaigns.models import (
+    Campaign,
+    Engagement,
+    Touchpoint,
+    live_engagement,
+    touchpoint_service,
+)
 from engage.campaigns.progress import counting_rows
 from engage.catalogue.models import Service
 from engage.directory.models import Locality, Organisation, OrgStatus
 from engage.insights.filters import InsightFilters
 from engage.insights.plans import unindexed
+from engage.links.models import ShortLink
 from engage.uptake.importer import active_referrals
 from engage.uptake.models import Referral
 
@@ -88,6 +95,20 @@ def target_condition(scope: Scope) -> ColumnElement[bool]:
     if scope.locality is not None:
         condition = and_(condition, Organisation.locality_id == scope.locality.id)
     return condition
+
+
+def campaign_link_condition(campaign: Campaign) -> ColumnElement[bool]:
+    """True for a short link on one of the campaign's own touchpoints: the campaign's scans and
+    awareness answers are those through these links. A link at an organisation in the audience
+    is not enough, or another campaign's poster in the same practice would count for this one.
+    """
+    return ShortLink.touchpoint_id.in_(
+        select(Touchpoint.id).where(Touchpoint.campaign_id == campaign.id))
+
+
+def campaign_link_ids(campaign: Campaign) -> Select[Any]:
+    """SELECT of the ids of the campaign's own short links (`campaign_link_condition`)."""
+    return select(ShortLink.id).where(campaign_link_condition(campaign))
 
 
 def engagement_condition(scope: Scope, *, period: bool = True) -> ColumnElement[bool]:

@@ -26,7 +26,7 @@ def coverage_table(session: Session, scope: Scope, **_: Any) -> Table:
                             ("kind", cov.by_kind), ("pcn", cov.by_pcn)):
         for row in rows:
             table.rows.append([breakdown, row.label, row.target, row.reached, row.not_reached,
-                               "" if row.percent is None else row.percent])
+                               row.percent])
     return table
 
 
@@ -39,8 +39,8 @@ def cold_table(session: Session, scope: Scope, *, today: date, days: int = DEFAU
                         f"{min(scope.filters.end, today):%-d %B %Y}; {scope.describe()}")
     for org in cold_list(session, scope, days, today):
         table.rows.append([org.ods_code, org.name, org.kind.label, org.locality,
-                           org.last_contact.isoformat() if org.last_contact else "",
-                           org.last_channel.label if org.last_channel else "",
+                           org.last_contact.isoformat() if org.last_contact else None,
+                           org.last_channel.label if org.last_channel else None,
                            "yes" if org.has_referred else "no", org.referrals])
     return table
 
@@ -78,16 +78,21 @@ def equity_table(session: Session, scope: Scope, **_: Any) -> Table:
     for breakdown, groups in (("locality", figures.by_locality), ("kind", figures.by_kind)):
         for g in groups:
             d = g.as_dict()
-            table.rows.append([breakdown, g.label, g.organisations, g.reached,
-                               "" if d["staff"] is None else d["staff"],
-                               "" if d["staff_share"] is None else d["staff_share"],
-                               g.referrals_shown,
-                               "" if d["referral_share"] is None else d["referral_share"]])
+            table.rows.append([breakdown, g.label, g.organisations, g.reached, d["staff"],
+                               d["staff_share"], _shown(g.referrals_shown),
+                               d["referral_share"]])
     for c in figures.characteristics:
         for label, shown in c.cells:
-            table.rows.append([c.label.lower(), label, "", "", "", "", shown, ""])
-        table.rows.append([c.label.lower(), "Total", "", "", "", "", c.total_shown, ""])
+            table.rows.append([c.label.lower(), label, None, None, None, None, _shown(shown),
+                               None])
+        table.rows.append([c.label.lower(), "Total", None, None, None, None,
+                           _shown(c.total_shown), None])
     return table
+
+
+def _shown(text: str) -> int | str:
+    """A count as shown on the page: a number when it is one, "<5" or "*" when suppressed."""
+    return int(text) if text.isdigit() else text
 
 
 TableBuilder = Callable[..., Table]

@@ -10,7 +10,7 @@ from engage.database import utcnow
 from engage.extensions import db
 from engage.insights.cold import ColdError, parse_days
 from engage.insights.exports import FORMATS, audit_export, render
-from engage.insights.filters import InsightFilters
+from engage.insights.period import read_filters
 from engage.insights.scope import resolve
 from engage.insights.tables import TABLES, model_table
 
@@ -21,8 +21,10 @@ EXPORTS = ("coverage", "cold", "uptake", "awareness", "equity", "model")
 
 @insights_cli.command("export")
 @click.argument("table", type=click.Choice(EXPORTS))
-@click.option("--start", help="First day of the period, YYYY-MM-DD (default: 12 months ago).")
-@click.option("--end", help="Last day of the period, YYYY-MM-DD (default: today).")
+@click.option("--start", help="First day of the period, YYYY-MM-DD (default: the campaign's "
+              "first day, or the start of the latest 12 months with data).")
+@click.option("--end", help="Last day of the period, YYYY-MM-DD (default: the campaign's last "
+              "day, or the end of the latest month with data).")
 @click.option("--campaign", help="Campaign id.")
 @click.option("--service", help="Service id.")
 @click.option("--locality", help="Locality id.")
@@ -38,8 +40,8 @@ def export(table: str, start: str | None, end: str | None, campaign: str | None,
     today = london_day(now)
     args = {"start": start, "end": end, "campaign": campaign, "service": service,
             "locality": locality}
-    scope = resolve(db.session, InsightFilters.from_args(
-        {k: v for k, v in args.items() if v is not None}, today=today))
+    scope = resolve(db.session, read_filters(
+        db.session, {k: v for k, v in args.items() if v is not None}, today=today))
     problems = list(scope.problems)
     try:
         cold_days = parse_days(days)
@@ -48,6 +50,8 @@ def export(table: str, start: str | None, end: str | None, campaign: str | None,
         cold_days = 0
     if problems:
         raise click.UsageError(" ".join(problems))
+    if scope.filters.period_note:
+        click.echo(scope.filters.period_note, err=True)
     if table == "model":
         built = model_table(db.session, scope, now=now)
         if built is None:
@@ -56,8 +60,8 @@ def export(table: str, start: str | None, end: str | None, campaign: str | None,
         built = TABLES[table](db.session, scope, today=today, days=cold_days, now=now)
     text = render(built, fmt)
     audit_export(db.session, None, built, fmt,
-                 {**scope.filters.to_args(), **({"days": cold_days} if table == "cold" else {})},
-                 now=now)
+                 {**scope.filters.period_args(),
+                  **({"days": cold_days} if table == "cold" else {})}, now=now)
     if output:
         with open(output, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)

@@ -1,7 +1,9 @@
 """The filters every insight page, export and snapshot shares, carried in the URL.
 
 A view is shared by copying its address, so the filters live in the query string and nowhere
-else; a bad value gets a message and the default, never a 500.
+else; a bad value gets a message and the default, never a 500. A period the user did not choose
+is left out of the URL, so choosing a campaign afterwards brings its dates (`period.py` works
+out the default period from the data).
 """
 
 from __future__ import annotations
@@ -28,6 +30,13 @@ class InsightFilters:
     service_id: int | None = None
     locality_id: int | None = None
     problems: tuple[str, ...] = field(default=(), compare=False)
+    # Whether `start` or `end` came from the user; otherwise the period is a default.
+    period_chosen: bool = field(default=False, compare=False)
+    # Why this period is shown, in words, when it is a default.
+    period_note: str = field(default="", compare=False)
+    # True when nothing was recorded in the period; then the latest months with data, if any.
+    period_empty: bool = field(default=False, compare=False)
+    suggested_period: tuple[date, date] | None = field(default=None, compare=False)
 
     @classmethod
     def default(cls, today: date) -> InsightFilters:
@@ -68,16 +77,28 @@ class InsightFilters:
         if end < start:
             problems.append("The period ends before it starts; the dates have been swapped.")
             start, end = end, start
+        chosen = any((args.get(name) or "").strip() for name in ("start", "end"))
         return cls(start=start, end=end, campaign_id=read_id("campaign"),
                    service_id=read_id("service"), locality_id=read_id("locality"),
-                   problems=tuple(problems))
+                   problems=tuple(problems), period_chosen=chosen)
 
     def to_args(self, **changes: Any) -> dict[str, str]:
-        """Query arguments reproducing these filters (with `changes` applied), for links."""
+        """Query arguments reproducing these filters (with `changes` applied), for links: the
+        dates only when the user chose them, so a default period stays a default."""
+        if "start" in changes or "end" in changes:
+            changes["period_chosen"] = True
         f = replace(self, **changes) if changes else self
-        args = {"start": f.start.isoformat(), "end": f.end.isoformat()}
-        for name, value in (("campaign", f.campaign_id), ("service", f.service_id),
-                            ("locality", f.locality_id)):
+        args = f.period_args()
+        if not f.period_chosen:
+            del args["start"], args["end"]
+        return args
+
+    def period_args(self) -> dict[str, str]:
+        """Query arguments with the dates always written: for snapshots, exports and the audit
+        log, which must keep the period that was shown."""
+        args = {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        for name, value in (("campaign", self.campaign_id), ("service", self.service_id),
+                            ("locality", self.locality_id)):
             if value is not None:
                 args[name] = str(value)
         return args

@@ -37,8 +37,9 @@ class FilterForm(FlaskForm):
 def filter_form(session: Session, filters: InsightFilters) -> FilterForm:
     """The filter form showing `filters` (after any bad values fell back to defaults)."""
     form = FilterForm(formdata=None)
-    form.start.data = filters.start.isoformat()
-    form.end.data = filters.end.isoformat()
+    if filters.period_chosen:  # a default period stays empty, so a campaign brings its dates
+        form.start.data = filters.start.isoformat()
+        form.end.data = filters.end.isoformat()
     for field, model, order, value, every in (
         (form.campaign, Campaign, Campaign.start_date.desc(), filters.campaign_id,
          "Every campaign"),

@@ -17,6 +17,7 @@ from engage.insights.exports import FORMATS, Table, audit_export, render
 from engage.insights.filters import InsightFilters
 from engage.insights.forms import filter_form
 from engage.insights.outreach import TABLES, outreach_results, parse_channel
+from engage.insights.period import read_filters
 from engage.insights.regression import LAGS
 from engage.insights.views import bp
 
@@ -24,7 +25,7 @@ CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
 
 def _read() -> tuple[InsightFilters, Channel | None, list[str]]:
-    filters = InsightFilters.from_args(request.args, today=london_day(utcnow()))
+    filters = read_filters(db.session, request.args, today=london_day(utcnow()))
     channel, problem = parse_channel(request.args.get("channel"))
     return filters, channel, [problem] if problem else []
 
@@ -65,7 +66,8 @@ def outreach_download(table: str, fmt: str) -> Response | tuple[str, int, dict[s
                   about=results.scope.describe())
     body = render(built, fmt)
     audit_export(db.session, current_user, built, fmt,
-                 {**filters.to_args(), "channel": channel.value if channel else ""}, now=utcnow())
+                 {**filters.period_args(), "channel": channel.value if channel else ""},
+                 now=utcnow())
     db.session.commit()
     name = f"outreach-{table}-{filters.start.isoformat()}-to-{filters.end.isoformat()}.{fmt}"
     return Response(body, content_type=CONTENT_TYPES[fmt],

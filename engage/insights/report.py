@@ -40,7 +40,7 @@ def figures(session: Session, scope: Scope, *, today: date, now: datetime,
     return {
         "version": FIGURES_VERSION,
         "generated_at": now.isoformat(),
-        "filters": scope.filters.to_args(),
+        "filters": scope.filters.period_args(),
         "about": scope.describe(),
         "previous_about": scope.previous().describe(),
         "headlines": [h.as_dict()

@@ -24,10 +24,10 @@ from engage.insights.equity import as_dict as equity_dict
 from engage.insights.equity import equity
 from engage.insights.exports import FORMATS, audit_export, render
 from engage.insights.figures import Uptake
-from engage.insights.filters import InsightFilters
 from engage.insights.forms import PlanForm, SnapshotForm, filter_form
 from engage.insights.matrix import Columns, Show, Sort, choice, matrix
 from engage.insights.models import ReportSnapshot
+from engage.insights.period import read_filters
 from engage.insights.planning import default_title, plan_touchpoint
 from engage.insights.report import add_outreach, figures, outreach_summary
 from engage.insights.scope import Scope, resolve
@@ -62,7 +62,7 @@ def _today() -> date:
 
 
 def _scope() -> Scope:
-    return resolve(db.session, InsightFilters.from_args(request.args, today=_today()))
+    return resolve(db.session, read_filters(db.session, request.args, today=_today()))
 
 
 def _render(template: str, scope: Scope, problems: list[str] | None = None,
@@ -230,7 +230,7 @@ def snapshot_list() -> str:
 @access(Access.MANAGE)
 def snapshot_save() -> WerkzeugResponse | tuple[str, int]:
     """Freeze the report as it is now, under a title, for the next meeting to compare with."""
-    scope = resolve(db.session, InsightFilters.from_args(request.form, today=_today()))
+    scope = resolve(db.session, read_filters(db.session, request.form, today=_today()))
     form = SnapshotForm()
     problems: list[str] = []
     if scope.problems or not form.validate_on_submit():
@@ -260,7 +260,7 @@ def _refused(scope: Scope, form: SnapshotForm) -> tuple[str, int]:
 def snapshot(report_snapshot_id: int) -> str:
     """A saved report as it was, and its figures beside today's for the same filters."""
     saved = db.get_or_404(ReportSnapshot, report_snapshot_id)
-    scope = resolve(db.session, InsightFilters.from_args(saved.filters, today=_today()))
+    scope = resolve(db.session, read_filters(db.session, saved.filters, today=_today()))
     cold_days = int(saved.figures.get("cold", {}).get("days") or 90)
     current = figures(db.session, scope, today=_today(), now=utcnow(), cold_days=cold_days)
     return render_template("insights/snapshot.html", saved=saved, report=saved.figures,
@@ -291,7 +291,7 @@ def export(table: str) -> Response | tuple[str, int, dict[str, str]]:
         built = TABLES[table](db.session, scope, today=_today(), days=days, now=utcnow())
     body = render(built, fmt)
     audit_export(db.session, current_user, built, fmt,
-                 {**scope.filters.to_args(), **({"days": days} if table == "cold" else {})},
+                 {**scope.filters.period_args(), **({"days": days} if table == "cold" else {})},
                  now=utcnow())
     db.session.commit()
     name = f"engage-{table}-{scope.filters.start}-to-{scope.filters.end}.{fmt}"

@@ -17,7 +17,7 @@ def test_export_coverage_writes_the_page_figures_as_csv(app, runner):
     db.session.commit()
     result = run(runner, "coverage", "--start", "2022-01-01", "--end", "2022-06-30")
     assert result.exit_code == 0, result.output
-    rows = list(csv.reader(io.StringIO(result.output)))
+    rows = list(csv.reader(io.StringIO(result.stdout)))
     assert rows[0] == ["breakdown", "group", "target", "reached", "not reached",
                        "percent reached"]
     assert ["overall", "All target organisations", "6", "1", "5", "17"] in rows
@@ -29,7 +29,7 @@ def test_export_cold_as_json_with_days(app, runner):
     result = run(runner, "cold", "--days", "30", "--format", "json", "--start", "2022-01-01",
                  "--end", "2022-06-30")
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["table"] == "cold" and len(data["rows"]) == 6
 
 
@@ -58,7 +58,7 @@ def test_export_model_dispatches_to_the_outreach_model(app, runner):
     result = run(runner, "model", "--start", "2022-01-01", "--end", "2022-06-30",
                  "--format", "json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["table"] == "model"
+    assert json.loads(result.stdout)["table"] == "model"
 
 
 def test_export_model_says_when_the_model_is_missing(app, runner, monkeypatch):

@@ -99,7 +99,7 @@ def _latest_period(session: Session, filters: InsightFilters, today: date) -> In
     start, end = latest_months(latest, today)
     return replace(filters, start=start, end=end,
                    period_note=f"Showing the latest {DEFAULT_MONTHS} months with data: "
-                               f"{_month(start)} to {_month(end)}.")
+                               f"{long_date(start)} to {long_date(end)}.")
 
 
 def _check_not_empty(session: Session, filters: InsightFilters, today: date) -> InsightFilters:

@@ -17,7 +17,7 @@ from engage.links.models import Device, Scan
 from tests.factories import make_campaign, make_referral, make_service, make_short_link
 from tests.insights.helpers import engage, two_localities
 
-LATEST = "Showing the latest 12 months with data: May 2021 to April 2022."
+LATEST = "Showing the latest 12 months with data: 1 May 2021 to 30 April 2022."
 PAGES = ["/insights/", "/insights/coverage", "/insights/matrix", "/insights/cold",
          "/insights/awareness", "/insights/equity", "/insights/report", "/insights/outreach"]
 

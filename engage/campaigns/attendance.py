@@ -39,6 +39,7 @@ from engage.campaigns.models import (
     Touchpoint,
     TouchpointStatus,
 )
+from engage.campaigns.touchpoints import still_to_come
 from engage.directory.models import Organisation
 from engage.templating import LONDON
 
@@ -104,13 +105,16 @@ def file_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def check_touchpoint(touchpoint: Touchpoint) -> None:
-    """A cancelled touchpoint had no audience; restoring it first keeps its history honest."""
+def check_touchpoint(touchpoint: Touchpoint, now: datetime) -> None:
+    """A cancelled touchpoint had no audience, and one still to come has had none yet."""
     if touchpoint.status is TouchpointStatus.CANCELLED:
         raise AttendanceRejected(
             "This touchpoint was cancelled, so it has no attendance. Restore it first if it did "
             "take place.", status=409,
         )
+    problem = still_to_come(touchpoint, now, "attendance")
+    if problem:
+        raise AttendanceRejected(problem, status=409)
 
 
 def earlier_import(session: Session, touchpoint_id: int, digest: str) -> AttendanceImport | None:
@@ -137,10 +141,10 @@ def _refuse_duplicate(session: Session, touchpoint: Touchpoint, digest: str) -> 
 
 
 def preview_attendance(
-    session: Session, touchpoint: Touchpoint, data: bytes, filename: str
+    session: Session, touchpoint: Touchpoint, data: bytes, filename: str, *, now: datetime
 ) -> Preview:
     """Read an attendee list and match it to the directory, writing nothing."""
-    check_touchpoint(touchpoint)
+    check_touchpoint(touchpoint, now)
     digest = file_digest(data)
     _refuse_duplicate(session, touchpoint, digest)
     listed = read_attendees(data)
@@ -299,7 +303,7 @@ def confirm_attendance(
     `assignments` places each unmatched attendee (by position) at an organisation's id, or at
     None for someone not from a practice or pharmacy. All or nothing; the caller commits.
     """
-    check_touchpoint(touchpoint)
+    check_touchpoint(touchpoint, now)
     if preview.touchpoint_id != touchpoint.id:
         raise AttendanceRejected("This preview belongs to another touchpoint.")
     _refuse_duplicate(session, touchpoint, preview.sha256)

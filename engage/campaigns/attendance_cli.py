@@ -99,7 +99,8 @@ def import_attendance_command(touchpoint_id: int, file: str, assign: tuple[str, 
     except OSError as exc:
         raise click.ClickException(f"Cannot read {file}: {exc.strerror}.") from None
     try:
-        preview = preview_attendance(db.session, touchpoint, data, Path(file).name)
+        now = utcnow()
+        preview = preview_attendance(db.session, touchpoint, data, Path(file).name, now=now)
         placed = _assignments(preview, assign)
         _show(preview, touchpoint, placed)
         if len(placed) < len(preview.unmatched):
@@ -114,7 +115,7 @@ def import_attendance_command(touchpoint_id: int, file: str, assign: tuple[str, 
             click.echo("Nothing saved. Run again with --yes to save this attendance.")
             return
         outcome = confirm_attendance(db.session, touchpoint, preview, placed, user_id=None,
-                                     now=utcnow())
+                                     now=now)
     except AttendanceRejected as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None

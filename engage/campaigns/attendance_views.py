@@ -100,7 +100,7 @@ def attendance_upload(touchpoint_id: int) -> tuple[str, int]:
     upload = form.file.data
     try:
         preview = preview_attendance(db.session, touchpoint, upload.read(),
-                                     os.path.basename(upload.filename or ""))
+                                     os.path.basename(upload.filename or ""), now=utcnow())
         return _preview_page(touchpoint, preview,
                              AttendanceConfirmForm.for_preview(preview.unmatched, formdata=None))
     except AttendanceRejected as exc:

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select, true
+from sqlalchemy import case, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,8 +40,13 @@ from engage.campaigns.models import (
     TouchpointStatus,
 )
 from engage.campaigns.touchpoints import still_to_come
+from engage.config import DEFAULT_ATTENDANCE_MIN_MINUTES
 from engage.directory.models import Organisation
 from engage.templating import LONDON
+
+# How an import's rows are listed: those who came, then brief joiners, then the absent.
+KIND_ORDER = {EngagementKind.ATTENDED: 0, EngagementKind.JOINED_BRIEFLY: 1,
+              EngagementKind.ABSENT: 2}
 
 PREVIEW_SALT = "engage.campaigns.attendance-preview"
 PREVIEW_MAX_AGE_SECONDS = 2 * 60 * 60
@@ -61,6 +66,11 @@ class MatchedOrganisation:
     people: int
     by_contact: int
     by_domain: int
+    brief: int = 0  # of `people`, those in the meeting for less than the minimum
+
+    @property
+    def attended(self) -> int:
+        return self.people - self.brief
 
 
 @dataclass
@@ -91,6 +101,12 @@ class Preview:
     organisers: int
     matched: list[MatchedOrganisation] = field(default_factory=list)
     unmatched: list[UnmatchedAttendee] = field(default_factory=list)
+    # Minutes that count as attending for this meeting; fewer is "joined briefly".
+    min_minutes: int = DEFAULT_ATTENDANCE_MIN_MINUTES
+
+    def joined_briefly(self, minutes: int | None) -> bool:
+        """A person whose time is unknown counts as attending: the list does not say otherwise."""
+        return minutes is not None and minutes < self.min_minutes
 
     @property
     def layout_label(self) -> str:
@@ -99,6 +115,17 @@ class Preview:
     @property
     def matched_people(self) -> int:
         return sum(org.people for org in self.matched)
+
+    @property
+    def matched_brief(self) -> int:
+        return sum(org.brief for org in self.matched)
+
+
+def attended_minimum(setting: int, meeting_minutes: int | None) -> int:
+    """The setting, or half the meeting when that is less (a 15-minute huddle needs 8)."""
+    if meeting_minutes and meeting_minutes > 0:
+        return max(1, min(setting, -(-meeting_minutes // 2)))
+    return setting
 
 
 def file_digest(data: bytes) -> str:
@@ -141,33 +168,49 @@ def _refuse_duplicate(session: Session, touchpoint: Touchpoint, digest: str) -> 
 
 
 def preview_attendance(
-    session: Session, touchpoint: Touchpoint, data: bytes, filename: str, *, now: datetime
+    session: Session,
+    touchpoint: Touchpoint,
+    data: bytes,
+    filename: str,
+    *,
+    now: datetime,
+    min_minutes: int = DEFAULT_ATTENDANCE_MIN_MINUTES,
 ) -> Preview:
-    """Read an attendee list and match it to the directory, writing nothing."""
+    """Read an attendee list and match it to the directory, writing nothing.
+
+    `min_minutes` is the ATTENDANCE_MIN_MINUTES setting; half the meeting applies if less.
+    """
     check_touchpoint(touchpoint, now)
     digest = file_digest(data)
     _refuse_duplicate(session, touchpoint, digest)
     listed = read_attendees(data)
     matching = match_attendees(session, listed.attendees)
+    minimum = attended_minimum(min_minutes, touchpoint.duration_minutes)
+    minutes = {attendee.key: attendee.minutes for attendee in listed.attendees}
     people: Counter[int] = Counter()
+    brief: Counter[int] = Counter()
     how: dict[int, Counter[str]] = {}
-    for match in matching.matched.values():
+    for key, match in matching.matched.items():
         people[match.organisation_id] += 1
         how.setdefault(match.organisation_id, Counter())[match.how] += 1
+        stayed = minutes[key]
+        if stayed is not None and stayed < minimum:
+            brief[match.organisation_id] += 1
     orgs = {
         org.id: org
         for org in session.scalars(select(Organisation).where(Organisation.id.in_(list(people))))
     }
     matched = [
         MatchedOrganisation(org_id, orgs[org_id].ods_code, orgs[org_id].name, count,
-                            how[org_id][BY_CONTACT], count - how[org_id][BY_CONTACT])
+                            how[org_id][BY_CONTACT], count - how[org_id][BY_CONTACT],
+                            brief[org_id])
         for org_id, count in people.items()
     ]
     matched.sort(key=lambda m: (m.name.lower(), m.ods_code))
     unmatched = [UnmatchedAttendee(a.name, a.email, a.minutes, reason)
                  for a, reason in matching.unmatched]
     return Preview(touchpoint.id, filename[:255], digest, listed.layout, len(listed.attendees),
-                   listed.organisers, matched, unmatched)
+                   listed.organisers, matched, unmatched, min_minutes=minimum)
 
 
 # --- carrying the preview to the confirmation ---------------------------------------------------
@@ -271,9 +314,13 @@ class Outcome:
     attended: dict[int, int]
     absent: list[int]
     voided_absences: int
+    brief: dict[int, int] = field(default_factory=dict)
 
 
-def _people_by_org(preview: Preview, assignments: Mapping[int, int | None]) -> dict[int, int]:
+def _people_by_org(
+    preview: Preview, assignments: Mapping[int, int | None]
+) -> tuple[dict[int, int], dict[int, int]]:
+    """{organisation: people who attended} and {organisation: people who joined briefly}."""
     missing = [u.label for i, u in enumerate(preview.unmatched) if i not in assignments]
     if missing:
         shown = "; ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10
@@ -282,11 +329,15 @@ def _people_by_org(preview: Preview, assignments: Mapping[int, int | None]) -> d
             f"Choose an organisation for every attendee engage could not place, or say they are "
             f"not from a practice or pharmacy. Still to place: {shown}."
         )
-    people = Counter({m.organisation_id: m.people for m in preview.matched})
+    people = Counter({m.organisation_id: m.attended for m in preview.matched})
+    brief = Counter({m.organisation_id: m.brief for m in preview.matched})
     for index, org_id in assignments.items():
         if org_id is not None and 0 <= index < len(preview.unmatched):
-            people[org_id] += 1
-    return dict(people)
+            if preview.joined_briefly(preview.unmatched[index].minutes):
+                brief[org_id] += 1
+            else:
+                people[org_id] += 1
+    return +people, +brief
 
 
 def confirm_attendance(
@@ -307,16 +358,18 @@ def confirm_attendance(
     if preview.touchpoint_id != touchpoint.id:
         raise AttendanceRejected("This preview belongs to another touchpoint.")
     _refuse_duplicate(session, touchpoint, preview.sha256)
-    people = _people_by_org(preview, assignments)
-    known = set(session.scalars(select(Organisation.id).where(Organisation.id.in_(list(people)))))
-    if known != set(people):
+    people, brief = _people_by_org(preview, assignments)
+    present = set(people) | set(brief)
+    known = set(session.scalars(select(Organisation.id).where(Organisation.id.in_(list(present)))))
+    if known != present:
         raise AttendanceRejected(
             "An organisation in this preview has since been removed from the directory. Upload "
             "the attendance file again."
         )
     not_from_org = sum(1 for org_id in assignments.values() if org_id is None)
     recorded_absent = _live_orgs(session, touchpoint.id, EngagementKind.ABSENT)
-    absent = [org.id for org in invited_not_attending(session, touchpoint.id, set(people))
+    # Someone who joined briefly was there, so their organisation is not recorded as absent.
+    absent = [org.id for org in invited_not_attending(session, touchpoint.id, present)
               if org.id not in recorded_absent]
     record = AttendanceImport(
         touchpoint_id=touchpoint.id, filename=preview.filename, sha256=preview.sha256,
@@ -335,6 +388,9 @@ def confirm_attendance(
         ) from None
     reaches = [Reach(org_id, EngagementKind.ATTENDED, count, f"{record.id}:{org_id}:attended")
                for org_id, count in sorted(people.items())]
+    reaches += [Reach(org_id, EngagementKind.JOINED_BRIEFLY, count,
+                      f"{record.id}:{org_id}:brief", counted=False)
+                for org_id, count in sorted(brief.items())]
     reaches += [Reach(org_id, EngagementKind.ABSENT, 0, f"{record.id}:{org_id}:absent")
                 for org_id in absent]
     record_reach(session, reaches, occurred_at=touchpoint.when or now, channel=touchpoint.channel,
@@ -342,19 +398,20 @@ def confirm_attendance(
                  now=now)
     voided = _void_absences(session, touchpoint.id, set(people), record.id, now)
     actor = session.get(User, user_id) if user_id is not None else None
+    briefly = f"{len(brief)} joined briefly (not counted), " if brief else ""
     record_event(
         session, actor, "campaigns.attendance_import",
         f"Imported attendance {preview.filename or '(unnamed file)'} for touchpoint "
         f"'{touchpoint.title}': {preview.attendees} attendees, {len(people)} organisations "
-        f"attended, {len(absent)} invited and absent, {not_from_org} not from a practice or "
-        "pharmacy",
+        f"attended, {briefly}{len(absent)} invited and absent, {not_from_org} not from a "
+        "practice or pharmacy",
         target=record,
         details={"touchpoint_id": touchpoint.id, "layout": preview.layout,
                  "sha256": preview.sha256, "organisers_left_out": preview.organisers,
-                 "earlier_absences_voided": voided},
+                 "earlier_absences_voided": voided, "min_minutes": preview.min_minutes},
     )
     session.flush()
-    return Outcome(record, people, absent, voided)
+    return Outcome(record, people, absent, voided, brief)
 
 
 def _void_absences(
@@ -401,6 +458,7 @@ def import_rows(
             Engagement.source == EngagementSource.ATTENDANCE,
             Engagement.source_ref.like(f"{record.id}:%"),
         )
-        .order_by(Engagement.kind.desc(), Organisation.name)  # "attended" before "absent"
+        .order_by(case(KIND_ORDER, value=Engagement.kind, else_=len(KIND_ORDER)),
+                  Organisation.name)
     ).all()
     return [(engagement, org) for engagement, org in rows]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import current_app
 from sqlalchemy import select
 
 from engage.campaigns.attendance import (
@@ -61,7 +62,11 @@ def _show(preview: Preview, touchpoint: Touchpoint, placed: dict[int, int | None
     click.echo(f"Matched: {preview.matched_people} people from {len(preview.matched)} "
                "organisations")
     for org in preview.matched:
-        click.echo(f"  {org.ods_code:<8} {org.name}: {org.people}")
+        brief = f" ({org.brief} joined briefly, not counted)" if org.brief else ""
+        click.echo(f"  {org.ods_code:<8} {org.name}: {org.people}{brief}")
+    if preview.matched_brief:
+        click.echo(f"Joined briefly (under {preview.min_minutes} minutes, kept but not counted "
+                   f"as attending): {preview.matched_brief}")
     attending = {org.organisation_id for org in preview.matched}
     attending |= {org_id for org_id in placed.values() if org_id is not None}
     absent = invited_not_attending(db.session, touchpoint.id, attending)
@@ -100,7 +105,9 @@ def import_attendance_command(touchpoint_id: int, file: str, assign: tuple[str, 
         raise click.ClickException(f"Cannot read {file}: {exc.strerror}.") from None
     try:
         now = utcnow()
-        preview = preview_attendance(db.session, touchpoint, data, Path(file).name, now=now)
+        preview = preview_attendance(
+            db.session, touchpoint, data, Path(file).name, now=now,
+            min_minutes=current_app.config["ATTENDANCE_MIN_MINUTES"])
         placed = _assignments(preview, assign)
         _show(preview, touchpoint, placed)
         if len(placed) < len(preview.unmatched):
@@ -120,5 +127,6 @@ def import_attendance_command(touchpoint_id: int, file: str, assign: tuple[str, 
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     db.session.commit()
+    brief = f"{len(outcome.brief)} joined briefly (not counted), " if outcome.brief else ""
     click.echo(f"Saved attendance import {outcome.record.id}: {len(outcome.attended)} "
-               f"organisations attended, {len(outcome.absent)} invited and absent.")
+               f"organisations attended, {brief}{len(outcome.absent)} invited and absent.")

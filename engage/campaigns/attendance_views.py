@@ -100,7 +100,8 @@ def attendance_upload(touchpoint_id: int) -> tuple[str, int]:
     upload = form.file.data
     try:
         preview = preview_attendance(db.session, touchpoint, upload.read(),
-                                     os.path.basename(upload.filename or ""), now=utcnow())
+                                     os.path.basename(upload.filename or ""), now=utcnow(),
+                                     min_minutes=current_app.config["ATTENDANCE_MIN_MINUTES"])
         return _preview_page(touchpoint, preview,
                              AttendanceConfirmForm.for_preview(preview.unmatched, formdata=None))
     except AttendanceRejected as exc:
@@ -127,7 +128,8 @@ def attendance_confirm(touchpoint_id: int) -> Response | tuple[str, int]:
         db.session.rollback()
         return _upload_page(touchpoint, AttendanceUploadForm(formdata=None), exc)
     db.session.commit()
-    flash(f"Saved the attendance: {len(outcome.attended)} organisations attended, "
+    brief = f"{len(outcome.brief)} joined briefly (not counted), " if outcome.brief else ""
+    flash(f"Saved the attendance: {len(outcome.attended)} organisations attended, {brief}"
           f"{len(outcome.absent)} invited and absent.")
     return redirect(url_for("campaigns.attendance_result", import_id=outcome.record.id))
 

@@ -11,6 +11,7 @@ the ledger gets one row per organisation, with how many people came from it.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -27,9 +28,11 @@ from engage.auth.models import User
 from engage.campaigns.attendance_files import (
     LAYOUT_LABELS,
     AttendanceRejected,
+    Meeting,
     read_attendees,
 )
 from engage.campaigns.attendance_match import BY_CONTACT, match_attendees
+from engage.campaigns.dates import london_day, london_to_utc
 from engage.campaigns.ledger import Reach, record_reach, void_engagement
 from engage.campaigns.models import (
     AttendanceImport,
@@ -39,7 +42,7 @@ from engage.campaigns.models import (
     Touchpoint,
     TouchpointStatus,
 )
-from engage.campaigns.touchpoints import still_to_come
+from engage.campaigns.touchpoints import CLOCK_SLACK, still_to_come
 from engage.config import DEFAULT_ATTENDANCE_MIN_MINUTES
 from engage.directory.models import Organisation
 from engage.templating import LONDON
@@ -47,6 +50,12 @@ from engage.templating import LONDON
 # How an import's rows are listed: those who came, then brief joiners, then the absent.
 KIND_ORDER = {EngagementKind.ATTENDED: 0, EngagementKind.JOINED_BRIEFLY: 1,
               EngagementKind.ABSENT: 2}
+
+# Words that say nothing about which meeting a title names.
+SMALL_WORDS = frozenset({"the", "and", "for", "with", "from", "our", "your", "this", "that",
+                         "into", "about", "webinar", "meeting", "session"})
+# A report dated this many days or fewer from the touchpoint is taken as the same meeting.
+DATE_TOLERANCE_DAYS = 1
 
 PREVIEW_SALT = "engage.campaigns.attendance-preview"
 PREVIEW_MAX_AGE_SECONDS = 2 * 60 * 60
@@ -103,6 +112,11 @@ class Preview:
     unmatched: list[UnmatchedAttendee] = field(default_factory=list)
     # Minutes that count as attending for this meeting; fewer is "joined briefly".
     min_minutes: int = DEFAULT_ATTENDANCE_MIN_MINUTES
+    # The meeting as the report names it, and how it differs from the touchpoint: saving
+    # then needs an explicit "yes, this report belongs to this touchpoint".
+    meeting_title: str = ""
+    meeting_day: str = ""
+    mismatches: list[str] = field(default_factory=list)
 
     def joined_briefly(self, minutes: int | None) -> bool:
         """A person whose time is unknown counts as attending: the list does not say otherwise."""
@@ -126,6 +140,39 @@ def attended_minimum(setting: int, meeting_minutes: int | None) -> int:
     if meeting_minutes and meeting_minutes > 0:
         return max(1, min(setting, -(-meeting_minutes // 2)))
     return setting
+
+
+def title_words(title: str) -> set[str]:
+    return {word for word in re.findall(r"[^\W_]+", title.casefold())
+            if len(word) > 2 and word not in SMALL_WORDS}
+
+
+def _day(value: datetime) -> str:
+    return london_day(value).strftime("%-d %B %Y")
+
+
+def meeting_mismatches(touchpoint: Touchpoint, meeting: Meeting | None, now: datetime) -> list[str]:
+    """How the report's meeting differs from the touchpoint; refuses a meeting still to come."""
+    if meeting is None:
+        return []
+    problems = []
+    if meeting.start is not None:
+        start = london_to_utc(meeting.start)
+        if start > now + CLOCK_SLACK:
+            raise AttendanceRejected(
+                f"This report is of a meeting on {_day(start)}, which has not happened yet, so "
+                "it has no attendance to record. Download the report after the meeting has "
+                "ended and upload it then.", status=409,
+            )
+        when = touchpoint.when
+        if when is not None and abs((london_day(start) - london_day(when)).days) > \
+                DATE_TOLERANCE_DAYS:
+            problems.append(f"The report is of a meeting on {_day(start)}, but this touchpoint "
+                            f"is on {_day(when)}.")
+    if meeting.title and not title_words(meeting.title) & title_words(touchpoint.title):
+        problems.append(f"The report's meeting is called \u201c{meeting.title}\u201d, which shares "
+                        f"no words with \u201c{touchpoint.title}\u201d.")
+    return problems
 
 
 def file_digest(data: bytes) -> str:
@@ -184,8 +231,10 @@ def preview_attendance(
     digest = file_digest(data)
     _refuse_duplicate(session, touchpoint, digest)
     listed = read_attendees(data)
+    mismatches = meeting_mismatches(touchpoint, listed.meeting, now)
     matching = match_attendees(session, listed.attendees)
-    minimum = attended_minimum(min_minutes, touchpoint.duration_minutes)
+    meeting_minutes = listed.meeting.minutes if listed.meeting else None
+    minimum = attended_minimum(min_minutes, touchpoint.duration_minutes or meeting_minutes)
     minutes = {attendee.key: attendee.minutes for attendee in listed.attendees}
     people: Counter[int] = Counter()
     brief: Counter[int] = Counter()
@@ -210,7 +259,11 @@ def preview_attendance(
     unmatched = [UnmatchedAttendee(a.name, a.email, a.minutes, reason)
                  for a, reason in matching.unmatched]
     return Preview(touchpoint.id, filename[:255], digest, listed.layout, len(listed.attendees),
-                   listed.organisers, matched, unmatched, min_minutes=minimum)
+                   listed.organisers, matched, unmatched, min_minutes=minimum,
+                   meeting_title=listed.meeting.title if listed.meeting else "",
+                   meeting_day=_day(london_to_utc(listed.meeting.start))
+                   if listed.meeting and listed.meeting.start else "",
+                   mismatches=mismatches)
 
 
 # --- carrying the preview to the confirmation ---------------------------------------------------
@@ -348,15 +401,25 @@ def confirm_attendance(
     *,
     user_id: int | None,
     now: datetime,
+    same_meeting: bool = False,
 ) -> Outcome:
     """Record a previewed list: the import, attended and invited-but-absent rows, the audit event.
 
     `assignments` places each unmatched attendee (by position) at an organisation's id, or at
-    None for someone not from a practice or pharmacy. All or nothing; the caller commits.
+    None for someone not from a practice or pharmacy. A report whose meeting differs from
+    the touchpoint (`preview.mismatches`) is saved only with `same_meeting`, the user's word
+    that it belongs here. All or nothing; the caller commits.
     """
     check_touchpoint(touchpoint, now)
     if preview.touchpoint_id != touchpoint.id:
         raise AttendanceRejected("This preview belongs to another touchpoint.")
+    if preview.mismatches and not same_meeting:
+        raise AttendanceRejected(
+            "This report may be of another meeting, so nothing was saved. "
+            + " ".join(preview.mismatches)
+            + " Confirm that it belongs to this touchpoint, or upload the report of this "
+            "meeting.", status=409,
+        )
     _refuse_duplicate(session, touchpoint, preview.sha256)
     people, brief = _people_by_org(preview, assignments)
     present = set(people) | set(brief)
@@ -408,7 +471,8 @@ def confirm_attendance(
         target=record,
         details={"touchpoint_id": touchpoint.id, "layout": preview.layout,
                  "sha256": preview.sha256, "organisers_left_out": preview.organisers,
-                 "earlier_absences_voided": voided, "min_minutes": preview.min_minutes},
+                 "earlier_absences_voided": voided, "min_minutes": preview.min_minutes,
+                 "confirmed_mismatch": bool(preview.mismatches)},
     )
     session.flush()
     return Outcome(record, people, absent, voided, brief)

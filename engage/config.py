@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+DEFAULT_ATTENDANCE_MIN_MINUTES = 10
+
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"  # noqa: S105 - refused in production
 MIN_SECRET_KEY_LENGTH = 32
 # A floor against keys typed by hand ("aaaa...", "changeme" repeated), not a proof of randomness:
@@ -138,6 +140,10 @@ def load_settings(
         "SCAN_RATE_LIMIT": scan_limit,
         # Unknown codes stored one row per scan up to this many a UK day, then only counted.
         "SCAN_MISS_DAILY_CAP": env_int(env, "SCAN_MISS_DAILY_CAP", 100, minimum=1),
+        # Minutes in a meeting that count as attending (or half the meeting, if shorter);
+        # anyone below is kept as "joined briefly" and not counted.
+        "ATTENDANCE_MIN_MINUTES": env_int(env, "ATTENDANCE_MIN_MINUTES",
+                                          DEFAULT_ATTENDANCE_MIN_MINUTES, minimum=1),
         # Per account: a growing wait after this many failures in a row, never a lock-out.
         "LOGIN_ACCOUNT_FREE_FAILURES": env_int(env, "LOGIN_ACCOUNT_FREE_FAILURES", 5, minimum=1),
         "LOGIN_ACCOUNT_MAX_WAIT_SECONDS": env_int(env, "LOGIN_ACCOUNT_MAX_WAIT_SECONDS", 120,

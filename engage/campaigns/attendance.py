@@ -11,6 +11,7 @@ the ledger gets one row per organisation, with how many people came from it.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -18,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select, true
+from sqlalchemy import case, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,9 +28,11 @@ from engage.auth.models import User
 from engage.campaigns.attendance_files import (
     LAYOUT_LABELS,
     AttendanceRejected,
+    Meeting,
     read_attendees,
 )
 from engage.campaigns.attendance_match import BY_CONTACT, match_attendees
+from engage.campaigns.dates import london_day, london_to_utc
 from engage.campaigns.ledger import Reach, record_reach, void_engagement
 from engage.campaigns.models import (
     AttendanceImport,
@@ -39,8 +42,20 @@ from engage.campaigns.models import (
     Touchpoint,
     TouchpointStatus,
 )
+from engage.campaigns.touchpoints import CLOCK_SLACK, still_to_come
+from engage.config import DEFAULT_ATTENDANCE_MIN_MINUTES
 from engage.directory.models import Organisation
 from engage.templating import LONDON
+
+# How an import's rows are listed: those who came, then brief joiners, then the absent.
+KIND_ORDER = {EngagementKind.ATTENDED: 0, EngagementKind.JOINED_BRIEFLY: 1,
+              EngagementKind.ABSENT: 2}
+
+# Words that say nothing about which meeting a title names.
+SMALL_WORDS = frozenset({"the", "and", "for", "with", "from", "our", "your", "this", "that",
+                         "into", "about", "webinar", "meeting", "session"})
+# A report dated this many days or fewer from the touchpoint is taken as the same meeting.
+DATE_TOLERANCE_DAYS = 1
 
 PREVIEW_SALT = "engage.campaigns.attendance-preview"
 PREVIEW_MAX_AGE_SECONDS = 2 * 60 * 60
@@ -60,6 +75,11 @@ class MatchedOrganisation:
     people: int
     by_contact: int
     by_domain: int
+    brief: int = 0  # of `people`, those in the meeting for less than the minimum
+
+    @property
+    def attended(self) -> int:
+        return self.people - self.brief
 
 
 @dataclass
@@ -90,6 +110,17 @@ class Preview:
     organisers: int
     matched: list[MatchedOrganisation] = field(default_factory=list)
     unmatched: list[UnmatchedAttendee] = field(default_factory=list)
+    # Minutes that count as attending for this meeting; fewer is "joined briefly".
+    min_minutes: int = DEFAULT_ATTENDANCE_MIN_MINUTES
+    # The meeting as the report names it, and how it differs from the touchpoint: saving
+    # then needs an explicit "yes, this report belongs to this touchpoint".
+    meeting_title: str = ""
+    meeting_day: str = ""
+    mismatches: list[str] = field(default_factory=list)
+
+    def joined_briefly(self, minutes: int | None) -> bool:
+        """A person whose time is unknown counts as attending: the list does not say otherwise."""
+        return minutes is not None and minutes < self.min_minutes
 
     @property
     def layout_label(self) -> str:
@@ -99,18 +130,65 @@ class Preview:
     def matched_people(self) -> int:
         return sum(org.people for org in self.matched)
 
+    @property
+    def matched_brief(self) -> int:
+        return sum(org.brief for org in self.matched)
+
+
+def attended_minimum(setting: int, meeting_minutes: int | None) -> int:
+    """The setting, or half the meeting when that is less (a 15-minute huddle needs 8)."""
+    if meeting_minutes and meeting_minutes > 0:
+        return max(1, min(setting, -(-meeting_minutes // 2)))
+    return setting
+
+
+def title_words(title: str) -> set[str]:
+    return {word for word in re.findall(r"[^\W_]+", title.casefold())
+            if len(word) > 2 and word not in SMALL_WORDS}
+
+
+def _day(value: datetime) -> str:
+    return london_day(value).strftime("%-d %B %Y")
+
+
+def meeting_mismatches(touchpoint: Touchpoint, meeting: Meeting | None, now: datetime) -> list[str]:
+    """How the report's meeting differs from the touchpoint; refuses a meeting still to come."""
+    if meeting is None:
+        return []
+    problems = []
+    if meeting.start is not None:
+        start = london_to_utc(meeting.start)
+        if start > now + CLOCK_SLACK:
+            raise AttendanceRejected(
+                f"This report is of a meeting on {_day(start)}, which has not happened yet, so "
+                "it has no attendance to record. Download the report after the meeting has "
+                "ended and upload it then.", status=409,
+            )
+        when = touchpoint.when
+        if when is not None and abs((london_day(start) - london_day(when)).days) > \
+                DATE_TOLERANCE_DAYS:
+            problems.append(f"The report is of a meeting on {_day(start)}, but this touchpoint "
+                            f"is on {_day(when)}.")
+    if meeting.title and not title_words(meeting.title) & title_words(touchpoint.title):
+        problems.append(f"The report's meeting is called \u201c{meeting.title}\u201d, which shares "
+                        f"no words with \u201c{touchpoint.title}\u201d.")
+    return problems
+
 
 def file_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def check_touchpoint(touchpoint: Touchpoint) -> None:
-    """A cancelled touchpoint had no audience; restoring it first keeps its history honest."""
+def check_touchpoint(touchpoint: Touchpoint, now: datetime) -> None:
+    """A cancelled touchpoint had no audience, and one still to come has had none yet."""
     if touchpoint.status is TouchpointStatus.CANCELLED:
         raise AttendanceRejected(
             "This touchpoint was cancelled, so it has no attendance. Restore it first if it did "
             "take place.", status=409,
         )
+    problem = still_to_come(touchpoint, now, "attendance")
+    if problem:
+        raise AttendanceRejected(problem, status=409)
 
 
 def earlier_import(session: Session, touchpoint_id: int, digest: str) -> AttendanceImport | None:
@@ -137,33 +215,55 @@ def _refuse_duplicate(session: Session, touchpoint: Touchpoint, digest: str) -> 
 
 
 def preview_attendance(
-    session: Session, touchpoint: Touchpoint, data: bytes, filename: str
+    session: Session,
+    touchpoint: Touchpoint,
+    data: bytes,
+    filename: str,
+    *,
+    now: datetime,
+    min_minutes: int = DEFAULT_ATTENDANCE_MIN_MINUTES,
 ) -> Preview:
-    """Read an attendee list and match it to the directory, writing nothing."""
-    check_touchpoint(touchpoint)
+    """Read an attendee list and match it to the directory, writing nothing.
+
+    `min_minutes` is the ATTENDANCE_MIN_MINUTES setting; half the meeting applies if less.
+    """
+    check_touchpoint(touchpoint, now)
     digest = file_digest(data)
     _refuse_duplicate(session, touchpoint, digest)
     listed = read_attendees(data)
+    mismatches = meeting_mismatches(touchpoint, listed.meeting, now)
     matching = match_attendees(session, listed.attendees)
+    meeting_minutes = listed.meeting.minutes if listed.meeting else None
+    minimum = attended_minimum(min_minutes, touchpoint.duration_minutes or meeting_minutes)
+    minutes = {attendee.key: attendee.minutes for attendee in listed.attendees}
     people: Counter[int] = Counter()
+    brief: Counter[int] = Counter()
     how: dict[int, Counter[str]] = {}
-    for match in matching.matched.values():
+    for key, match in matching.matched.items():
         people[match.organisation_id] += 1
         how.setdefault(match.organisation_id, Counter())[match.how] += 1
+        stayed = minutes[key]
+        if stayed is not None and stayed < minimum:
+            brief[match.organisation_id] += 1
     orgs = {
         org.id: org
         for org in session.scalars(select(Organisation).where(Organisation.id.in_(list(people))))
     }
     matched = [
         MatchedOrganisation(org_id, orgs[org_id].ods_code, orgs[org_id].name, count,
-                            how[org_id][BY_CONTACT], count - how[org_id][BY_CONTACT])
+                            how[org_id][BY_CONTACT], count - how[org_id][BY_CONTACT],
+                            brief[org_id])
         for org_id, count in people.items()
     ]
     matched.sort(key=lambda m: (m.name.lower(), m.ods_code))
     unmatched = [UnmatchedAttendee(a.name, a.email, a.minutes, reason)
                  for a, reason in matching.unmatched]
     return Preview(touchpoint.id, filename[:255], digest, listed.layout, len(listed.attendees),
-                   listed.organisers, matched, unmatched)
+                   listed.organisers, matched, unmatched, min_minutes=minimum,
+                   meeting_title=listed.meeting.title if listed.meeting else "",
+                   meeting_day=_day(london_to_utc(listed.meeting.start))
+                   if listed.meeting and listed.meeting.start else "",
+                   mismatches=mismatches)
 
 
 # --- carrying the preview to the confirmation ---------------------------------------------------
@@ -267,9 +367,13 @@ class Outcome:
     attended: dict[int, int]
     absent: list[int]
     voided_absences: int
+    brief: dict[int, int] = field(default_factory=dict)
 
 
-def _people_by_org(preview: Preview, assignments: Mapping[int, int | None]) -> dict[int, int]:
+def _people_by_org(
+    preview: Preview, assignments: Mapping[int, int | None]
+) -> tuple[dict[int, int], dict[int, int]]:
+    """{organisation: people who attended} and {organisation: people who joined briefly}."""
     missing = [u.label for i, u in enumerate(preview.unmatched) if i not in assignments]
     if missing:
         shown = "; ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10
@@ -278,11 +382,15 @@ def _people_by_org(preview: Preview, assignments: Mapping[int, int | None]) -> d
             f"Choose an organisation for every attendee engage could not place, or say they are "
             f"not from a practice or pharmacy. Still to place: {shown}."
         )
-    people = Counter({m.organisation_id: m.people for m in preview.matched})
+    people = Counter({m.organisation_id: m.attended for m in preview.matched})
+    brief = Counter({m.organisation_id: m.brief for m in preview.matched})
     for index, org_id in assignments.items():
         if org_id is not None and 0 <= index < len(preview.unmatched):
-            people[org_id] += 1
-    return dict(people)
+            if preview.joined_briefly(preview.unmatched[index].minutes):
+                brief[org_id] += 1
+            else:
+                people[org_id] += 1
+    return +people, +brief
 
 
 def confirm_attendance(
@@ -293,26 +401,38 @@ def confirm_attendance(
     *,
     user_id: int | None,
     now: datetime,
+    same_meeting: bool = False,
 ) -> Outcome:
     """Record a previewed list: the import, attended and invited-but-absent rows, the audit event.
 
     `assignments` places each unmatched attendee (by position) at an organisation's id, or at
-    None for someone not from a practice or pharmacy. All or nothing; the caller commits.
+    None for someone not from a practice or pharmacy. A report whose meeting differs from
+    the touchpoint (`preview.mismatches`) is saved only with `same_meeting`, the user's word
+    that it belongs here. All or nothing; the caller commits.
     """
-    check_touchpoint(touchpoint)
+    check_touchpoint(touchpoint, now)
     if preview.touchpoint_id != touchpoint.id:
         raise AttendanceRejected("This preview belongs to another touchpoint.")
+    if preview.mismatches and not same_meeting:
+        raise AttendanceRejected(
+            "This report may be of another meeting, so nothing was saved. "
+            + " ".join(preview.mismatches)
+            + " Confirm that it belongs to this touchpoint, or upload the report of this "
+            "meeting.", status=409,
+        )
     _refuse_duplicate(session, touchpoint, preview.sha256)
-    people = _people_by_org(preview, assignments)
-    known = set(session.scalars(select(Organisation.id).where(Organisation.id.in_(list(people)))))
-    if known != set(people):
+    people, brief = _people_by_org(preview, assignments)
+    present = set(people) | set(brief)
+    known = set(session.scalars(select(Organisation.id).where(Organisation.id.in_(list(present)))))
+    if known != present:
         raise AttendanceRejected(
             "An organisation in this preview has since been removed from the directory. Upload "
             "the attendance file again."
         )
     not_from_org = sum(1 for org_id in assignments.values() if org_id is None)
     recorded_absent = _live_orgs(session, touchpoint.id, EngagementKind.ABSENT)
-    absent = [org.id for org in invited_not_attending(session, touchpoint.id, set(people))
+    # Someone who joined briefly was there, so their organisation is not recorded as absent.
+    absent = [org.id for org in invited_not_attending(session, touchpoint.id, present)
               if org.id not in recorded_absent]
     record = AttendanceImport(
         touchpoint_id=touchpoint.id, filename=preview.filename, sha256=preview.sha256,
@@ -331,6 +451,9 @@ def confirm_attendance(
         ) from None
     reaches = [Reach(org_id, EngagementKind.ATTENDED, count, f"{record.id}:{org_id}:attended")
                for org_id, count in sorted(people.items())]
+    reaches += [Reach(org_id, EngagementKind.JOINED_BRIEFLY, count,
+                      f"{record.id}:{org_id}:brief", counted=False)
+                for org_id, count in sorted(brief.items())]
     reaches += [Reach(org_id, EngagementKind.ABSENT, 0, f"{record.id}:{org_id}:absent")
                 for org_id in absent]
     record_reach(session, reaches, occurred_at=touchpoint.when or now, channel=touchpoint.channel,
@@ -338,19 +461,21 @@ def confirm_attendance(
                  now=now)
     voided = _void_absences(session, touchpoint.id, set(people), record.id, now)
     actor = session.get(User, user_id) if user_id is not None else None
+    briefly = f"{len(brief)} joined briefly (not counted), " if brief else ""
     record_event(
         session, actor, "campaigns.attendance_import",
         f"Imported attendance {preview.filename or '(unnamed file)'} for touchpoint "
         f"'{touchpoint.title}': {preview.attendees} attendees, {len(people)} organisations "
-        f"attended, {len(absent)} invited and absent, {not_from_org} not from a practice or "
-        "pharmacy",
+        f"attended, {briefly}{len(absent)} invited and absent, {not_from_org} not from a "
+        "practice or pharmacy",
         target=record,
         details={"touchpoint_id": touchpoint.id, "layout": preview.layout,
                  "sha256": preview.sha256, "organisers_left_out": preview.organisers,
-                 "earlier_absences_voided": voided},
+                 "earlier_absences_voided": voided, "min_minutes": preview.min_minutes,
+                 "confirmed_mismatch": bool(preview.mismatches)},
     )
     session.flush()
-    return Outcome(record, people, absent, voided)
+    return Outcome(record, people, absent, voided, brief)
 
 
 def _void_absences(
@@ -397,6 +522,7 @@ def import_rows(
             Engagement.source == EngagementSource.ATTENDANCE,
             Engagement.source_ref.like(f"{record.id}:%"),
         )
-        .order_by(Engagement.kind.desc(), Organisation.name)  # "attended" before "absent"
+        .order_by(case(KIND_ORDER, value=Engagement.kind, else_=len(KIND_ORDER)),
+                  Organisation.name)
     ).all()
     return [(engagement, org) for engagement, org in rows]

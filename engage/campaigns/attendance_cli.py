@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import current_app
 from sqlalchemy import select
 
 from engage.campaigns.attendance import (
@@ -56,12 +57,21 @@ def _assignments(preview: Preview, given: tuple[str, ...]) -> dict[int, int | No
 def _show(preview: Preview, touchpoint: Touchpoint, placed: dict[int, int | None]) -> None:
     click.echo(f"{preview.filename}: {preview.layout_label}")
     click.echo(f"Touchpoint {touchpoint.id}: {touchpoint.title}")
+    if preview.meeting_title or preview.meeting_day:
+        click.echo(f"Report's meeting: {preview.meeting_title or '(no title)'}"
+                   f"{', ' + preview.meeting_day if preview.meeting_day else ''}")
+    for mismatch in preview.mismatches:
+        click.echo(f"Check: {mismatch}")
     organisers = f" (organisers left out: {preview.organisers})" if preview.organisers else ""
     click.echo(f"People in the list: {preview.attendees}{organisers}")
     click.echo(f"Matched: {preview.matched_people} people from {len(preview.matched)} "
                "organisations")
     for org in preview.matched:
-        click.echo(f"  {org.ods_code:<8} {org.name}: {org.people}")
+        brief = f" ({org.brief} joined briefly, not counted)" if org.brief else ""
+        click.echo(f"  {org.ods_code:<8} {org.name}: {org.people}{brief}")
+    if preview.matched_brief:
+        click.echo(f"Joined briefly (under {preview.min_minutes} minutes, kept but not counted "
+                   f"as attending): {preview.matched_brief}")
     attending = {org.organisation_id for org in preview.matched}
     attending |= {org_id for org_id in placed.values() if org_id is not None}
     absent = invited_not_attending(db.session, touchpoint.id, attending)
@@ -83,8 +93,11 @@ def _show(preview: Preview, touchpoint: Touchpoint, placed: dict[int, int | None
               help="Place an unmatched attendee (by email or name) at an organisation, or "
                    "'=none' when not from a practice or pharmacy. Repeat as needed.")
 @click.option("--yes", is_flag=True, help="Save the attendance; without it nothing is written.")
+@click.option("--confirm-mismatch", is_flag=True,
+              help="The report's meeting date or title differs from the touchpoint's, and it "
+                   "does belong to it: save it anyway.")
 def import_attendance_command(touchpoint_id: int, file: str, assign: tuple[str, ...],
-                              yes: bool) -> None:
+                              yes: bool, confirm_mismatch: bool) -> None:
     """Import a meeting's attendee list (Teams, Zoom or CSV) for a touchpoint.
 
     Prints what the file matches. It saves only with --yes, and only when every attendee is
@@ -99,7 +112,10 @@ def import_attendance_command(touchpoint_id: int, file: str, assign: tuple[str, 
     except OSError as exc:
         raise click.ClickException(f"Cannot read {file}: {exc.strerror}.") from None
     try:
-        preview = preview_attendance(db.session, touchpoint, data, Path(file).name)
+        now = utcnow()
+        preview = preview_attendance(
+            db.session, touchpoint, data, Path(file).name, now=now,
+            min_minutes=current_app.config["ATTENDANCE_MIN_MINUTES"])
         placed = _assignments(preview, assign)
         _show(preview, touchpoint, placed)
         if len(placed) < len(preview.unmatched):
@@ -109,15 +125,24 @@ def import_attendance_command(touchpoint_id: int, file: str, assign: tuple[str, 
                 "with --assign EMAIL=ODS_CODE (or =none), or import the file on the touchpoint's "
                 "page."
             )
+        if preview.mismatches and not confirm_mismatch:
+            db.session.rollback()
+            raise click.ClickException(
+                "Nothing saved: this report may be of another meeting. "
+                + " ".join(preview.mismatches)
+                + " If it does belong to this touchpoint, run again with --confirm-mismatch; "
+                "otherwise import the report of this meeting."
+            )
         if not yes:
             db.session.rollback()
             click.echo("Nothing saved. Run again with --yes to save this attendance.")
             return
         outcome = confirm_attendance(db.session, touchpoint, preview, placed, user_id=None,
-                                     now=utcnow())
+                                     now=now, same_meeting=confirm_mismatch)
     except AttendanceRejected as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     db.session.commit()
+    brief = f"{len(outcome.brief)} joined briefly (not counted), " if outcome.brief else ""
     click.echo(f"Saved attendance import {outcome.record.id}: {len(outcome.attended)} "
-               f"organisations attended, {len(outcome.absent)} invited and absent.")
+               f"organisations attended, {brief}{len(outcome.absent)} invited and absent.")

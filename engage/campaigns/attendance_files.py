@@ -18,6 +18,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import islice
 
 from email_validator import EmailNotValidError, validate_email
@@ -65,6 +66,17 @@ SECTION_HEADING = re.compile(r"^\d+\.\s*\S")
 TEAMS_DURATION = re.compile(r"^(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?$")
 CLOCK_DURATION = re.compile(r"^(\d+):([0-5]\d)(?::([0-5]\d))?$")
 
+# The meeting itself, as the report's summary (Teams) or meeting block (Zoom) names it.
+MEETING_TITLE = frozenset({"meeting title", "title", "topic", "meeting topic"})
+MEETING_START = frozenset({"start time", "meeting start time", "meeting start"})
+MEETING_DURATION = frozenset({"meeting duration", "duration (minutes)", "duration"})
+# Teams writes the time in the organiser's locale: UK first, then US (with AM/PM) and ISO.
+MEETING_TIME_FORMATS = (
+    "%d/%m/%Y, %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y, %H:%M", "%d/%m/%Y %H:%M",
+    "%m/%d/%Y, %I:%M:%S %p", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%y, %I:%M:%S %p",
+    "%m/%d/%Y %I:%M %p", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
+)
+
 SAVE_AS_CSV = (
     "Download the attendance report from Teams or the participant report from Zoom as it "
     "comes, or save the list from Excel as 'CSV UTF-8 (Comma delimited)', and upload that file."
@@ -108,6 +120,48 @@ class Attendee:
         return self.name or self.email
 
 
+@dataclass(frozen=True)
+class Meeting:
+    """What a report says about its meeting: title, start (UK wall-clock time) and length."""
+
+    title: str = ""
+    start: datetime | None = None
+    minutes: int | None = None
+
+
+def parse_meeting_time(raw: str) -> datetime | None:
+    """A report's start time as a naive wall-clock time, or None when it is not one we know."""
+    value = " ".join(raw.split()).upper()
+    for pattern in MEETING_TIME_FORMATS:
+        try:
+            return datetime.strptime(value, pattern)
+        except ValueError:
+            continue
+    return None
+
+
+def read_meeting(rows: list[list[str]]) -> Meeting | None:
+    """The meeting block above the participant table: label-value rows (Teams), or a header row
+    with a row of values under it (Zoom)."""
+    found: dict[str, str] = {}
+    for number, row in enumerate(rows):
+        cells = [cell.strip() for cell in row]
+        headings = [_heading(cell) for cell in cells]
+        if len(cells) >= 2 and headings[0] and not any(headings[2:]):
+            found.setdefault(headings[0], cells[1])
+        elif number + 1 < len(rows) and MEETING_START.intersection(headings):
+            values = rows[number + 1]
+            for index, heading in enumerate(headings):
+                if heading and index < len(values):
+                    found.setdefault(heading, values[index].strip())
+    title = next((found[k] for k in found if k in MEETING_TITLE and found[k]), "")
+    start = next((parse_meeting_time(found[k]) for k in found if k in MEETING_START), None)
+    minutes = next((parse_minutes(found[k]) for k in found if k in MEETING_DURATION), None)
+    if not title and start is None:
+        return None
+    return Meeting(" ".join(title.split())[:200], start, minutes)
+
+
 @dataclass
 class AttendeeList:
     """What a file held: its layout, each person once, and the organiser rows left out."""
@@ -116,6 +170,7 @@ class AttendeeList:
     attendees: list[Attendee]
     organisers: int = 0
     columns: list[str] = field(default_factory=list)
+    meeting: Meeting | None = None
 
     @property
     def layout_label(self) -> str:
@@ -303,8 +358,12 @@ def read_attendees(data: bytes) -> AttendeeList:
             "attendees under them. Download the report again after the meeting has ended and "
             "upload it."
         )
+    try:
+        above = list(islice(_reader(text, delimiter), header_at))
+    except csv.Error:
+        above = []
     return AttendeeList(_layout(text, header), list(people.values()), organisers,
-                        [cell.strip() for cell in header if cell.strip()])
+                        [cell.strip() for cell in header if cell.strip()], read_meeting(above))
 
 
 def _attendee(row: list[str], columns: dict[str, int]) -> Attendee | None:

@@ -35,15 +35,19 @@ class AttendanceConfirmForm(FlaskForm):
         "pharmacy"
     )
 
+    # Asked only when the report's meeting differs from the touchpoint (date or title).
+    same_meeting = BooleanField("Yes, this report belongs to this touchpoint")
+
     count: int = 0
     people: list[str] = []  # noqa: RUF012 - set per subclass by for_preview
+    mismatched: bool = False
 
     @classmethod
     def for_preview(
-        cls, unmatched: list[UnmatchedAttendee], **kwargs: Any
+        cls, unmatched: list[UnmatchedAttendee], *, mismatched: bool = False, **kwargs: Any
     ) -> AttendanceConfirmForm:
         """A form class with a pair of fields for each attendee engage could not place."""
-        fields: dict[str, Any] = {"count": len(unmatched),
+        fields: dict[str, Any] = {"count": len(unmatched), "mismatched": mismatched,
                                   "people": [person.label for person in unmatched]}
         for index in range(len(unmatched)):
             # Each pair sits in a fieldset whose legend names the person.
@@ -84,4 +88,11 @@ class AttendanceConfirmForm(FlaskForm):
                     f"Enter an organisation for {person}, or tick that they are not from a "
                     "practice or pharmacy",
                 ]
-        return valid and not any(org.errors for org, _ in self.pairs())
+        if self.mismatched and not self.same_meeting.data:
+            self.same_meeting.errors = [
+                *self.same_meeting.errors,
+                "This report may be of another meeting: tick that it belongs to this touchpoint, "
+                "or upload the report of this meeting",
+            ]
+        return (valid and not any(org.errors for org, _ in self.pairs())
+                and not self.same_meeting.errors)

@@ -27,6 +27,7 @@ from engage.campaigns.attendance_forms import (
     AttendanceConfirmForm,
     AttendanceUploadForm,
 )
+from engage.campaigns.dates import london_day
 from engage.campaigns.models import AttendanceImport, Touchpoint
 from engage.campaigns.views import bp
 from engage.database import utcnow
@@ -79,6 +80,8 @@ def _preview_page(
             .order_by(Organisation.name).limit(DATALIST_LIMIT + 1)
         )]
     form.payload.data = seal_preview(preview, _secret_keys())
+    when = f", {london_day(touchpoint.when):%-d %B %Y}" if touchpoint.when else ""
+    form.same_meeting.label.text = f"Yes, this report belongs to {touchpoint.title}{when}"
     return render_template(
         "campaigns/attendance_preview.html", touchpoint=touchpoint, preview=preview, form=form,
         rejected=rejected,
@@ -100,9 +103,12 @@ def attendance_upload(touchpoint_id: int) -> tuple[str, int]:
     upload = form.file.data
     try:
         preview = preview_attendance(db.session, touchpoint, upload.read(),
-                                     os.path.basename(upload.filename or ""))
+                                     os.path.basename(upload.filename or ""), now=utcnow(),
+                                     min_minutes=current_app.config["ATTENDANCE_MIN_MINUTES"])
         return _preview_page(touchpoint, preview,
-                             AttendanceConfirmForm.for_preview(preview.unmatched, formdata=None))
+                             AttendanceConfirmForm.for_preview(
+                                 preview.unmatched, mismatched=bool(preview.mismatches),
+                                 formdata=None))
     except AttendanceRejected as exc:
         db.session.rollback()
         return _upload_page(touchpoint, form, exc)
@@ -117,17 +123,20 @@ def attendance_confirm(touchpoint_id: int) -> Response | tuple[str, int]:
         preview = open_preview(request.form.get("payload", ""), _secret_keys(), touchpoint.id)
     except AttendanceRejected as exc:
         return _upload_page(touchpoint, AttendanceUploadForm(formdata=None), exc)
-    form = AttendanceConfirmForm.for_preview(preview.unmatched)
+    form = AttendanceConfirmForm.for_preview(preview.unmatched,
+                                             mismatched=bool(preview.mismatches))
     if not form.validate_on_submit():
         return _preview_page(touchpoint, preview, form, status=400)
     try:
         outcome = confirm_attendance(db.session, touchpoint, preview, form.assignments,
-                                     user_id=current_user.id, now=utcnow())
+                                     user_id=current_user.id, now=utcnow(),
+                                     same_meeting=bool(form.same_meeting.data))
     except AttendanceRejected as exc:
         db.session.rollback()
         return _upload_page(touchpoint, AttendanceUploadForm(formdata=None), exc)
     db.session.commit()
-    flash(f"Saved the attendance: {len(outcome.attended)} organisations attended, "
+    brief = f"{len(outcome.brief)} joined briefly (not counted), " if outcome.brief else ""
+    flash(f"Saved the attendance: {len(outcome.attended)} organisations attended, {brief}"
           f"{len(outcome.absent)} invited and absent.")
     return redirect(url_for("campaigns.attendance_result", import_id=outcome.record.id))
 

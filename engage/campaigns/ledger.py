@@ -37,6 +37,7 @@ class Reach:
     people: int = 1
     source_ref: str | None = None
     note: str = ""
+    counted: bool = True
 
 
 def record_reach(
@@ -76,7 +77,7 @@ def record_reach(
             "source": source,
             "source_ref": reach.source_ref,
             "note": reach.note[:500],
-            "counted": True,
+            "counted": reach.counted,
             "void_reason": "",
             "created_by_id": user_id,
             "created_at": now,

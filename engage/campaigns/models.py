@@ -98,6 +98,9 @@ class EngagementKind(enum.StrEnum):
     INVITED = "invited"
     ATTENDED = "attended"
     ABSENT = "absent"  # invited, and nobody from the organisation came
+    # In the meeting for less than the minimum: kept for the record, never counted (counted
+    # is False), so no figure treats it as attending.
+    JOINED_BRIEFLY = "joined_briefly"
     VISITED = "visited"
     RECEIVED = "received"  # sent a newsletter, bulletin or printed pack
     POSTED = "posted"  # a post the organisation's staff could see
@@ -114,6 +117,7 @@ class EngagementKind(enum.StrEnum):
 
 KIND_LABELS = {
     EngagementKind.ABSENT: "Invited, did not attend",
+    EngagementKind.JOINED_BRIEFLY: "Joined briefly (not counted)",
     EngagementKind.RECEIVED: "Received (newsletter, bulletin, pack)",
     EngagementKind.POSTED: "Posted (staff could see it)",
 }

@@ -28,7 +28,7 @@ from engage.campaigns.models import (
     TouchpointStatus,
     live_engagement,
 )
-from engage.campaigns.touchpoints import CLOCK_SLACK
+from engage.campaigns.touchpoints import CLOCK_SLACK, still_to_come
 from engage.directory.models import Locality, Organisation, OrgKind, OrgStatus
 from engage.directory.vocab import organisations
 
@@ -108,6 +108,13 @@ def _check(touchpoint: Touchpoint, request: ReachRequest, now: datetime) -> None
         raise CampaignError("This touchpoint was cancelled. Restore it before recording reach.")
     if request.kind not in MANUAL_KINDS:
         raise CampaignError("Choose the kind of contact from the list.")
+    if request.kind is not EngagementKind.INVITED:
+        # Invitations go out before a meeting; everything else needs it to have happened.
+        what = ("attendance" if request.kind in (EngagementKind.ATTENDED, EngagementKind.ABSENT)
+                else "whom it reached")
+        problem = still_to_come(touchpoint, now, what)
+        if problem:
+            raise CampaignError(problem)
     if request.occurred_at > now + CLOCK_SLACK:
         raise CampaignError(
             "That time is still to come. Reach is recorded once it has happened: enter when "

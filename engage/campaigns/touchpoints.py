@@ -89,6 +89,21 @@ def check_fields(fields: TouchpointFields, now: datetime) -> list[str]:
     return problems
 
 
+def still_to_come(touchpoint: Touchpoint, now: datetime, what: str) -> str | None:
+    """Why `what` cannot be recorded yet for a touchpoint that has not happened, else None.
+
+    Engagement dated after now would count in coverage and "last engagement" before anyone
+    took part; it is recorded once the time has passed.
+    """
+    when = touchpoint.when
+    if when is None or when <= now + CLOCK_SLACK:
+        return None
+    day = london_day(when).strftime("%-d %B %Y")
+    return (f"This {touchpoint.channel.label.lower()} is on {day}; {what} can be recorded once "
+            "it has happened. Record invitations now, or correct its date if it took place "
+            "earlier.")
+
+
 def campaign_date_warning(fields: TouchpointFields) -> str | None:
     """A touchpoint outside its campaign's dates is allowed, but the manager should know."""
     campaign = fields.campaign

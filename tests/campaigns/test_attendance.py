@@ -44,7 +44,7 @@ TEAMS = "teams_attendance_report.csv"
 
 
 def preview_of(touchpoint, name: str = TEAMS, filename: str | None = None):
-    return preview_attendance(db.session, touchpoint, data(name), filename or name)
+    return preview_attendance(db.session, touchpoint, data(name), filename or name, now=NOW)
 
 
 def unmatched_index(preview, name: str) -> int:

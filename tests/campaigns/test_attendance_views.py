@@ -113,7 +113,8 @@ def test_the_result_page_and_imports_list_are_open_to_steering(steering_client, 
     from engage.campaigns.attendance import confirm_attendance, preview_attendance
     from tests.campaigns.attendance_support import NOW
 
-    preview = preview_attendance(db.session, touchpoint, data("generic_attendees.csv"), "a.csv")
+    preview = preview_attendance(db.session, touchpoint, data("generic_attendees.csv"), "a.csv",
+                                 now=NOW)
     outcome = confirm_attendance(db.session, touchpoint, preview, {}, user_id=None, now=NOW)
     db.session.commit()
     page = steering_client.get(f"/campaigns/attendance/{outcome.record.id}").get_data(

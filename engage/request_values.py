@@ -11,8 +11,10 @@ import re
 from datetime import date
 from typing import Any
 
-from flask import abort, request
+from flask import request
 from werkzeug.routing import IntegerConverter
+
+from engage.errors import render_error
 
 # The largest value an id column holds on every database: the ids are INTEGER, which is 32 bits
 # on PostgreSQL (SQLite's is 64); beyond it PostgreSQL refuses the query instead of finding
@@ -41,15 +43,19 @@ def has_nul(values: Any) -> bool:
     return any(NUL in key or NUL in value for key, value in values.items(multi=True))
 
 
-def reject_nul_bytes() -> None:
+NUL_TITLE = "The request holds a character engage cannot read"
+NUL_MESSAGE = ("The web address, a field or a file name you sent contains a NUL character "
+               "(an invisible control character, often pasted from another program). Type the "
+               "address or the value again, or rename the file, and try again.")
+
+
+def reject_nul_bytes() -> tuple[str, int] | None:
     """Before every request: a NUL in the path, the query string or a form field is a 400."""
-    if NUL in request.path or has_nul(request.args):
-        abort(400)
-    if request.mimetype in FORM_TYPES:
-        if has_nul(request.form):
-            abort(400)
-        if any(NUL in (f.filename or "") for f in request.files.values()):
-            abort(400)
+    nul = NUL in request.path or has_nul(request.args)
+    if not nul and request.mimetype in FORM_TYPES:
+        nul = has_nul(request.form) or any(NUL in (f.filename or "")
+                                           for f in request.files.values())
+    return render_error(400, NUL_TITLE, NUL_MESSAGE) if nul else None
 
 
 def bounded_int(raw: object, *, minimum: int = 0, maximum: int = MAX_DB_INT) -> int | None:

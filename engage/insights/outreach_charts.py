@@ -16,7 +16,8 @@ from engage.insights.event_study import EventStudy
 
 # Ticks a reader can say out loud: half, the same, double, ...
 TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 0.67, 1, 1.5, 2, 4, 5, 10, 20, 50, 100)
-RATIO_AXIS = "Times the referral rate of months without it (1 = no difference)"
+RATIO_AXIS = "Times the referral rate of months without"
+SHORT_WHEN = {0: "Same month", 1: "1 month later"}
 
 
 def _range(values: list[float]) -> tuple[float, float]:
@@ -39,7 +40,7 @@ def forest(answer: ChannelAnswer) -> dict[str, Any]:
     shown = [a for a in answer.lags if a.verdict != UNESTIMABLE]
     bounds = [v for a in shown for v in (a.term.low, a.term.high) if v is not None]
     low, high = _range(bounds)
-    labels = [a.when[:1].upper() + a.when[1:]
+    labels = [SHORT_WHEN.get(a.lag, f"{a.lag} months later")
               + (" (cannot be estimated)" if a.verdict == UNESTIMABLE else "")
               for a in answer.lags]
     return {

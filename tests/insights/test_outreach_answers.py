@@ -47,7 +47,7 @@ def _bottom_line(page: str) -> str:
 
 
 def _rows(page: str, channel: Channel) -> list[list[str]]:
-    """The channel's plain table under its chart: [when, ratio, range, meaning] per lag."""
+    """The channel's plain table under its chart: [when, meaning, ratio, range] per lag."""
     figure = re.search(rf'<figure class="engage-figure">\s*<figcaption[^>]*id="outreach-forest-'
                        rf'{channel.value}-title".*?</figure>', page, re.S)
     assert figure, f"no chart for {channel.label}"
@@ -78,7 +78,7 @@ def test_the_bottom_line_agrees_with_the_tables_below(app, steering_client) -> N
     rows = _rows(page, Channel.PRACTICE_VISIT)
     assert [r[0] for r in rows] == ["In the same month", "A month later", "2 months later",
                                     "3 months later"]
-    for when, times, likely, meaning in rows:
+    for when, meaning, times, likely in rows:
         low, high = (float(v) for v in likely.split(" to "))
         verdict = VERDICTS[meaning.split(":")[0]]
         assert side(low, high) == verdict, (when, likely, meaning)  # the table's own words
@@ -89,7 +89,7 @@ def test_the_bottom_line_agrees_with_the_tables_below(app, steering_client) -> N
     assert "1.0 times" not in words
     # The detailed model table gives the same ratios.
     details = page[page.index('id="model-details"'):]
-    for _, times, likely, _ in rows:
+    for _, _, times, likely in rows:
         assert f"{times}<br><span class=\"nhsuk-body-s\">({likely})</span>" in details
 
 

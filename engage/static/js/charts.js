@@ -72,8 +72,9 @@
         ctx.setLineDash([]);
         ctx.fillStyle = "#212b32";
         ctx.font = "14px Frutiger W01, Arial, sans-serif";
-        ctx.textAlign = x > area.right - 120 ? "right" : "left";
-        ctx.fillText(line.label, x + (ctx.textAlign === "left" ? 4 : -4), area.top + 12);
+        ctx.textAlign = x > area.right - 120 ? "right" : (x < area.left + 60 ? "left" : "center");
+        ctx.textBaseline = "bottom";
+        ctx.fillText(line.label, x, area.top - 4);
         ctx.restore();
       });
     }
@@ -88,6 +89,7 @@
       responsive: true,
       maintainAspectRatio: false,
       animation: still ? false : undefined,
+      layout: { padding: { top: 22 } },  // room for a dashed line's label above the plot
       plugins: { legend: { position: "bottom" }, engageLines: { lines: [] } }
     };
   }
@@ -96,6 +98,7 @@
   // on a log scale (halving and doubling equally far from 1) with the line of no difference.
   function forest(spec, options) {
     options.indexAxis = "y";
+    options.plugins.legend.labels = { usePointStyle: true };
     options.plugins.engageLines.lines = [{ axis: "x", value: spec.reference.value,
       label: spec.reference.label }];
     options.plugins.tooltip = { callbacks: { label: function (item) {
@@ -120,7 +123,7 @@
           backgroundColor: COLOURS[0], borderColor: COLOURS[0], order: 1 },
         { type: "bar", label: spec.series[1].label, data: spec.intervals, indexAxis: "y",
           backgroundColor: "#9cc2e8", borderColor: COLOURS[0], borderWidth: 1,
-          barPercentage: 0.35, order: 2 }
+          barPercentage: 0.35, order: 2, pointStyle: "rect" }
       ] },
       options: options
     };

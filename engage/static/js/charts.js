@@ -10,7 +10,7 @@
  *   (the first column gives the labels, each further numeric column a series, named by its header).
  *
  * Optional keys: "axes": {"x": "...", "y": "..."} (axis titles), "unit" ("%"), "max",
- * "decimals": true (no whole-number ticks), a series' "counts" (shown in its tooltip) and
+ * "decimals": true (no whole-number ticks), a series' "counts" (written beside each point) and
  * "hollow" (true marks a point resting on few answers), "band": {"label", "low", "high"} (an
  * interval drawn as a shaded band), "marker": {"index", "label"} (a dashed line at a label).
  * "type": "forest" draws one channel's ratios by lag: "estimates", "intervals" ([low, high] or
@@ -80,6 +80,28 @@
     }
   };
 
+  // How many answers each point rests on, written beside it (a series' "counts").
+  var COUNTS = {
+    id: "engageCounts",
+    afterDatasetsDraw: function (chart) {
+      var ctx = chart.ctx;
+      chart.data.datasets.forEach(function (set, i) {
+        if (!set.engageCounts || !chart.isDatasetVisible(i)) { return; }
+        chart.getDatasetMeta(i).data.forEach(function (point, j) {
+          var count = set.engageCounts[j];
+          if (count === null || count === undefined || point.skip) { return; }
+          ctx.save();
+          ctx.fillStyle = "#212b32";
+          ctx.font = "12px Frutiger W01, Arial, sans-serif";
+          ctx.textAlign = "left";
+          ctx.textBaseline = "bottom";
+          ctx.fillText(String(count), point.x + 6, point.y - 4);
+          ctx.restore();
+        });
+      });
+    }
+  };
+
   function axisTitle(text) {
     return text ? { display: true, text: text, color: "#212b32", font: { size: 14 } } : undefined;
   }
@@ -143,6 +165,8 @@
         set.pointRadius = 5;
         set.pointBorderWidth = 2;
       }
+      if (s.counts) { set.engageCounts = s.counts; }
+      if (type === "line") { set.clip = 10; }  // a point at the axis's end is drawn whole
       return set;
     });
     if (spec.band) {
@@ -183,7 +207,7 @@
     var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
     var options = base(spec, still);
     var config = spec.type === "forest" ? forest(spec, options) : lineOrBar(spec, options);
-    config.plugins = [LINES];
+    config.plugins = [LINES, COUNTS];
     new window.Chart(canvas, config);
   }
 

@@ -17,7 +17,7 @@ from engage.insights.event_study import EventStudy
 # Ticks a reader can say out loud: half, the same, double, ...
 TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 0.67, 1, 1.5, 2, 4, 5, 10, 20, 50, 100)
 RATIO_AXIS = "Times the referral rate of months without"
-SHORT_WHEN = {0: "Same month", 1: "1 month later"}
+SHORT_WHEN = {0: "Same month", 1: "A month later"}
 
 
 def _range(values: list[float]) -> tuple[float, float]:

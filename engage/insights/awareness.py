@@ -13,6 +13,10 @@ from engage.directory.models import Organisation
 from engage.insights.scope import Scope, campaign_link_ids
 from engage.links.models import AwarenessAnswer
 
+# A share from fewer answers than this is drawn hollow and marked in the tables: one answer
+# more or less moves it by ten points or more.
+FEW_ANSWERS = 10
+
 
 @dataclass
 class Tally:
@@ -22,6 +26,11 @@ class Tally:
     @property
     def percent(self) -> int | None:
         return round(100 * self.knew / self.answers) if self.answers else None
+
+    @property
+    def few(self) -> bool:
+        """Too few answers to read the share as more than a hint."""
+        return 0 < self.answers < FEW_ANSWERS
 
 
 @dataclass
@@ -36,15 +45,31 @@ class Awareness:
     months: list[str]
     services: list[ServiceAwareness]
     total: Tally
+    few_answers: int = FEW_ANSWERS
+
+    @property
+    def any_few(self) -> bool:
+        return any(t.few for s in self.services for t in s.by_month.values())
 
     def chart(self) -> dict[str, Any]:
-        """Line chart data: share who knew, per month, one line per service."""
+        """Line chart data: share who knew, per month, one line per service, with how many
+        answers each point rests on; points from fewer than `FEW_ANSWERS` are drawn hollow."""
         from engage.uptake.summary import month_label
 
-        return {"type": "line", "labels": [month_label(m) for m in self.months],
+        def cell(s: ServiceAwareness, m: str) -> Tally | None:
+            return s.by_month.get(m)
+
+        return {"type": "line", "title": "Share of answers saying they knew the service before",
+                "labels": [month_label(m) for m in self.months], "unit": "%", "max": 100,
+                "axes": {"x": "Month (UK)", "y": "Knew the service before (% of answers)"},
                 "series": [{"label": s.service,
-                            "data": [s.by_month[m].percent if m in s.by_month else None
-                                     for m in self.months]} for s in self.services]}
+                            "data": [t.percent if (t := cell(s, m)) else None
+                                     for m in self.months],
+                            "counts": [t.answers if (t := cell(s, m)) else None
+                                       for m in self.months],
+                            "hollow": [bool(t and t.few) for m in self.months
+                                       for t in [cell(s, m)]]}
+                           for s in self.services]}
 
 
 def answer_condition(scope: Scope) -> ColumnElement[bool]:

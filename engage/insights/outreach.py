@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from engage.campaigns.models import Channel
+from engage.insights.bottom_line import ChannelAnswer, answers, bottom_line
 from engage.insights.event_study import EventStudy, event_study
 from engage.insights.exports import Figure
 from engage.insights.filters import InsightFilters
@@ -47,12 +48,18 @@ class OutreachResults:
     readings: dict[str, list[str]] = field(default_factory=dict)
     caveat: str = CAVEAT
     scope: Scope | None = None  # the checked filters, with the campaign, service, locality
+    bottom_line: list[str] = field(default_factory=list)  # every channel and lag, in words
 
     @property
     def headline(self) -> list[str]:
-        """The sentences for the report's summary: comparison, event study, then the model."""
-        return [*self.readings["reached"], *self.readings["event_study"],
-                *self.readings["regression"]]
+        """The sentences for the report's summary (frozen into snapshots): the bottom line,
+        then the comparison and the event study; each channel's detail is on the page."""
+        return [*self.bottom_line, *self.readings["reached"], *self.readings["event_study"]]
+
+    @property
+    def answers(self) -> list[ChannelAnswer]:
+        """The model's verdict for each channel and lag, as the page's charts and tables show."""
+        return answers(self.regression)
 
 
 def parse_channel(raw: str | None) -> tuple[Channel | None, str | None]:
@@ -92,7 +99,7 @@ def results_from_panel(panel: Panel, filters: InsightFilters, channel: Channel |
         filters=filters, channel=channel, organisations=len(panel.organisation_ids),
         months=panel.outcome_months, referrals=int(panel.referrals[:, sl].sum()),
         engagement_rows=int(panel.engaged()[:, sl].sum()), event_study=study, reached=reached,
-        regression=model, scope=scope,
+        regression=model, scope=scope, bottom_line=bottom_line(model),
         readings={"reached": [reached_reading(reached)], "event_study": [event_reading(study)],
                   "regression": regression_readings(model)},
     )

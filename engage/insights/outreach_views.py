@@ -17,11 +17,24 @@ from engage.insights.exports import FORMATS, Table, audit_export, render
 from engage.insights.filters import InsightFilters
 from engage.insights.forms import filter_form
 from engage.insights.outreach import TABLES, outreach_results, parse_channel
+from engage.insights.outreach_charts import event_chart, forest
 from engage.insights.period import read_filters
+from engage.insights.ratios import interval, ratio
 from engage.insights.regression import LAGS
 from engage.insights.views import bp
 
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+
+
+@bp.app_template_filter("ratio")
+def ratio_filter(value: float | None) -> str:
+    """A ratio or bound on its own side of 1 (`ratios.ratio`), for every template."""
+    return ratio(value)
+
+
+@bp.app_template_filter("ratio_interval")
+def ratio_interval_filter(bounds: tuple[float | None, float | None]) -> str:
+    return interval(*bounds)
 
 
 def _read() -> tuple[InsightFilters, Channel | None, list[str]]:
@@ -41,7 +54,7 @@ def outreach() -> tuple[str, int]:
     return render_template(
         "insights/outreach.html", outreach=results, scope=results.scope,
         filters=results.scope.filters, filter_form=filter_form(db.session, results.scope.filters),
-        channels=list(Channel), lags=LAGS,
+        channels=list(Channel), lags=LAGS, forest=forest, event_chart=event_chart,
         channel_args={"channel": channel.value} if channel else {}, problems=messages,
         page_has_errors=bool(messages),
     ), 400 if messages else 200

@@ -8,7 +8,9 @@ tell", whatever the point estimate.
 from __future__ import annotations
 
 from engage.campaigns.models import Channel
+from engage.insights.bottom_line import answers, reason
 from engage.insights.event_study import EventStudy
+from engage.insights.ratios import interval, ratio
 from engage.insights.reached import ReachedComparison
 from engage.insights.regression import Regression, Term
 
@@ -38,7 +40,8 @@ AUDIENCE = {
 
 
 def number(value: float) -> str:
-    """Two significant figures, the way people read ratios ("1.8", "0.72", "12")."""
+    """Two significant figures for counts and differences ("1.8", "0.72", "12"); ratios and
+    their bounds go through `ratios.ratio`, which keeps them on their side of 1."""
     if value == 0:
         return "0"
     if abs(value) >= 10:
@@ -62,44 +65,34 @@ def when(lag: int) -> str:
     return f"{lag} months later"
 
 
-def ratio_sentence(subject: str, ratio: float, low: float, high: float, what: str,
+def ratio_sentence(subject: str, estimate: float, low: float, high: float, what: str,
                    compared: str) -> str:
-    """A ratio with its interval, read honestly."""
-    interval = f"95% CI {number(low)} to {number(high)}"
+    """A ratio with its interval, read honestly (every figure written by `ratios.ratio`)."""
     if low <= 1 <= high:
         return (f"We cannot tell whether {subject[0].lower() + subject[1:]} had a different "
-                f"{what} {compared}: the estimate is {number(ratio)} times, but the interval "
-                f"runs from {number(low)} to {number(high)}, which includes no difference.")
-    if ratio >= 1:
-        return f"{subject} had about {number(ratio)} times the {what} {compared} ({interval})."
-    return (f"{subject} had a lower {what} {compared}: about {number(ratio)} times "
-            f"({interval}).")
+                f"{what} {compared}: the estimate is {ratio(estimate)} times, but the interval "
+                f"runs from {interval(low, high)}, which includes no difference.")
+    span = f"95% CI {interval(low, high)}"
+    if low > 1:
+        return f"{subject} had about {ratio(estimate)} times the {what} {compared} ({span})."
+    return (f"{subject} had a lower {what} {compared}: about {ratio(estimate)} times "
+            f"({span}).")
 
 
 def term_reading(term: Term) -> str:
     subject = who(term.channel)
     if not term.estimated:
-        return (f"{subject}, {when(term.lag)}: not enough data to say. {term.problem or ''}"
-                ).strip()
+        return f"{subject}, {when(term.lag)}: cannot be estimated ({reason(term)})."
     assert term.irr is not None and term.low is not None and term.high is not None
     return ratio_sentence(subject, term.irr, term.low, term.high, "referral rate",
                           f"{when(term.lag)} than in months without")
 
 
 def regression_readings(result: Regression) -> list[str]:
-    """One sentence per channel: its lag-1 term if estimated, else the first estimated lag."""
+    """One sentence per channel covering every lag, from the bottom line's verdicts."""
     if result.problem:
         return [result.problem]
-    out = []
-    for channel in result.channels():
-        terms = [t for t in result.terms if t.channel is channel]
-        chosen = next((t for t in terms if t.estimated and t.lag == 1), None) \
-            or next((t for t in terms if t.estimated), None)
-        if chosen is None:
-            out.append(f"{who(channel)}: not enough data to estimate any lag.")
-        else:
-            out.append(term_reading(chosen))
-    return out
+    return [channel.sentence() for channel in answers(result)]
 
 
 def reached_reading(result: ReachedComparison) -> str:
@@ -118,9 +111,9 @@ def event_reading(result: EventStudy) -> str:
     base = (f"Across {diff.organisations} organisations, referrals averaged "
             f"{number(diff.before)} a month in the six months before the first engagement and "
             f"{number(diff.after)} a month from then on")
-    interval = f"change {number(diff.change)} a month, 95% CI {number(diff.low)} to " \
-               f"{number(diff.high)}"
+    span = f"change {number(diff.change)} a month, 95% CI {number(diff.low)} to " \
+           f"{number(diff.high)}"
     if diff.low <= 0 <= diff.high:
-        return f"{base}; we cannot tell whether that is a real change ({interval})."
+        return f"{base}; we cannot tell whether that is a real change ({span})."
     direction = "higher" if diff.change > 0 else "lower"
-    return f"{base}: {direction} after ({interval})."
+    return f"{base}: {direction} after ({span})."

@@ -37,20 +37,30 @@ def test_lower_rate_is_read_as_lower() -> None:
     assert "0.60 times" in text
 
 
-def test_thin_term_says_not_enough_data() -> None:
+def test_thin_term_says_it_cannot_be_estimated_and_why() -> None:
     text = term_reading(Term(VISIT, 1, 3, 2, problem="Not enough data: 3 exposed."))
-    assert "not enough data to say" in text and "1.8" not in text
+    assert text == ("Practices visited, in the following month: cannot be estimated (not "
+                    "enough data: 3 exposed).")
 
 
-def test_regression_readings_prefer_lag_one_and_name_empty_channels() -> None:
+def test_regression_readings_cover_every_lag_and_name_unestimable_channels() -> None:
     result = Regression(terms=[
-        Term(VISIT, 0, 40, 20, irr=1.1, low=0.9, high=1.3),
-        Term(VISIT, 1, 40, 20, irr=1.5, low=1.2, high=1.9),
+        Term(VISIT, 0, 40, 20, irr=1.8, low=1.2, high=2.6),
+        Term(VISIT, 1, 40, 20, irr=1.1, low=0.9, high=1.3),
         Term(Channel.GATEWAY, 0, 1, 1, problem="Not enough data"),
     ])
     readings = regression_readings(result)
-    assert "1.5 times" in readings[0]
-    assert readings[1].endswith("not enough data to estimate any lag.")
+    assert readings[0] == ("Practice visit: referrals were higher in the same month (about 1.8 "
+                           "times, likely between 1.2 and 2.6 times); we cannot tell a month "
+                           "later, because the likely range includes no difference.")
+    assert readings[1] == ("Primary Care Gateway post: it cannot be estimated in the same "
+                           "month (not enough data).")
+
+
+def test_a_bound_just_below_one_is_not_printed_as_one() -> None:
+    text = term_reading(Term(Channel.EMAIL_BULLETIN, 1, 40, 20, irr=0.75, low=0.5712,
+                             high=0.9976))
+    assert "lower referral rate" in text and "95% CI 0.57 to 0.998" in text
 
 
 def test_reached_reading_and_its_problem() -> None:

@@ -78,6 +78,9 @@ def ratio_sentence(subject: str, ratio: float, low: float, high: float, what: st
 
 def term_reading(term: Term) -> str:
     subject = who(term.channel)
+    if not term.identified:
+        # Not a shortage of data: more of the same would never give a figure.
+        return f"{subject}, {when(term.lag)}: no figure. {term.problem or ''}".strip()
     if not term.estimated:
         return (f"{subject}, {when(term.lag)}: not enough data to say. {term.problem or ''}"
                 ).strip()
@@ -95,7 +98,11 @@ def regression_readings(result: Regression) -> list[str]:
         terms = [t for t in result.terms if t.channel is channel]
         chosen = next((t for t in terms if t.estimated and t.lag == 1), None) \
             or next((t for t in terms if t.estimated), None)
-        if chosen is None:
+        unidentified = next((t for t in terms if not t.identified), None)
+        if chosen is None and unidentified is not None:
+            out.append(f"{who(channel)}: no figure for any lag. {unidentified.problem or ''}"
+                       .strip())
+        elif chosen is None:
             out.append(f"{who(channel)}: not enough data to estimate any lag.")
         else:
             out.append(term_reading(chosen))

@@ -11,8 +11,8 @@ putting it back leaves the multinomial (conditional) likelihood of each organisa
 shares; its maximum is exactly the dummy-variable GLM's (checked against statsmodels in the
 tests). Newton steps use a sparse design, so memory and time follow the exposures. Organisations
 with no referrals at all in the period carry no information under organisation effects and are
-left out (and counted). Standard errors are cluster-robust by organisation (sandwich with the
-G/(G−1) correction), so overdispersion and correlation within a practice are allowed for.
+left out (and counted). Standard errors are cluster-robust by organisation, so overdispersion
+and correlation within a practice are allowed for.
 
 A term gets a figure only when it is identified beside the organisation and month effects.
 With month effects, only differences between organisations within the same month measure a
@@ -33,9 +33,11 @@ differed from most others in the same month, no referral came in any exposed
 organisation-month, its standard error is not finite, wider than `MAX_SE` or narrower than
 `MIN_SE` on the log scale, or the ratio itself has run off beyond e^±`MAX_LOG_IRR`.
 
-Intervals use Student's t with G − 1 degrees of freedom (G organisations in the fit) on the
-CR1 sandwich: with a hundred or so practices the normal quantile falls short of 95% coverage
-(bench/model_coverage.py measures both; docs/statistics.md has the figures).
+Intervals hold their 95% with a county's hundred or so practices, where the plain cluster
+sandwich (CR1, G/(G−1)) with 1.96 covers about 93% (bench/model_coverage.py; docs/statistics.md
+has the figures): the standard error is the cluster jackknife's (CV3: each organisation left
+out in turn, by one Newton step from the full fit), and the quantile is Student's t on the
+term's own degrees of freedom (`effective_df`, at most G − 1).
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ class Term:
     differing: int = 0  # organisations exposed when most were not in a month, or the reverse
     identified: bool = True  # False: no amount of data would give a figure (see `problem`)
     se: float | None = None  # of log(irr): the cluster jackknife's, which the interval uses
+    degrees_of_freedom: float | None = None  # of the interval's t quantile (see `effective_df`)
     plain_se: float | None = None  # of log(irr): the plain cluster sandwich's (CR1), to compare
 
     @property
@@ -103,7 +106,8 @@ class Regression:
     referrals: int = 0
     converged: bool = True
     problem: str | None = None
-    degrees_of_freedom: int | None = None  # of the t intervals: organisations in the fit − 1
+    degrees_of_freedom: int | None = None  # organisations in the fit − 1: the most a term's
+    # interval uses (each term's own is `Term.degrees_of_freedom`)
 
     def term(self, channel: Channel, lag: int) -> Term | None:
         for term in self.terms:
@@ -136,6 +140,7 @@ class Fit:
     converged: bool
     iterations: int
     cov_jackknife: np.ndarray | None = None  # CV3: the cluster jackknife, one step per cluster
+    deletions: np.ndarray | None = None  # row g: the change from leaving organisation g out
 
 
 def _inner(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -337,7 +342,7 @@ def fit_fe_poisson(y: np.ndarray, terms: list[np.ndarray], *, max_iter: int = 50
     deleted = _deletion_steps(scores, bread, p, totals, x_coo.row, x_coo.col, x_coo.data, kb)
     jackknife = _inner(deleted, deleted) * ((n - 1) / n if n > 1 else 1.0)
     return Fit(coef=theta, cov=cov, converged=converged, iterations=iterations,
-               cov_jackknife=jackknife)
+               cov_jackknife=jackknife, deletions=deleted)
 
 
 def _deletion_steps(scores: np.ndarray, bread: np.ndarray, p: np.ndarray, totals: np.ndarray,
@@ -423,7 +428,27 @@ def _screen(x: np.ndarray, y: np.ndarray, channel: Channel, lag: int) -> Term:
     return term
 
 
-def t_quantile(degrees_of_freedom: int) -> float:
+def effective_df(deletions: np.ndarray) -> float:
+    """Degrees of freedom for a term's t interval: G − 1 at most, fewer when a few
+    organisations carry most of the variance estimate.
+
+    The jackknife variance is a sum over organisations of c_g², c_g the change in the
+    estimate from leaving g out. Satterthwaite's approximation matches its spread to a
+    chi-squared's: df = 2 (Σ c_g²)² / Var(Σ c_g²), the variance estimated from the c_g²
+    themselves. Equal, normal contributions give G; overdispersed counts (a few practices
+    with most of the referrals in their visited months) give far fewer, which is what a
+    plain t with G − 1 misses (bench/model_coverage.py: about 93% coverage with G − 1 and 88
+    practices, a median of about 24 degrees of freedom here).
+    """
+    g = len(deletions)
+    squares = deletions ** 2
+    spread = g / max(g - 1, 1) * float(((squares - squares.mean()) ** 2).sum())
+    if g < 2 or spread <= 0:
+        return float(max(g - 1, 1))
+    return float(min(max(2 * float(squares.sum()) ** 2 / spread, 1.0), g - 1))
+
+
+def t_quantile(degrees_of_freedom: float) -> float:
     """The 97.5% point of Student's t (scipy imported here, not at app start)."""
     from scipy import stats  # noqa: PLC0415
 
@@ -477,7 +502,6 @@ def regression(panel: Panel, channels: list[Channel] | None = None,
         fit = fit_fe_poisson(y, [exposures[key] for key in fitted])
         result.converged = fit.converged
         result.degrees_of_freedom = result.organisations - 1
-        q = t_quantile(result.degrees_of_freedom)
         for j, key in enumerate(fitted):
             if terms[key].problem is not None:
                 continue
@@ -490,8 +514,12 @@ def regression(panel: Panel, channels: list[Channel] | None = None,
                 terms[key] = replace(terms[key], problem=(
                     "Not enough data: the estimate is too uncertain to report."))
             else:
+                assert fit.deletions is not None
+                df = effective_df(fit.deletions[:, j])
+                q = t_quantile(df)
                 terms[key] = replace(terms[key], irr=math.exp(coef), low=math.exp(coef - q * se),
                                      high=math.exp(coef + q * se), se=se,
-                                     plain_se=math.sqrt(plain) if plain >= 0 else None)
+                                     plain_se=math.sqrt(plain) if plain >= 0 else None,
+                                     degrees_of_freedom=df)
     result.terms = [terms[(channel, lag)] for channel in channels for lag in lags]
     return result

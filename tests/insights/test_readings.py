@@ -42,6 +42,24 @@ def test_thin_term_says_not_enough_data() -> None:
     assert "not enough data to say" in text and "1.8" not in text
 
 
+def test_unidentified_term_gives_the_reason_not_a_shortage_of_data() -> None:
+    reason = "This channel reached every organisation in the same months, so its effect."
+    text = term_reading(Term(Channel.NEWSLETTER, 0, 400, 80, problem=reason, identified=False))
+    assert text == f"Organisations sent a newsletter, in the same month: no figure. {reason}"
+    assert "not enough data" not in text
+
+
+def test_regression_readings_give_the_reason_for_a_channel_with_no_figure() -> None:
+    reason = "Its exposure moves exactly with that of webinar (same month), so their effects."
+    result = Regression(terms=[
+        Term(Channel.TRAINING, 0, 40, 20, problem=reason, identified=False),
+        Term(Channel.TRAINING, 1, 3, 2, problem="Not enough data: 3 exposed."),
+    ])
+    assert regression_readings(result) == [
+        f"Organisations that had a training or support session: no figure for any lag. "
+        f"{reason}"]
+
+
 def test_regression_readings_prefer_lag_one_and_name_empty_channels() -> None:
     result = Regression(terms=[
         Term(VISIT, 0, 40, 20, irr=1.1, low=0.9, high=1.3),

@@ -23,7 +23,10 @@ freedom, and the jackknife with t on G − 1. The designs:
 Referrals are negative binomial (gamma mixing with shape 2: overdispersed like the provider's
 counts), practices differ in size (a gamma frailty, mean 1) and months by season.
 
-    .venv/bin/python bench/model_coverage.py [--seeds 200] [--practices 88] [--months 24]
+    .venv/bin/python bench/model_coverage.py [--seeds 1000] [--practices 88] [--months 24]
+
+With 1,000 seeds a share's Monte Carlo standard error is about 0.7 percentage points (1.5 with
+200), so a term whose intervals truly cover 95% reads under 94% about one time in thirteen.
 
 Exits non-zero when a target is missed: coverage under 94% for an estimable term, or any
 figure for a newsletter that reached everyone alike.
@@ -223,13 +226,14 @@ def run(design: Design, seeds: int, practices: int, months: int) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=200)
+    parser.add_argument("--seeds", type=int, default=1000)
     parser.add_argument("--practices", type=int, default=88)
     parser.add_argument("--months", type=int, default=24)
     args = parser.parse_args()
     print(f"{args.seeds} seeds per design, {args.practices} practices, {args.months} months "
           f"(+{LEAD_MONTHS} lead-in); every interval below is from the same fits.\n")
     missed: list[str] = []
+    shares: list[float] = []
     started = time.perf_counter()
     fits = 0
     for design in DESIGNS:
@@ -257,6 +261,7 @@ def main() -> int:
                       f"{cover_t:>6.1%} {cover_z:>6.1%} {cover_plain_t:>6.1%} "
                       f"{cover_jackknife_g:>6.1%} {np.median(tally.dfs):>4.0f} "
                       f"{np.median(tally.widths):>5.2f}")
+                shares.append(cover_t)
                 if cover_t < TARGET:
                     missed.append(f"{design.name}: {name} covered {cover_t:.1%}")
             if channel in design.unidentified and tally.figures:
@@ -271,6 +276,9 @@ def main() -> int:
           "jackknife, t with the term's own degrees of freedom); CR1 z = the plain sandwich "
           "with 1.96 (the model before); CR1 t and CV3 t = sandwich and jackknife with t, G − 1 "
           "degrees of freedom. df: median of the term's own; width: median high/low.")
+    if shares:
+        print(f"Reported intervals over all {len(shares)} estimable terms: mean coverage "
+              f"{np.mean(shares):.1%}, lowest {min(shares):.1%}.")
     if missed:
         print("Targets missed:\n  " + "\n  ".join(missed))
         return 1

@@ -28,7 +28,7 @@ from engage.insights.readings import (
     reached_reading,
     regression_readings,
 )
-from engage.insights.regression import LAGS, Regression, regression
+from engage.insights.regression import LAGS, Regression, Term, regression
 from engage.insights.scope import Scope, resolve
 
 LONDON = ZoneInfo("Europe/London")
@@ -115,6 +115,13 @@ def model_rows(session: Session, filters: InsightFilters, now: datetime,
     return regression_rows(outreach_results(session, filters, now=now, channel=channel))
 
 
+def _status(term: Term) -> str:
+    """Why a row has figures or not, for scripts: the note says it in words."""
+    if term.estimated:
+        return "estimated"
+    return "not identifiable" if not term.identified else "not enough data"
+
+
 def regression_rows(results: OutreachResults) -> list[dict[str, Any]]:
     """The regression table as rows (for CSV/JSON exports): one per channel and lag."""
     rows = []
@@ -123,8 +130,9 @@ def regression_rows(results: OutreachResults) -> list[dict[str, Any]]:
             "channel": term.channel.value, "channel_label": term.channel.label, "lag": term.lag,
             "exposed_organisation_months": term.exposed_months,
             "organisations_changing_exposure": term.organisations,
+            "organisations_differing_within_month": term.differing,
             "irr": _cell(term.irr), "ci_low": _cell(term.low), "ci_high": _cell(term.high),
-            "note": term.problem or None,
+            "status": _status(term), "note": term.problem or None,
         })
     return rows
 

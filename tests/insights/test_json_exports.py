@@ -20,7 +20,8 @@ from tests.insights.test_outreach_page import PERIOD, _world
 # The columns of the outreach tables that hold a figure, and of the insight tables.
 FIGURES = {"mean", "ci_low", "ci_high", "irr", "rate_per_organisation_month", "organisations",
            "organisation_months", "referrals", "lag", "months_from_first_engagement",
-           "exposed_organisation_months", "organisations_changing_exposure"}
+           "exposed_organisation_months", "organisations_changing_exposure",
+           "organisations_differing_within_month"}
 
 
 def _assert_typed(rows: list[dict], columns: set[str]) -> None:

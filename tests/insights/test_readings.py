@@ -43,6 +43,25 @@ def test_thin_term_says_it_cannot_be_estimated_and_why() -> None:
                     "enough data: 3 exposed).")
 
 
+def test_unidentified_term_gives_the_reason_not_a_shortage_of_data() -> None:
+    reason = "This channel reached every organisation in the same months, so its effect."
+    text = term_reading(Term(Channel.NEWSLETTER, 0, 400, 80, problem=reason, identified=False))
+    assert text == ("Organisations sent a newsletter, in the same month: cannot be estimated "
+                    "(this channel reached every organisation in the same months, so its "
+                    "effect).")
+    assert "not enough data" not in text
+
+
+def test_regression_readings_give_the_reason_for_a_channel_with_no_figure() -> None:
+    reason = "Its exposure moves exactly with that of webinar (same month), so their effects."
+    result = Regression(terms=[
+        Term(Channel.TRAINING, 0, 40, 20, problem=reason, identified=False),
+        Term(Channel.TRAINING, 1, 3, 2, problem="Not enough data: 3 exposed."),
+    ])
+    (reading,) = regression_readings(result)
+    assert "cannot be estimated" in reading and "moves exactly with that of webinar" in reading
+
+
 def test_regression_readings_cover_every_lag_and_name_unestimable_channels() -> None:
     result = Regression(terms=[
         Term(VISIT, 0, 40, 20, irr=1.8, low=1.2, high=2.6),

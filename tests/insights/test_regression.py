@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 import statsmodels.api as sm
 
 from engage.campaigns.models import Channel
 from engage.insights.regression import (
     MIN_EXPOSED_MONTHS,
+    MIN_ORGANISATIONS,
+    SAME_MONTHS,
     exposure,
     fit_fe_poisson,
+    identification,
     regression,
+    within_gram,
 )
 from tests.insights.synthetic import planted_panel
 
@@ -117,3 +122,140 @@ def test_lag_profile_chart_has_one_line_per_estimated_channel() -> None:
     chart = regression(panel, [VISIT, WEBINAR]).chart()
     assert chart["labels"] == ["Lag 0", "Lag 1", "Lag 2", "Lag 3"]
     assert [s["label"] for s in chart["series"]] == [VISIT.label, WEBINAR.label]
+
+
+def _with_newsletter_to_everyone(panel, months=(2, 9, 14, 20, 27)):
+    for month in months:
+        panel.engagement[Channel.NEWSLETTER][:, month] = 1
+    return panel
+
+
+def test_newsletter_to_everyone_has_no_figure_and_says_why() -> None:
+    """Month effects absorb a channel that reached everyone in the same months: the old guard
+    (organisations whose exposure changed) let it through with a narrow interval."""
+    panel = _with_newsletter_to_everyone(planted_panel(11, organisations=88, months=24))
+    result = regression(panel, [VISIT, Channel.NEWSLETTER])
+    for lag in range(4):
+        term = result.term(Channel.NEWSLETTER, lag)
+        assert term is not None and not term.estimated and not term.identified
+        assert term.irr is None and term.low is None and term.high is None
+        assert term.organisations >= MIN_ORGANISATIONS  # what the old guard counted
+        assert term.differing == 0
+        assert term.problem == SAME_MONTHS
+    visit = result.term(VISIT, 1)
+    assert visit is not None and visit.estimated
+
+
+def test_newsletter_to_everyone_but_a_few_is_not_enough_data() -> None:
+    panel = _with_newsletter_to_everyone(planted_panel(12, organisations=88, months=24))
+    panel.engagement[Channel.NEWSLETTER][:3, 9] = 0  # three practices missed one issue
+    term = regression(panel, [VISIT, Channel.NEWSLETTER]).term(Channel.NEWSLETTER, 0)
+    assert term is not None and not term.estimated and term.identified
+    assert term.differing == 3
+    assert term.problem is not None and term.problem.startswith("Not enough data: only 3")
+
+
+def test_newsletters_to_random_halves_are_estimated() -> None:
+    panel = planted_panel(13, organisations=88, months=24)
+    rng = np.random.default_rng(13)
+    for month in (3, 8, 12, 17, 21, 26):
+        panel.engagement[Channel.NEWSLETTER][:, month] = rng.random(88) < 0.5
+    term = regression(panel, [VISIT, Channel.NEWSLETTER]).term(Channel.NEWSLETTER, 0)
+    assert term is not None and term.estimated and term.identified
+    assert term.low is not None and term.high is not None and term.low < 1 < term.high * 2
+
+
+def test_collinear_channels_are_caught_and_named() -> None:
+    panel = planted_panel(14, organisations=88, months=24)
+    panel.engagement[Channel.TRAINING] = panel.engagement[WEBINAR].copy()  # always together
+    result = regression(panel, [VISIT, WEBINAR, Channel.TRAINING])
+    for lag in range(4):
+        for channel, other in ((WEBINAR, "training or support session"),
+                               (Channel.TRAINING, "webinar")):
+            term = result.term(channel, lag)
+            assert term is not None and not term.estimated and not term.identified
+            assert term.problem is not None
+            assert term.problem.startswith(f"Its exposure moves exactly with that of {other} (")
+            assert "cannot be told apart" in term.problem
+        visit = result.term(VISIT, lag)
+        assert visit is not None and visit.estimated
+
+
+def test_a_channel_that_is_the_sum_of_two_others_is_caught() -> None:
+    """Exposure to C exactly when exposed to A or to B (never both): C = A + B, a relation
+    no single pair shows."""
+    panel = planted_panel(15, organisations=88, months=24, other_channel=None)
+    rng = np.random.default_rng(15)
+    which = rng.random(panel.referrals.shape)
+    a, b = which < 0.1, (which >= 0.1) & (which < 0.2)
+    panel.engagement[WEBINAR] = a.astype(np.int64)
+    panel.engagement[Channel.PHONE_CALL] = b.astype(np.int64)
+    panel.engagement[Channel.TRAINING] = (a | b).astype(np.int64)
+    found = identification([exposure(panel, c, 0) for c in
+                            (VISIT, WEBINAR, Channel.PHONE_CALL, Channel.TRAINING)])
+    assert found.zero == []
+    assert sorted(found.collinear) == [1, 2, 3]
+    assert sorted(found.collinear[3]) == [1, 2]
+    assert len(found.redundant) == 1
+    result = regression(panel, [VISIT, WEBINAR, Channel.PHONE_CALL, Channel.TRAINING], lags=(0,))
+    assert [t.estimated for t in result.terms] == [True, False, False, False]
+
+
+def test_the_fitter_refuses_an_unidentified_design() -> None:
+    panel = _with_newsletter_to_everyone(planted_panel(16, organisations=40, months=12),
+                                         months=(4, 9, 14))
+    y = panel.referrals[:, panel.outcome_slice]
+    with pytest.raises(ValueError, match="cannot be estimated"):
+        fit_fe_poisson(y, [exposure(panel, VISIT, 0), exposure(panel, Channel.NEWSLETTER, 0)])
+
+
+def test_within_gram_is_exact_two_way_demeaning() -> None:
+    panel = planted_panel(17, organisations=30, months=10)
+    terms = [exposure(panel, c, lag) for c in (VISIT, WEBINAR) for lag in (0, 2)]
+    n, months = terms[0].shape
+    demeaned = []
+    for x in terms:
+        x = x.astype(float)
+        demeaned.append((x - x.mean(axis=1, keepdims=True) - x.mean(axis=0, keepdims=True)
+                         + x.mean()).ravel())
+    d = np.column_stack(demeaned)
+    np.testing.assert_allclose(within_gram(terms) / (n * months), d.T @ d, atol=1e-9)
+
+
+def test_jackknife_standard_errors_match_leaving_each_organisation_out() -> None:
+    """The one-step deletions give the refit-by-refit cluster jackknife (CV3)."""
+    panel = planted_panel(18, organisations=30, months=10)
+    y = panel.referrals[:, panel.outcome_slice]
+    keep = y.sum(axis=1) > 0
+    terms = [exposure(panel, c, lag)[keep] for c in (VISIT, WEBINAR) for lag in (0, 1)]
+    y = y[keep]
+    fit = fit_fe_poisson(y, terms)
+    assert fit.cov_jackknife is not None
+    n = len(y)
+    changes = np.array([fit.coef[:4] - fit_fe_poisson(
+        y[np.arange(n) != g], [t[np.arange(n) != g] for t in terms]).coef[:4]
+        for g in range(n)])
+    exact = np.sqrt((n - 1) / n * (changes ** 2).sum(axis=0))
+    np.testing.assert_allclose(np.sqrt(np.diag(fit.cov_jackknife)[:4]), exact, rtol=0.05)
+
+
+def test_staggered_visits_with_a_planted_effect_are_estimated_close_to_the_truth() -> None:
+    rng = np.random.default_rng(19)
+    panel = planted_panel(19, organisations=400, months=24, effect=1.0, other_channel=None)
+    total = panel.referrals.shape[1]
+    month = rng.integers(3, total, 400)
+    visits = np.zeros_like(panel.referrals, dtype=bool)
+    visits[np.arange(400), month] = True
+    panel.engagement[VISIT] = visits.astype(np.int64)
+    after = np.zeros_like(visits)
+    after[:, 1:] = visits[:, :-1]
+    size = rng.gamma(2.0, 0.5, 400)[:, None]
+    panel.referrals = rng.poisson(1.5 * size * np.where(after, 1.5, 1.0)
+                                  * rng.gamma(2.0, 0.5, visits.shape))
+    result = regression(panel, [VISIT])
+    term = result.term(VISIT, 1)
+    assert term is not None and term.irr is not None
+    assert abs(np.log(term.irr) - np.log(1.5)) < 0.12
+    assert term.low is not None and term.high is not None and term.low <= 1.5 <= term.high
+    assert term.se is not None and term.plain_se is not None and term.se >= term.plain_se * 0.9
+    assert result.degrees_of_freedom == result.organisations - 1

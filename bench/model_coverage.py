@@ -226,7 +226,7 @@ def run(design: Design, seeds: int, practices: int, months: int) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=1000)
+    parser.add_argument("--seeds", type=int, default=2500)
     parser.add_argument("--practices", type=int, default=88)
     parser.add_argument("--months", type=int, default=24)
     args = parser.parse_args()

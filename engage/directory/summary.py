@@ -18,3 +18,8 @@ def directory_counts(session: Session) -> dict[OrgKind, int]:
     counts = {kind: 0 for kind in OrgKind}
     counts.update({kind: n for kind, n in rows})
     return counts
+
+
+def listed_total(session: Session) -> int:
+    """Every organisation in the directory, whatever its status (closed ones included)."""
+    return int(session.scalar(select(func.count()).select_from(Organisation)) or 0)

@@ -7,7 +7,7 @@ from flask import Blueprint, render_template
 from engage.auth.access import Access, access
 from engage.campaigns.summary import outreach_summary
 from engage.database import utcnow
-from engage.directory.summary import directory_counts
+from engage.directory.summary import directory_counts, listed_total
 from engage.extensions import db
 
 bp = Blueprint("home", __name__)
@@ -20,5 +20,6 @@ def index() -> str:
     return render_template(
         "home/index.html",
         counts=directory_counts(db.session),
+        listed=listed_total(db.session),
         outreach=outreach_summary(db.session, utcnow()),
     )

@@ -77,6 +77,8 @@ class Overview:
     by_kind: list[Share] = field(default_factory=list)
     organisations: int = 0
     referring: int = 0
+    listed: int = 0  # every organisation in the directory, and the active ones: for the hint
+    active: int = 0  # that says how `organisations` relates to the other pages' counts
     area_wide: int = 0
     characteristics: dict[str, Breakdown] = field(default_factory=dict)
 
@@ -145,6 +147,8 @@ def overview(session: Session) -> Overview:
     result.by_route = _ranked(routes)
     current = {i: o for i, o in orgs.items() if o.status is not OrgStatus.CLOSED or per_org[i]}
     result.organisations = len(current)
+    result.listed = len(orgs)
+    result.active = sum(1 for o in orgs.values() if o.status is OrgStatus.ACTIVE)
     result.referring = sum(1 for i in current if per_org[i] > 0)
     localities = dict(session.execute(select(Locality.id, Locality.name)).all())
     result.by_locality = _shares(current, per_org,

@@ -38,7 +38,9 @@ def scene(app):
 
 
 def text(response):
-    return html.unescape(re.sub(r"\s+", " ", response.get_data(as_text=True)))
+    """The page's words with inline marks (a figure's <span data-figure>) taken out."""
+    page = re.sub(r"</?span[^>]*>", "", response.get_data(as_text=True))
+    return html.unescape(re.sub(r"\s+", " ", page))
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -24,6 +24,7 @@ from engage.campaigns.models import (
     Channel,
     Engagement,
     EngagementKind,
+    EngagementTier,
     Touchpoint,
     TouchpointStatus,
     live_engagement,
@@ -51,6 +52,7 @@ class ReachRequest:
     locality_id: int | None = None
     org_kinds: list[OrgKind] = field(default_factory=list)  # narrows an audience or locality
     note: str = ""
+    tier: EngagementTier | None = None  # chosen for a phone call or "other"
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,8 @@ def record_touchpoint_reach(
             )
     added = record_reach(
         session,
-        [Reach(org_id, request.kind, request.people, note=request.note.strip()) for org_id in new],
+        [Reach(org_id, request.kind, request.people, note=request.note.strip(),
+               tier=request.tier) for org_id in new],
         occurred_at=request.occurred_at,
         channel=touchpoint.channel,
         touchpoint=touchpoint,

@@ -8,9 +8,13 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engage.campaigns.audience import organisations_by_code, override_codes, set_overrides
+from engage.campaigns.audience import (
+    audience_condition,
+    organisations_by_code,
+    override_codes,
+    set_overrides,
+)
 from engage.campaigns.errors import CampaignError
-from engage.campaigns.audience import audience_condition
 from engage.campaigns.models import (
     Campaign,
     CampaignStatus,

@@ -191,8 +191,9 @@ def tier_for(kind: EngagementKind, chosen: EngagementTier | None = None,
 
 def _default_tier(context: Any) -> str:
     params = context.get_current_parameters()
+    # `counted` may not have had its own default filled in yet: only False means not counted.
     return tier_for(EngagementKind(params["kind"]), None,
-                    bool(params.get("counted", True))).value
+                    params.get("counted") is not False).value
 
 
 # What a person records by hand; scans, opens and clicks arrive from their own features.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import func, select
 
 from engage.campaigns.editing import (
     CampaignFields,
@@ -15,8 +16,6 @@ from engage.campaigns.editing import (
     update_campaign,
 )
 from engage.campaigns.errors import CampaignError
-from sqlalchemy import func, select
-
 from engage.campaigns.models import (
     AudienceOverride,
     Campaign,

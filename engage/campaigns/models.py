@@ -189,11 +189,11 @@ def tier_for(kind: EngagementKind, chosen: EngagementTier | None = None,
     return KIND_TIERS[kind]
 
 
-def _default_tier(context: Any) -> str:
+def _default_tier(context: Any) -> EngagementTier:
     params = context.get_current_parameters()
     # `counted` may not have had its own default filled in yet: only False means not counted.
     return tier_for(EngagementKind(params["kind"]), None,
-                    params.get("counted") is not False).value
+                    params.get("counted") is not False)
 
 
 # What a person records by hand; scans, opens and clicks arrive from their own features.

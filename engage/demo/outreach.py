@@ -5,9 +5,10 @@ the mailing list (which grows through the year), quarterly bulletins to pharmaci
 webinars with their invitations and attendance, practice visits, poster runs, practice-manager
 updates at the forum and Facebook group posts. Reach grows to most practices and pharmacies,
 pharmacies reached less often: most pharmacies are contacted (bulletins, posters), fewer engage
-(a webinar now and then, a visit, a poster scan), and the targets say so in both tiers. Everything goes through the same logic the pages use
-(`create_touchpoint`, `record_reach`), marked as demo data, and is generated from fixed seeds:
-loading twice changes nothing, and every installation gets the same year.
+(a webinar now and then, a visit, a poster scan), and the targets say so in both tiers.
+Everything goes through the same logic the pages use (`create_touchpoint`, `record_reach`),
+marked as demo data, and is generated from fixed seeds: loading twice changes nothing, and
+every installation gets the same year.
 """
 
 from __future__ import annotations

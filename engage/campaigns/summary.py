@@ -28,7 +28,7 @@ class OutreachSummary:
     planned_soon: int  # planned touchpoints in the next AHEAD_DAYS days
     engaged_recently: int  # organisations that engaged in the last RECENT_DAYS days
     contacted_recently: int  # organisations with any live row in those days (engaged or not)
-    last_engagement_at: datetime | None
+    last_engagement_at: datetime | None  # the latest live row, of either tier
 
 
 def outreach_summary(session: Session, now: datetime) -> OutreachSummary:

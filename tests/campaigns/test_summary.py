@@ -24,7 +24,7 @@ def test_summary_counts_active_campaigns_coming_touchpoints_and_recent_reach(app
     make_engagement(occurred_at=NOW - timedelta(days=200))  # too long ago
     make_engagement(occurred_at=NOW - timedelta(days=1), voided_at=NOW)  # voided: not reach
     make_engagement(occurred_at=NOW - timedelta(days=1), counted=False)  # machine open
-    make_engagement(occurred_at=NOW - timedelta(days=2), kind=EngagementKind.INVITED)
+    make_engagement(occurred_at=NOW - timedelta(days=7), kind=EngagementKind.INVITED)
     db.session.commit()
 
     summary = outreach_summary(db.session, NOW)
@@ -42,5 +42,6 @@ def test_overview_shows_the_outreach_figures_to_the_steering_group(app, steering
     page = steering_client.get("/").get_data(as_text=True)
     assert "Organisations engaged in the last 90 days" in page
     assert "Organisations contacted in the last 90 days" in page
+    assert "Last contact recorded (engaged or not)" in page
     assert "Every organisation that engaged was also contacted" in page
     assert "Active campaigns" in page

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    literal_column,
     text,
     true,
 )
@@ -423,6 +424,9 @@ class TouchpointRevision(db.Model):  # type: ignore[name-defined]
 # The WHERE of the partial indexes over live ledger rows; `live_engagement()` matches it.
 _LIVE_SQLITE = text("counted = 1 AND voided_at IS NULL")
 _LIVE_POSTGRESQL = text("counted AND voided_at IS NULL")
+# The same for live rows of the engaged tier; `engaged_engagement()` matches it.
+_ENGAGED_SQLITE = text("counted = 1 AND voided_at IS NULL AND tier = 'engaged'")
+_ENGAGED_POSTGRESQL = text("counted AND voided_at IS NULL AND tier = 'engaged'")
 
 
 class Engagement(db.Model):  # type: ignore[name-defined]
@@ -437,7 +441,13 @@ class Engagement(db.Model):  # type: ignore[name-defined]
         # reached: partial indexes over live rows answer both (docs/performance.md).
         Index("ix_engagement_live_campaign", "campaign_id", "organisation_id", "occurred_at",
               sqlite_where=_LIVE_SQLITE, postgresql_where=_LIVE_POSTGRESQL),
-        Index("ix_engagement_live_touchpoint", "touchpoint_id", "organisation_id",
+        # ... and "when did it first engage?", the headline tier, with one index seek too.
+        Index("ix_engagement_engaged_campaign", "campaign_id", "organisation_id",
+              "occurred_at", sqlite_where=_ENGAGED_SQLITE,
+              postgresql_where=_ENGAGED_POSTGRESQL),
+        # The tier is in the key so a touchpoint's engaged and contacted counts read the index
+        # alone.
+        Index("ix_engagement_live_touchpoint", "touchpoint_id", "organisation_id", "tier",
               sqlite_where=_LIVE_SQLITE, postgresql_where=_LIVE_POSTGRESQL),
         Index("ix_engagement_touchpoint", "touchpoint_id"),
         Index("ix_engagement_time", "occurred_at"),
@@ -492,8 +502,13 @@ def live_engagement() -> ColumnElement[bool]:
 
 
 def engaged_engagement() -> ColumnElement[bool]:
-    """The live ledger rows of the engaged tier: the headline figure everywhere."""
-    return and_(live_engagement(), Engagement.tier == EngagementTier.ENGAGED)
+    """The live ledger rows of the engaged tier: the headline figure everywhere.
+
+    The tier is written as a literal, as in `ix_engagement_engaged_campaign`'s WHERE, so that
+    SQLite (which matches a partial index's terms as written, never a bound value) uses it.
+    """
+    return and_(live_engagement(),
+                Engagement.tier == literal_column(f"'{EngagementTier.ENGAGED.value}'"))
 
 
 def tier_rows(tier: EngagementTier | None) -> ColumnElement[bool]:

@@ -1,5 +1,9 @@
 """campaigns: each ledger row's tier (contacted or engaged); each target's tier and measure
 
+With a partial index over live engaged rows by campaign (first engaged, as the live one gives
+first contacted) and the tier added to the live touchpoint index (engaged and contacted counts
+from the index alone).
+
 Existing rows are classified from their kind (phone calls and "other" as contacted, rows that
 never counted as contacted); existing targets count engaged organisations, as a number.
 
@@ -39,6 +43,9 @@ def upgrade():
     # The defaults were only there to fill existing rows; the application always says.
     with op.batch_alter_table('engagement', schema=None) as batch_op:
         batch_op.alter_column('tier', server_default=None)
+        batch_op.drop_index('ix_engagement_live_touchpoint', sqlite_where=sa.text('counted = 1 AND voided_at IS NULL'), postgresql_where=sa.text('counted AND voided_at IS NULL'))
+        batch_op.create_index('ix_engagement_live_touchpoint', ['touchpoint_id', 'organisation_id', 'tier'], unique=False, sqlite_where=sa.text('counted = 1 AND voided_at IS NULL'), postgresql_where=sa.text('counted AND voided_at IS NULL'))
+        batch_op.create_index('ix_engagement_engaged_campaign', ['campaign_id', 'organisation_id', 'occurred_at'], unique=False, sqlite_where=sa.text("counted = 1 AND voided_at IS NULL AND tier = 'engaged'"), postgresql_where=sa.text("counted AND voided_at IS NULL AND tier = 'engaged'"))
     with op.batch_alter_table('campaign_target', schema=None) as batch_op:
         batch_op.alter_column('tier', server_default=None)
         batch_op.alter_column('measure', server_default=None)
@@ -49,4 +56,7 @@ def downgrade():
         batch_op.drop_column('measure')
         batch_op.drop_column('tier')
     with op.batch_alter_table('engagement', schema=None) as batch_op:
+        batch_op.drop_index('ix_engagement_engaged_campaign', sqlite_where=sa.text("counted = 1 AND voided_at IS NULL AND tier = 'engaged'"), postgresql_where=sa.text("counted AND voided_at IS NULL AND tier = 'engaged'"))
+        batch_op.drop_index('ix_engagement_live_touchpoint', sqlite_where=sa.text('counted = 1 AND voided_at IS NULL'), postgresql_where=sa.text('counted AND voided_at IS NULL'))
+        batch_op.create_index('ix_engagement_live_touchpoint', ['touchpoint_id', 'organisation_id'], unique=False, sqlite_where=sa.text('counted = 1 AND voided_at IS NULL'), postgresql_where=sa.text('counted AND voided_at IS NULL'))
         batch_op.drop_column('tier')

@@ -54,6 +54,7 @@ from engage.campaigns.models import (  # noqa: E402
     EngagementSource,
     Touchpoint,
     TouchpointStatus,
+    tier_for,
 )
 from engage.campaigns.progress import _group_counts  # noqa: E402
 from engage.catalogue.models import Service  # noqa: E402
@@ -135,7 +136,7 @@ def add_outreach(orgs: list[tuple[int, OrgKind]], total_rows: int, rng: random.R
     practices = [org_id for org_id, kind in orgs if kind is OrgKind.GP_PRACTICE]
     bulk = BulkTable(db.session, Engagement.__table__)
     names = ("organisation_id", "occurred_at", "channel", "kind", "people", "touchpoint_id",
-             "campaign_id", "counted", "voided_at")
+             "campaign_id", "counted", "voided_at", "tier")
     constants = {"source": EngagementSource.MANUAL, "void_reason": "", "note": "",
                  "created_at": NOW}
     rows: list[tuple[Any, ...]] = []
@@ -208,7 +209,10 @@ def add_outreach(orgs: list[tuple[int, OrgKind]], total_rows: int, rng: random.R
             enum_cache[channel] = bulk.db_value("channel", channel)
         if kind not in enum_cache:
             enum_cache[kind] = bulk.db_value("kind", kind)
-        return (row[0], row[1], enum_cache[channel], enum_cache[kind], *row[4:])
+        tier = tier_for(kind, counted=bool(row[7]))
+        if tier not in enum_cache:
+            enum_cache[tier] = bulk.db_value("tier", tier)
+        return (row[0], row[1], enum_cache[channel], enum_cache[kind], *row[4:], enum_cache[tier])
 
     rows = [db_row(row) for row in rows]
     # Indexes are built once after the load, as a restore would: the same indexes the models

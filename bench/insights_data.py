@@ -40,6 +40,7 @@ from engage.campaigns.models import (
     EngagementSource,
     Touchpoint,
     TouchpointStatus,
+    tier_for,
 )
 from engage.catalogue.models import Service
 from engage.directory.bulk import BulkTable
@@ -135,7 +136,7 @@ def add_engagement(session: Session, ids: np.ndarray, practice: np.ndarray, acti
     live_practices = np.flatnonzero(active & practice)
     bulk = BulkTable(session, Engagement.__table__)
     names = ("organisation_id", "occurred_at", "channel", "kind", "people", "touchpoint_id",
-             "campaign_id", "source", "counted", "voided_at")
+             "campaign_id", "source", "counted", "voided_at", "tier")
     rows: list[tuple[Any, ...]] = []
     visits = np.zeros((len(ids), MONTHS), dtype=bool)
     per_month = total / MONTHS
@@ -162,11 +163,13 @@ def add_engagement(session: Session, ids: np.ndarray, practice: np.ndarray, acti
                                    else EngagementSource.MANUAL)
             counted = rng.random(count) >= 0.02
             voided = rng.random(count) < 0.01
+            tiers = {flag: bulk.db_value("tier", tier_for(kind, counted=flag))
+                     for flag in (True, False)}
             for i, org_row in enumerate(chosen):
                 at = bulk.db_value("occurred_at", base + timedelta(minutes=int(offsets[i])))
                 rows.append((int(ids[org_row]), at, channel_db, kind_db, 1, touchpoint.id,
                              campaign.id, source, bool(counted[i]),
-                             voided_at if voided[i] else None))
+                             voided_at if voided[i] else None, tiers[bool(counted[i])]))
     rows = rows[:total]
     table = Engagement.__table__
     connection = session.connection()

@@ -70,8 +70,12 @@ def demo_data_present() -> bool:
 
 
 def init_templating(app: Flask) -> None:
+    from engage.campaigns.models import TIER_HINTS  # noqa: PLC0415 - models need the app's db
+
     app.jinja_env.filters["london"] = london
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.globals.update(
-        navigation=navigation, demo_data_present=demo_data_present, nhsuk_version=NHSUK_VERSION
+        navigation=navigation, demo_data_present=demo_data_present, nhsuk_version=NHSUK_VERSION,
+        # The tiers' meanings, for macros/tiers.html: the same words wherever a tier is counted.
+        tier_hints={tier.value: hint for tier, hint in TIER_HINTS.items()},
     )

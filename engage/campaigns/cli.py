@@ -37,11 +37,12 @@ def list_campaigns() -> None:
     from engage.extensions import db
 
     writer = csv_writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["id", "name", "status", "start", "end", "audience", "reached"])
+    writer.writerow(["id", "name", "status", "start", "end", "audience", "engaged",
+                     "contacted"])
     for campaign in db.session.scalars(select(Campaign).order_by(Campaign.start_date)):
         tally = overall(db.session, campaign)
         writer.writerow([campaign.id, campaign.name, campaign.status.value, campaign.start_date,
-                         campaign.end_date, tally.audience, tally.reached])
+                         campaign.end_date, tally.audience, tally.engaged, tally.contacted])
 
 
 @campaigns_cli.command("progress")
@@ -55,16 +56,19 @@ def progress(campaign: str) -> None:
     found = _campaign(campaign)
     result = campaign_progress(db.session, found, utcnow())
     click.echo(f"{found.name} ({found.start_date} to {found.end_date}, {found.status.value})")
+    click.echo("Engaged: they did something (attended, visited, scanned, opened, clicked). "
+               "Contacted: we invited, sent or posted something (includes the engaged).")
     for heading, tallies in (("Overall", [result.overall]), ("By locality", result.by_locality),
                              ("By kind", result.by_kind)):
         click.echo(f"\n{heading}:")
         for tally in tallies:
-            click.echo(f"  {tally.label:<32} {tally.reached:>6} of {tally.audience:<6} "
-                       f"{tally.percent:>3}%")
+            click.echo(f"  {tally.label:<32} engaged {tally.engaged:>6} of {tally.audience:<6} "
+                       f"{tally.percent:>3}%  contacted {tally.contacted:>6} "
+                       f"{tally.contacted_percent:>3}%")
     click.echo("\nTargets:")
     for item in result.targets or []:
-        click.echo(f"  {item.label:<32} {item.delivered:>6} of {item.target.target_count:<6} "
-                   f"by {item.target.due_date}  {item.state.label}")
+        click.echo(f"  {item.label:<32} {item.delivered:>6} {item.target.tier.value} of "
+                   f"{item.wanted:<6} ({item.goal}) by {item.target.due_date}  {item.state.label}")
     if not result.targets:
         click.echo("  none")
 
@@ -72,21 +76,24 @@ def progress(campaign: str) -> None:
 @campaigns_cli.command("unreached")
 @click.argument("campaign")
 def unreached(campaign: str) -> None:
-    """Print the audience organisations a campaign has not reached yet, as CSV."""
-    from engage.campaigns.progress import Show, audience_page
+    """Print the audience organisations a campaign has not engaged yet, as CSV (with whether
+    it has contacted them)."""
+    from engage.campaigns.progress import Show, audience_page, last_reached
     from engage.extensions import db
 
     found = _campaign(campaign)
     writer = csv_writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["ods_code", "name", "kind", "locality"])
-    page = audience_page(db.session, found, show=Show.UNREACHED, per_page=500)
+    writer.writerow(["ods_code", "name", "kind", "locality", "contacted"])
+    page = audience_page(db.session, found, show=Show.NOT_ENGAGED, per_page=500)
     while True:
+        contacted = last_reached(db.session, found, [org.id for org in page.items])
         for org in page.items:
             writer.writerow([org.ods_code, org.name, org.kind.value,
-                             org.locality.name if org.locality else ""])
+                             org.locality.name if org.locality else "",
+                             "yes" if org.id in contacted else "no"])
         if not page.has_next:
             break
-        page = audience_page(db.session, found, show=Show.UNREACHED, per_page=500,
+        page = audience_page(db.session, found, show=Show.NOT_ENGAGED, per_page=500,
                              page=page.next_num or 1)
 
 

@@ -8,11 +8,22 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engage.campaigns.audience import organisations_by_code, override_codes, set_overrides
+from engage.campaigns.audience import (
+    audience_condition,
+    organisations_by_code,
+    override_codes,
+    set_overrides,
+)
 from engage.campaigns.errors import CampaignError
-from engage.campaigns.models import Campaign, CampaignStatus, CampaignTarget
+from engage.campaigns.models import (
+    Campaign,
+    CampaignStatus,
+    CampaignTarget,
+    EngagementTier,
+    TargetMeasure,
+)
 from engage.catalogue.models import Service
-from engage.directory.models import Locality, OrgKind
+from engage.directory.models import Locality, Organisation, OrgKind
 
 NAME_LENGTH = 150
 MAX_TARGET = 100_000
@@ -136,9 +147,16 @@ def add_target(
     due_date: date,
     locality_id: int | None = None,
     kind: OrgKind | None = None,
+    tier: EngagementTier = EngagementTier.ENGAGED,
+    measure: TargetMeasure = TargetMeasure.COUNT,
 ) -> CampaignTarget:
-    """A goal: reach this many audience organisations (in a locality, of a kind) by a date."""
-    if not 1 <= target_count <= MAX_TARGET:
+    """A goal: this many (or this percentage of) audience organisations, in a locality or of
+    a kind, engaged (or contacted) by a date. A goal the audience cannot meet is refused."""
+    if measure is TargetMeasure.PERCENT:
+        if not 1 <= target_count <= 100:
+            raise CampaignError(
+                "Enter the percentage of the audience as a whole number from 1 to 100.")
+    elif not 1 <= target_count <= MAX_TARGET:
         raise CampaignError(f"Enter how many organisations to reach: from 1 to {MAX_TARGET:,}.")
     if due_date < campaign.start_date:
         raise CampaignError(
@@ -147,18 +165,39 @@ def add_target(
         )
     if locality_id is not None and session.get(Locality, locality_id) is None:
         raise CampaignError("That locality no longer exists. Choose another.")
-    for existing in campaign.targets:
-        if (existing.locality_id, existing.kind, existing.due_date) == (
-                locality_id, kind.value if kind else None, due_date):
+    if measure is TargetMeasure.COUNT:
+        audience = target_audience(session, campaign, locality_id, kind)
+        if target_count > audience:
             raise CampaignError(
-                "There is already a target for the same organisations and date. Remove it "
-                "first to change the number."
+                f"The target is {target_count:,} organisations but only {audience:,} of the "
+                f"audience {'are' if audience != 1 else 'is'} in its scope. Enter "
+                f"{audience:,} or fewer, or set the target as a percentage of the audience."
+            )
+    for existing in campaign.targets:
+        if (existing.locality_id, existing.kind, existing.due_date, existing.tier) == (
+                locality_id, kind.value if kind else None, due_date, tier):
+            raise CampaignError(
+                "There is already a target for the same organisations, tier and date. Remove "
+                "it first to change the number."
             )
     target = CampaignTarget(locality_id=locality_id, kind=kind.value if kind else None,
-                            target_count=target_count, due_date=due_date)
+                            target_count=target_count, due_date=due_date, tier=tier,
+                            measure=measure)
     campaign.targets.append(target)
     session.flush()
     return target
+
+
+def target_audience(session: Session, campaign: Campaign, locality_id: int | None,
+                    kind: OrgKind | None) -> int:
+    """How many audience organisations a target in this locality and of this kind is about."""
+    conditions = [audience_condition(campaign)]
+    if locality_id is not None:
+        conditions.append(Organisation.locality_id == locality_id)
+    if kind is not None:
+        conditions.append(Organisation.kind == kind)
+    return int(session.scalar(select(func.count()).select_from(Organisation)
+                              .where(*conditions)) or 0)
 
 
 def remove_target(session: Session, campaign: Campaign, target_id: int) -> CampaignTarget:

@@ -27,7 +27,16 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from engage.campaigns.audience import parse_codes
 from engage.campaigns.ledger import MAX_PEOPLE, VOID_REASON_LENGTH
-from engage.campaigns.models import MANUAL_KINDS, CampaignStatus, Channel, EngagementKind
+from engage.campaigns.models import (
+    CHOOSABLE_TIER_KINDS,
+    MANUAL_KINDS,
+    CampaignStatus,
+    Channel,
+    EngagementKind,
+    EngagementTier,
+    TargetMeasure,
+)
+from engage.campaigns.progress import Show
 from engage.campaigns.reach import Who
 from engage.directory.forms import choices
 from engage.directory.models import OrgKind
@@ -98,8 +107,16 @@ class TargetForm(FlaskForm):
     locality_id = SelectField("In the locality", default="")
     kind = SelectField("Of the kind", default="",
                        choices=choices([("", "Any kind"), *KIND_CHOICES]))
+    tier = RadioField("Count organisations", default=EngagementTier.ENGAGED.value,
+                      choices=choices([(t.value, f"{t.label}: {t.hint}")
+                                       for t in (EngagementTier.ENGAGED,
+                                                 EngagementTier.CONTACTED)]))
+    measure = RadioField("The target is", default=TargetMeasure.COUNT.value,
+                         choices=choices([(m.value, m.label) for m in TargetMeasure]))
     target_count = IntegerField(
-        "Organisations to reach",
+        "Number (or percentage) to reach",
+        description="A number of organisations no larger than the audience, or a percentage "
+                    "from 1 to 100.",
         validators=[InputRequired("Enter how many organisations to reach"),
                     NumberRange(min=1, max=100_000, message="Enter a whole number from 1 to "
                                                              "100,000")])
@@ -164,6 +181,17 @@ class ReachForm(FlaskForm):
         description="For the audience or a locality. Leave all unticked for every kind.")
     kind = SelectField("Kind of contact", choices=choices(
         [(k.value, k.label) for k in MANUAL_KINDS]))
+    tier = RadioField(
+        "For a phone call or other contact: did they engage?",
+        default=EngagementTier.CONTACTED.value,
+        description="Invitations, newsletters and posts always count as contacted; "
+                    "attendance and visits as engaged.",
+        choices=choices([
+            (EngagementTier.CONTACTED.value,
+             "Contacted: we got in touch (a message left, say) but they did nothing yet"),
+            (EngagementTier.ENGAGED.value,
+             "Engaged: we spoke to someone, or they answered or replied"),
+        ]))
     occurred_at = LocalTimeField(
         "When", format=DATETIME_FORMAT, description="UK time.",
         validators=[InputRequired("Enter when they were reached, like 14/03/2022 12:30")])
@@ -187,6 +215,12 @@ class ReachForm(FlaskForm):
     def contact_kind(self) -> EngagementKind:
         return EngagementKind(self.kind.data)
 
+    def contact_tier(self) -> EngagementTier | None:
+        """The tier chosen, for the kinds that let one be chosen; else the kind's own."""
+        if self.contact_kind() in CHOOSABLE_TIER_KINDS and self.tier.data:
+            return EngagementTier(self.tier.data)
+        return None
+
 
 class VoidForm(FlaskForm):
     reason = StringField(
@@ -202,9 +236,8 @@ class AudienceFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    show = SelectField("Show", default="all", choices=choices([
-        ("all", "Everyone in the audience"), ("reached", "Reached"),
-        ("unreached", "Not reached yet")]))
+    show = SelectField("Show", default="all",
+                       choices=choices([(s.value, s.label) for s in Show]))
     locality = SelectField("Locality", default="")
     kind = SelectField("Kind", default="", choices=choices([("", "Any kind"), *KIND_CHOICES]))
     page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)])

@@ -20,8 +20,10 @@ from engage.campaigns.models import (
     Engagement,
     EngagementKind,
     EngagementSource,
+    EngagementTier,
     Touchpoint,
     live_engagement,
+    tier_for,
 )
 
 MAX_PEOPLE = 100_000
@@ -38,6 +40,7 @@ class Reach:
     source_ref: str | None = None
     note: str = ""
     counted: bool = True
+    tier: EngagementTier | None = None  # chosen for a phone call or "other"; else the kind's
 
 
 def record_reach(
@@ -71,6 +74,7 @@ def record_reach(
             "occurred_at": occurred_at,
             "channel": channel,
             "kind": reach.kind,
+            "tier": tier_for(reach.kind, reach.tier, reach.counted),
             "people": reach.people,
             "touchpoint_id": touchpoint.id if touchpoint is not None else None,
             "campaign_id": campaign_id,

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    literal_column,
     text,
     true,
 )
@@ -121,6 +122,81 @@ KIND_LABELS = {
     EngagementKind.RECEIVED: "Received (newsletter, bulletin, pack)",
     EngagementKind.POSTED: "Posted (staff could see it)",
 }
+
+
+class EngagementTier(enum.StrEnum):
+    """How far a contact went: the two figures every page counts, defined here once.
+
+    *Contacted*: we invited, sent, posted or delivered something; the organisation may not
+    have noticed. *Engaged*: somebody there did something (attended, was visited, took part,
+    opened or clicked, scanned a code, answered). Engaged is the headline figure; an
+    organisation that engaged was contacted too, so "contacted" counts both tiers.
+    """
+
+    CONTACTED = "contacted"
+    ENGAGED = "engaged"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def hint(self) -> str:
+        return TIER_HINTS[self]
+
+
+TIER_HINTS = {
+    EngagementTier.CONTACTED: (
+        "We invited, sent, posted or delivered something. The organisation may not have "
+        "noticed it."
+    ),
+    EngagementTier.ENGAGED: (
+        "Someone at the organisation did something: attended, was visited, took part in "
+        "training, opened or clicked an email, scanned a code, answered or replied."
+    ),
+}
+
+# Every kind's tier. A phone call may be a conversation or a message left, and "other" may be
+# anything: those default to contacted (the figure never claims more than is known) and the
+# person recording one can say it was engaged.
+KIND_TIERS = {
+    EngagementKind.INVITED: EngagementTier.CONTACTED,
+    EngagementKind.ATTENDED: EngagementTier.ENGAGED,
+    EngagementKind.ABSENT: EngagementTier.CONTACTED,
+    EngagementKind.JOINED_BRIEFLY: EngagementTier.CONTACTED,
+    EngagementKind.VISITED: EngagementTier.ENGAGED,
+    EngagementKind.RECEIVED: EngagementTier.CONTACTED,
+    EngagementKind.POSTED: EngagementTier.CONTACTED,
+    EngagementKind.CALLED: EngagementTier.CONTACTED,
+    EngagementKind.SCANNED: EngagementTier.ENGAGED,
+    EngagementKind.OPENED: EngagementTier.ENGAGED,
+    EngagementKind.CLICKED: EngagementTier.ENGAGED,
+    EngagementKind.OTHER: EngagementTier.CONTACTED,
+}
+# Kinds whose tier the person recording them chooses (the default above otherwise).
+CHOOSABLE_TIER_KINDS = (EngagementKind.CALLED, EngagementKind.OTHER)
+
+
+def tier_for(kind: EngagementKind, chosen: EngagementTier | None = None,
+             counted: bool = True) -> EngagementTier:
+    """The tier a ledger row gets: the kind's, or the one chosen for an ambiguous kind.
+
+    A row that is not counted (joined briefly, a machine open) is never engaged.
+    """
+    if not counted:
+        return EngagementTier.CONTACTED
+    if chosen is not None and kind in CHOOSABLE_TIER_KINDS:
+        return chosen
+    return KIND_TIERS[kind]
+
+
+def _default_tier(context: Any) -> EngagementTier:
+    params = context.get_current_parameters()
+    # `counted` may not have had its own default filled in yet: only False means not counted.
+    return tier_for(EngagementKind(params["kind"]), None,
+                    params.get("counted") is not False)
+
+
 # What a person records by hand; scans, opens and clicks arrive from their own features.
 MANUAL_KINDS = (
     EngagementKind.INVITED,
@@ -240,8 +316,22 @@ class AudienceOverride(db.Model):  # type: ignore[name-defined]
     campaign: Mapped[Campaign] = relationship(back_populates="overrides")
 
 
+class TargetMeasure(enum.StrEnum):
+    COUNT = "count"  # a number of organisations
+    PERCENT = "percent"  # a percentage of the target's audience
+
+    @property
+    def label(self) -> str:
+        return {"count": "Number of organisations",
+                "percent": "Percentage of the audience"}[self.value]
+
+
 class CampaignTarget(db.Model):  # type: ignore[name-defined]
-    """How many organisations to reach, in a locality or of a kind (or overall), by a date."""
+    """How many organisations to reach, in a locality or of a kind (or overall), by a date.
+
+    It counts one tier (engaged unless the manager chose contacted), as a number of
+    organisations or a percentage of the audience it is about.
+    """
 
     __tablename__ = "campaign_target"
 
@@ -251,8 +341,12 @@ class CampaignTarget(db.Model):  # type: ignore[name-defined]
     )
     locality_id: Mapped[int | None] = mapped_column(ForeignKey("locality.id", ondelete="CASCADE"))
     kind: Mapped[str | None] = mapped_column(String(30))  # an OrgKind value
-    target_count: Mapped[int] = mapped_column()
+    target_count: Mapped[int] = mapped_column()  # organisations, or a percentage (`measure`)
     due_date: Mapped[date] = mapped_column(Date)
+    tier: Mapped[EngagementTier] = mapped_column(
+        _enum(EngagementTier), default=EngagementTier.ENGAGED)
+    measure: Mapped[TargetMeasure] = mapped_column(
+        _enum(TargetMeasure), default=TargetMeasure.COUNT)
 
     campaign: Mapped[Campaign] = relationship(back_populates="targets")
 
@@ -330,6 +424,9 @@ class TouchpointRevision(db.Model):  # type: ignore[name-defined]
 # The WHERE of the partial indexes over live ledger rows; `live_engagement()` matches it.
 _LIVE_SQLITE = text("counted = 1 AND voided_at IS NULL")
 _LIVE_POSTGRESQL = text("counted AND voided_at IS NULL")
+# The same for live rows of the engaged tier; `engaged_engagement()` matches it.
+_ENGAGED_SQLITE = text("counted = 1 AND voided_at IS NULL AND tier = 'engaged'")
+_ENGAGED_POSTGRESQL = text("counted AND voided_at IS NULL AND tier = 'engaged'")
 
 
 class Engagement(db.Model):  # type: ignore[name-defined]
@@ -344,7 +441,13 @@ class Engagement(db.Model):  # type: ignore[name-defined]
         # reached: partial indexes over live rows answer both (docs/performance.md).
         Index("ix_engagement_live_campaign", "campaign_id", "organisation_id", "occurred_at",
               sqlite_where=_LIVE_SQLITE, postgresql_where=_LIVE_POSTGRESQL),
-        Index("ix_engagement_live_touchpoint", "touchpoint_id", "organisation_id",
+        # ... and "when did it first engage?", the headline tier, with one index seek too.
+        Index("ix_engagement_engaged_campaign", "campaign_id", "organisation_id",
+              "occurred_at", sqlite_where=_ENGAGED_SQLITE,
+              postgresql_where=_ENGAGED_POSTGRESQL),
+        # The tier is in the key so a touchpoint's engaged and contacted counts read the index
+        # alone.
+        Index("ix_engagement_live_touchpoint", "touchpoint_id", "organisation_id", "tier",
               sqlite_where=_LIVE_SQLITE, postgresql_where=_LIVE_POSTGRESQL),
         Index("ix_engagement_touchpoint", "touchpoint_id"),
         Index("ix_engagement_time", "occurred_at"),
@@ -357,6 +460,8 @@ class Engagement(db.Model):  # type: ignore[name-defined]
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     channel: Mapped[Channel] = mapped_column(_enum(Channel))
     kind: Mapped[EngagementKind] = mapped_column(_enum(EngagementKind))
+    # Contacted or engaged (`tier_for`): stored, because a phone call's tier is a choice.
+    tier: Mapped[EngagementTier] = mapped_column(_enum(EngagementTier), default=_default_tier)
     people: Mapped[int] = mapped_column(default=1)
     touchpoint_id: Mapped[int | None] = mapped_column(
         ForeignKey("touchpoint.id", ondelete="SET NULL")
@@ -394,6 +499,22 @@ def live_engagement() -> ColumnElement[bool]:
     terms as written) can use those indexes for any query that includes this condition.
     """
     return and_(Engagement.counted == true(), Engagement.voided_at.is_(None))
+
+
+def engaged_engagement() -> ColumnElement[bool]:
+    """The live ledger rows of the engaged tier: the headline figure everywhere.
+
+    The tier is written as a literal, as in `ix_engagement_engaged_campaign`'s WHERE, so that
+    SQLite (which matches a partial index's terms as written, never a bound value) uses it.
+    """
+    return and_(live_engagement(),
+                Engagement.tier == literal_column(f"'{EngagementTier.ENGAGED.value}'"))
+
+
+def tier_rows(tier: EngagementTier | None) -> ColumnElement[bool]:
+    """Live rows that count for a tier: any live row for contacted (an organisation that
+    engaged was contacted too), engaged-tier rows for engaged; None means contacted."""
+    return engaged_engagement() if tier is EngagementTier.ENGAGED else live_engagement()
 
 
 class AttendanceImport(db.Model):  # type: ignore[name-defined]

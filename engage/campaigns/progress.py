@@ -1,7 +1,8 @@
 """Plan against delivered: which of a campaign's audience it has reached, where, and by when.
 
-An audience organisation counts as reached by a campaign when it has at least one live ledger
-row (counted, not voided) that either
+Every figure comes in the two tiers of `EngagementTier`: an audience organisation is
+*contacted* by a campaign when it has at least one live ledger row (counted, not voided), and
+*engaged* when at least one of those rows is of the engaged tier, where the row either
 
 1. belongs to the campaign (its `campaign_id`: rows recorded through the campaign's
    touchpoints, and any scan or email event attributed to it), whenever it happened, or
@@ -15,6 +16,7 @@ towards the campaign promoting that service, without anyone having to file it tw
 from __future__ import annotations
 
 import enum
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,9 +32,11 @@ from engage.campaigns.models import (
     Campaign,
     CampaignTarget,
     Engagement,
+    EngagementTier,
+    TargetMeasure,
     Touchpoint,
     campaign_service,
-    live_engagement,
+    tier_rows,
     touchpoint_service,
 )
 from engage.directory.models import Locality, Organisation, OrgKind
@@ -63,14 +67,17 @@ def _by_service(campaign: Campaign, until: datetime | None) -> ColumnElement[boo
     )
 
 
-def counting_rows(campaign: Campaign) -> ColumnElement[bool]:
-    """The ledger rows that count towards the campaign (rules 1 and 2 above)."""
-    return and_(live_engagement(),
+def counting_rows(campaign: Campaign,
+                  tier: EngagementTier = EngagementTier.CONTACTED) -> ColumnElement[bool]:
+    """The ledger rows that count towards the campaign (rules 1 and 2 above) in `tier`
+    (contacted: every live row)."""
+    return and_(tier_rows(tier),
                 or_(Engagement.campaign_id == campaign.id, _by_service(campaign, None)))
 
 
-def reached_condition(campaign: Campaign, until: datetime | None = None) -> ColumnElement[bool]:
-    """True for an organisation row the campaign has reached (before `until`, if given).
+def reached_condition(campaign: Campaign, until: datetime | None = None,
+                      tier: EngagementTier = EngagementTier.ENGAGED) -> ColumnElement[bool]:
+    """True for an organisation row the campaign has reached in `tier` (before `until`).
 
     Rule 1 is a correlated EXISTS, answered per organisation from the live-campaign index;
     rule 2 is an uncorrelated IN, which both databases work out once per query.
@@ -78,32 +85,55 @@ def reached_condition(campaign: Campaign, until: datetime | None = None) -> Colu
     linked = exists().where(
         Engagement.campaign_id == campaign.id,
         Engagement.organisation_id == Organisation.id,
-        live_engagement(),
+        tier_rows(tier),
         *([Engagement.occurred_at < until] if until is not None else []),
     )
     by_service = Organisation.id.in_(
-        select(Engagement.organisation_id).where(_by_service(campaign, until), live_engagement())
+        select(Engagement.organisation_id).where(_by_service(campaign, until), tier_rows(tier))
     )
     return or_(linked, by_service)
 
 
+def _percent(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
+
+
 @dataclass(frozen=True)
 class Tally:
-    """Audience and reached organisations in one group (a locality, a kind, or everyone)."""
+    """Audience, engaged and contacted organisations in one group (a locality, a kind, or
+    everyone). Engaged is the headline; contacted includes the engaged."""
 
     label: str
     audience: int
-    reached: int
+    engaged: int
+    contacted: int
     locality_id: int | None = None
     kind: OrgKind | None = None
 
     @property
-    def unreached(self) -> int:
-        return self.audience - self.reached
+    def not_engaged(self) -> int:
+        return self.audience - self.engaged
+
+    @property
+    def not_contacted(self) -> int:
+        return self.audience - self.contacted
+
+    @property
+    def contacted_only(self) -> int:
+        """Contacted but not (yet) engaged."""
+        return self.contacted - self.engaged
 
     @property
     def percent(self) -> int:
-        return round(100 * self.reached / self.audience) if self.audience else 0
+        """Engaged, as a percentage of the audience (the headline)."""
+        return _percent(self.engaged, self.audience)
+
+    @property
+    def contacted_percent(self) -> int:
+        return _percent(self.contacted, self.audience)
+
+    def of(self, tier: EngagementTier) -> int:
+        return self.engaged if tier is EngagementTier.ENGAGED else self.contacted
 
 
 class TargetState(enum.StrEnum):
@@ -116,17 +146,38 @@ class TargetState(enum.StrEnum):
         return {"met": "Met", "in_progress": "In progress", "missed": "Missed"}[self.value]
 
 
+def required(target: CampaignTarget, audience: int) -> int:
+    """The organisations a target asks for: its count, or its percentage of the audience
+    rounded up (50% of 23 is 12: 11 would fall short of half)."""
+    if target.measure is TargetMeasure.PERCENT:
+        return math.ceil(target.target_count * audience / 100)
+    return target.target_count
+
+
 @dataclass(frozen=True)
 class TargetProgress:
     target: CampaignTarget
     label: str
     audience: int  # the audience organisations the target is about, now
-    delivered: int  # reached by the due date (or so far, before it)
+    delivered: int  # reached in the target's tier by the due date (or so far, before it)
     state: TargetState
+    other: int = 0  # the same in the other tier, shown beside it
+
+    @property
+    def wanted(self) -> int:
+        return required(self.target, self.audience)
 
     @property
     def still_needed(self) -> int:
-        return max(self.target.target_count - self.delivered, 0)
+        return max(self.wanted - self.delivered, 0)
+
+    @property
+    def goal(self) -> str:
+        """The target in words: "12 engaged" or "50% engaged (12 of 23)"."""
+        tier = self.target.tier.value
+        if self.target.measure is TargetMeasure.PERCENT:
+            return f"{self.target.target_count}% {tier} ({self.wanted} of {self.audience})"
+        return f"{self.target.target_count} {tier}"
 
 
 @dataclass(frozen=True)
@@ -137,11 +188,28 @@ class Progress:
     targets: list[TargetProgress]
 
 
-Counts = dict[tuple[int | None, OrgKind], tuple[int, int, tuple[int, ...]]]
+@dataclass(frozen=True)
+class GroupCount:
+    """One (locality, kind) group: audience, reached per tier now and before each cutoff."""
+
+    audience: int
+    engaged: int
+    contacted: int
+    engaged_before: tuple[int, ...]
+    contacted_before: tuple[int, ...]
+
+    def reached(self, tier: EngagementTier, cutoff: int | None) -> int:
+        if tier is EngagementTier.ENGAGED:
+            return self.engaged if cutoff is None else self.engaged_before[cutoff]
+        return self.contacted if cutoff is None else self.contacted_before[cutoff]
 
 
-def first_reached(campaign: Campaign) -> tuple[ColumnElement[Any], Any]:
-    """Per organisation row, when the campaign first reached it (NULL if it has not).
+Counts = dict[tuple[int | None, OrgKind], GroupCount]
+
+
+def first_reached(campaign: Campaign, tier: EngagementTier = EngagementTier.ENGAGED,
+                  name: str = "by_service") -> tuple[ColumnElement[Any], Any]:
+    """Per organisation row, when the campaign first reached it in `tier` (NULL if not yet).
 
     Returns the expression and the derived table (rule 2's first times) to outer-join on.
     Rule 1's first time is the first entry of the live-campaign index for the organisation.
@@ -149,15 +217,15 @@ def first_reached(campaign: Campaign) -> tuple[ColumnElement[Any], Any]:
     linked = (
         select(func.min(Engagement.occurred_at))
         .where(Engagement.campaign_id == campaign.id,
-               Engagement.organisation_id == Organisation.id, live_engagement())
+               Engagement.organisation_id == Organisation.id, tier_rows(tier))
         .scalar_subquery()
     )
     by_service = (
         select(Engagement.organisation_id.label("organisation_id"),
                func.min(Engagement.occurred_at).label("first_at"))
-        .where(_by_service(campaign, None), live_engagement())
+        .where(_by_service(campaign, None), tier_rows(tier))
         .group_by(Engagement.organisation_id)
-        .subquery("by_service")
+        .subquery(name)
     )
     other = by_service.c.first_at
     # Most organisations have no rule-2 row: testing that first reads `linked` only once.
@@ -172,59 +240,72 @@ def first_reached(campaign: Campaign) -> tuple[ColumnElement[Any], Any]:
 
 def _group_counts(session: Session, campaign: Campaign,
                   cutoffs: tuple[datetime, ...] = ()) -> Counts:
-    """{(locality id, kind): (audience, reached, reached before each cutoff)}, in one pass.
+    """{(locality id, kind): audience and reached in each tier, now and before each cutoff},
+    in one pass.
 
-    One row per audience organisation with its first-reached time is grouped in the database,
-    so the figures now and at every target date come from a single read of the ledger.
+    One row per audience organisation with its first-contacted and first-engaged times is
+    grouped in the database, so the figures now and at every target date come from a single
+    read of the ledger.
     """
-    first, by_service = first_reached(campaign)
+    engaged_first, engaged_by_service = first_reached(campaign, EngagementTier.ENGAGED,
+                                                      "engaged_by_service")
+    contacted_first, contacted_by_service = first_reached(campaign, EngagementTier.CONTACTED,
+                                                          "contacted_by_service")
     # MATERIALIZED: worked out once per organisation, not again for every cutoff below.
     inner = (
         select(Organisation.locality_id.label("locality_id"), Organisation.kind.label("kind"),
-               first.label("first_at"))
-        .outerjoin(by_service, by_service.c.organisation_id == Organisation.id)
+               engaged_first.label("engaged_at"), contacted_first.label("contacted_at"))
+        .outerjoin(engaged_by_service, engaged_by_service.c.organisation_id == Organisation.id)
+        .outerjoin(contacted_by_service,
+                   contacted_by_service.c.organisation_id == Organisation.id)
         .where(audience_condition(campaign))
         .cte("audience")
         .prefix_with("MATERIALIZED")
     )
-    hits: list[ColumnElement[Any]] = [func.count(inner.c.first_at)]
-    hits += [func.sum(case((inner.c.first_at < cutoff, 1), else_=0)) for cutoff in cutoffs]
+    hits: list[ColumnElement[Any]] = [func.count(inner.c.engaged_at),
+                                      func.count(inner.c.contacted_at)]
+    for column in (inner.c.engaged_at, inner.c.contacted_at):
+        hits += [func.sum(case((column < cutoff, 1), else_=0)) for cutoff in cutoffs]
     rows = session.execute(
         select(inner.c.locality_id, inner.c.kind, func.count(), *hits)
         .group_by(inner.c.locality_id, inner.c.kind)
     ).all()
-    return {
-        (locality_id, OrgKind(kind)): (n, int(reached or 0), tuple(int(x or 0) for x in before))
-        for locality_id, kind, n, reached, *before in rows
-    }
+    n_cut = len(cutoffs)
+    result: Counts = {}
+    for locality_id, kind, n, engaged, contacted, *before in rows:
+        values = tuple(int(x or 0) for x in before)
+        result[(locality_id, OrgKind(kind))] = GroupCount(
+            n, int(engaged or 0), int(contacted or 0), values[:n_cut], values[n_cut:])
+    return result
 
 
 def overall(session: Session, campaign: Campaign) -> Tally:
-    """The whole audience and how many of it are reached, in one query."""
-    reached = case((reached_condition(campaign), 1), else_=0)
-    n, hit = session.execute(
-        select(func.count(), func.sum(reached)).select_from(Organisation)
+    """The whole audience and how many of it are engaged and contacted, in one query."""
+    engaged = case((reached_condition(campaign, tier=EngagementTier.ENGAGED), 1), else_=0)
+    contacted = case((reached_condition(campaign, tier=EngagementTier.CONTACTED), 1), else_=0)
+    n, hit, touched = session.execute(
+        select(func.count(), func.sum(engaged), func.sum(contacted)).select_from(Organisation)
         .where(audience_condition(campaign))
     ).one()
-    return Tally("Whole audience", n, int(hit or 0))
+    return Tally("Whole audience", n, int(hit or 0), int(touched or 0))
 
 
 def _tallies(counts: Counts, names: dict[int, str]) -> tuple[Tally, list[Tally], list[Tally]]:
-    by_locality: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
-    by_kind: dict[OrgKind, list[int]] = defaultdict(lambda: [0, 0])
-    for (locality_id, kind), (n, hit, _) in counts.items():
-        for bucket in (by_locality[locality_id], by_kind[kind]):
-            bucket[0] += n
-            bucket[1] += hit
-    overall = Tally("Whole audience", sum(n for n, _, _ in counts.values()),
-                    sum(hit for _, hit, _ in counts.values()))
+    by_locality: dict[int | None, list[int]] = defaultdict(lambda: [0, 0, 0])
+    by_kind: dict[OrgKind, list[int]] = defaultdict(lambda: [0, 0, 0])
+    total = [0, 0, 0]
+    for (locality_id, kind), group in counts.items():
+        for bucket in (by_locality[locality_id], by_kind[kind], total):
+            bucket[0] += group.audience
+            bucket[1] += group.engaged
+            bucket[2] += group.contacted
+    overall = Tally("Whole audience", *total)
     localities = sorted(
-        (Tally(names.get(lid, "No locality") if lid is not None else "No locality", n, hit,
-               locality_id=lid) for lid, (n, hit) in by_locality.items()),
+        (Tally(names.get(lid, "No locality") if lid is not None else "No locality", *values,
+               locality_id=lid) for lid, values in by_locality.items()),
         key=lambda t: (t.locality_id is None, t.label.lower()),
     )
-    kinds = [Tally(kind.plural, by_kind[kind][0], by_kind[kind][1], kind=kind)
-             for kind in OrgKind if kind in by_kind]
+    kinds = [Tally(kind.plural, *by_kind[kind], kind=kind) for kind in OrgKind if kind in by_kind]
     return overall, localities, kinds
 
 
@@ -235,23 +316,32 @@ def _target_label(target: CampaignTarget, names: dict[int, str]) -> str:
     return f"{kind} in {names.get(target.locality_id, 'a removed locality')}"
 
 
-def _in_scope(counts: Counts, target: CampaignTarget, cutoff: int | None) -> tuple[int, int]:
-    """Audience and reached (now, or before cutoff number `cutoff`) for a target's scope."""
-    n = hit = 0
-    for (locality_id, kind), (size, reached, before) in counts.items():
+def _other(tier: EngagementTier) -> EngagementTier:
+    return (EngagementTier.CONTACTED if tier is EngagementTier.ENGAGED
+            else EngagementTier.ENGAGED)
+
+
+def _in_scope(counts: Counts, target: CampaignTarget,
+              cutoff: int | None) -> tuple[int, int, int]:
+    """Audience, reached in the target's tier and in the other (now, or before cutoff number
+    `cutoff`) for a target's scope."""
+    n = hit = other = 0
+    for (locality_id, kind), group in counts.items():
         if target.locality_id is not None and locality_id != target.locality_id:
             continue
         if target.kind is not None and kind.value != target.kind:
             continue
-        n, hit = n + size, hit + (reached if cutoff is None else before[cutoff])
-    return n, hit
+        n += group.audience
+        hit += group.reached(target.tier, cutoff)
+        other += group.reached(_other(target.tier), cutoff)
+    return n, hit, other
 
 
 def campaign_progress(session: Session, campaign: Campaign, now: datetime) -> Progress:
     """Overall, per locality, per kind, and each target's delivered against plan.
 
-    A target whose date has passed is judged on what had been reached by the end of that day;
-    one still to come, on what has been reached so far.
+    A target is judged in its own tier. One whose date has passed is judged on what had been
+    reached by the end of that day; one still to come, on what has been reached so far.
     """
     names = dict(session.execute(select(Locality.id, Locality.name)).all())
     today = london_day(now)
@@ -263,21 +353,51 @@ def campaign_progress(session: Session, campaign: Campaign, now: datetime) -> Pr
     results = []
     for target in targets:
         if target.due_date < today:
-            audience, delivered = _in_scope(counts, target, past.index(target.due_date))
-            state = TargetState.MET if delivered >= target.target_count else TargetState.MISSED
+            audience, delivered, other = _in_scope(counts, target, past.index(target.due_date))
+            short = TargetState.MISSED
         else:
-            audience, delivered = _in_scope(counts, target, None)
-            state = (TargetState.MET if delivered >= target.target_count
-                     else TargetState.IN_PROGRESS)
+            audience, delivered, other = _in_scope(counts, target, None)
+            short = TargetState.IN_PROGRESS
+        # A target of nobody (an empty audience, a percentage of it) is not met by nobody.
+        wanted = required(target, audience)
+        state = TargetState.MET if delivered >= max(wanted, 1) else short
         results.append(TargetProgress(target, _target_label(target, names), audience,
-                                      delivered, state))
+                                      delivered, state, other))
     return Progress(overall, localities, kinds, results)
 
 
 class Show(enum.StrEnum):
     ALL = "all"
-    REACHED = "reached"
-    UNREACHED = "unreached"
+    ENGAGED = "engaged"
+    NOT_ENGAGED = "not_engaged"
+    CONTACTED_ONLY = "contacted_only"  # contacted, not engaged
+    NOT_CONTACTED = "not_contacted"
+
+    @property
+    def label(self) -> str:
+        return SHOW_LABELS[self]
+
+
+SHOW_LABELS = {
+    Show.ALL: "Everyone in the audience",
+    Show.ENGAGED: "Engaged",
+    Show.NOT_ENGAGED: "Not engaged yet",
+    Show.CONTACTED_ONLY: "Contacted, not engaged yet",
+    Show.NOT_CONTACTED: "Not contacted yet",
+}
+
+
+def show_condition(campaign: Campaign, show: Show) -> list[Any]:
+    """The audience filter for one `Show` choice."""
+    engaged = reached_condition(campaign, tier=EngagementTier.ENGAGED)
+    contacted = reached_condition(campaign, tier=EngagementTier.CONTACTED)
+    return {
+        Show.ALL: [],
+        Show.ENGAGED: [engaged],
+        Show.NOT_ENGAGED: [~engaged],
+        Show.CONTACTED_ONLY: [contacted, ~engaged],
+        Show.NOT_CONTACTED: [~contacted],
+    }[show]
 
 
 def audience_page(
@@ -291,12 +411,8 @@ def audience_page(
     page: int = 1,
     per_page: int = 50,
 ) -> Pagination:
-    """One page of the audience by name, optionally only the reached or unreached."""
-    conditions: list[Any] = [audience_condition(campaign)]
-    if show is Show.REACHED:
-        conditions.append(reached_condition(campaign))
-    elif show is Show.UNREACHED:
-        conditions.append(~reached_condition(campaign))
+    """One page of the audience by name, optionally only those in (or not in) a tier."""
+    conditions: list[Any] = [audience_condition(campaign), *show_condition(campaign, show)]
     if no_locality:
         conditions.append(Organisation.locality_id.is_(None))
     elif locality_id is not None:
@@ -310,13 +426,15 @@ def audience_page(
                             error_out=False)
 
 
-def last_reached(session: Session, campaign: Campaign, org_ids: list[int]) -> dict[int, datetime]:
-    """{organisation id: its latest live row in the campaign}, for one page of the audience."""
+def last_reached(session: Session, campaign: Campaign, org_ids: list[int],
+                 tier: EngagementTier = EngagementTier.CONTACTED) -> dict[int, datetime]:
+    """{organisation id: its latest live row in the campaign (of `tier`)}, for one page of the
+    audience."""
     if not org_ids:
         return {}
     rows = session.execute(
         select(Engagement.organisation_id, func.max(Engagement.occurred_at))
-        .where(Engagement.organisation_id.in_(org_ids), counting_rows(campaign))
+        .where(Engagement.organisation_id.in_(org_ids), counting_rows(campaign, tier))
         .group_by(Engagement.organisation_id)
     ).all()
     return {org_id: when for org_id, when in rows if when is not None}
@@ -324,10 +442,11 @@ def last_reached(session: Session, campaign: Campaign, org_ids: list[int]) -> di
 
 def unreached_preview(session: Session, campaign: Campaign,
                       limit: int = UNREACHED_PREVIEW) -> list[Organisation]:
-    """The first few unreached organisations by name, for the campaign page."""
+    """The first few organisations not engaged yet, by name, for the campaign page."""
     return list(session.scalars(
         select(Organisation).options(selectinload(Organisation.locality))
-        .where(audience_condition(campaign), ~reached_condition(campaign))
+        .where(audience_condition(campaign),
+               ~reached_condition(campaign, tier=EngagementTier.ENGAGED))
         .order_by(func.lower(Organisation.name), Organisation.ods_code)
         .limit(limit)
     ))

@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from engage.audit.log import record_event
@@ -24,6 +24,7 @@ from engage.campaigns.models import (
     Channel,
     Engagement,
     EngagementKind,
+    EngagementTier,
     Touchpoint,
     TouchpointStatus,
     live_engagement,
@@ -51,6 +52,7 @@ class ReachRequest:
     locality_id: int | None = None
     org_kinds: list[OrgKind] = field(default_factory=list)  # narrows an audience or locality
     note: str = ""
+    tier: EngagementTier | None = None  # chosen for a phone call or "other"
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,8 @@ def record_touchpoint_reach(
             )
     added = record_reach(
         session,
-        [Reach(org_id, request.kind, request.people, note=request.note.strip()) for org_id in new],
+        [Reach(org_id, request.kind, request.people, note=request.note.strip(),
+               tier=request.tier) for org_id in new],
         occurred_at=request.occurred_at,
         channel=touchpoint.channel,
         touchpoint=touchpoint,
@@ -203,34 +206,48 @@ def void_touchpoint_reach(session: Session, touchpoint: Touchpoint, reason: str,
     return voided
 
 
-def reach_counts(session: Session, touchpoint_ids: list[int]) -> dict[int, int]:
-    """{touchpoint id: organisations it reached} over live rows, answered from an index."""
+@dataclass(frozen=True)
+class ReachCount:
+    """Organisations a touchpoint engaged, and all it contacted (the engaged among them)."""
+
+    engaged: int
+    contacted: int
+
+
+def reach_counts(session: Session, touchpoint_ids: list[int]) -> dict[int, ReachCount]:
+    """{touchpoint id: organisations it engaged and contacted} over live rows, answered from
+    an index."""
     if not touchpoint_ids:
         return {}
+    engaged = case((Engagement.tier == EngagementTier.ENGAGED, Engagement.organisation_id))
     rows = session.execute(
-        select(Engagement.touchpoint_id, func.count(func.distinct(Engagement.organisation_id)))
+        select(Engagement.touchpoint_id, func.count(func.distinct(engaged)),
+               func.count(func.distinct(Engagement.organisation_id)))
         .where(Engagement.touchpoint_id.in_(touchpoint_ids), live_engagement())
         .group_by(Engagement.touchpoint_id)
     ).all()
-    return {touchpoint_id: n for touchpoint_id, n in rows if touchpoint_id is not None}
+    return {touchpoint_id: ReachCount(e, c) for touchpoint_id, e, c in rows
+            if touchpoint_id is not None}
 
 
 @dataclass(frozen=True)
 class KindSummary:
     kind: EngagementKind
+    tier: EngagementTier
     organisations: int
     people: int
 
 
 def touchpoint_summary(session: Session, touchpoint_id: int) -> list[KindSummary]:
-    """Live rows of one touchpoint by kind of contact: organisations and people."""
+    """Live rows of one touchpoint by kind of contact and tier: organisations and people."""
     rows = session.execute(
-        select(Engagement.kind, func.count(func.distinct(Engagement.organisation_id)),
+        select(Engagement.kind, Engagement.tier,
+               func.count(func.distinct(Engagement.organisation_id)),
                func.sum(Engagement.people))
         .where(Engagement.touchpoint_id == touchpoint_id, live_engagement())
-        .group_by(Engagement.kind).order_by(Engagement.kind)
+        .group_by(Engagement.kind, Engagement.tier).order_by(Engagement.kind, Engagement.tier)
     ).all()
-    return [KindSummary(kind, orgs, int(people or 0)) for kind, orgs, people in rows]
+    return [KindSummary(kind, tier, orgs, int(people or 0)) for kind, tier, orgs, people in rows]
 
 
 def _actor(session: Session, user_id: int | None) -> User | None:

@@ -61,7 +61,8 @@ def reach(touchpoint_id: int) -> Response | tuple[str, int]:
             occurred_at=london_to_utc(form.occurred_at.data),  # type: ignore[arg-type]
             people=form.people.data or 0, codes=parse_codes(form.codes.data or ""),
             locality_id=int(form.locality_id.data) if form.locality_id.data else None,
-            org_kinds=[OrgKind(k) for k in form.org_kinds.data or []], note=form.note.data or "")
+            org_kinds=[OrgKind(k) for k in form.org_kinds.data or []], note=form.note.data or "",
+            tier=form.contact_tier())
         try:
             result = record_touchpoint_reach(db.session, touchpoint, request_,
                                              user_id=current_user.id, now=utcnow())

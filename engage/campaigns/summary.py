@@ -14,6 +14,7 @@ from engage.campaigns.models import (
     Engagement,
     Touchpoint,
     TouchpointStatus,
+    engaged_engagement,
     live_engagement,
 )
 
@@ -25,12 +26,13 @@ AHEAD_DAYS = 30
 class OutreachSummary:
     active_campaigns: int
     planned_soon: int  # planned touchpoints in the next AHEAD_DAYS days
-    reached_recently: int  # organisations with live engagement in the last RECENT_DAYS days
-    last_engagement_at: datetime | None
+    engaged_recently: int  # organisations that engaged in the last RECENT_DAYS days
+    contacted_recently: int  # organisations with any live row in those days (engaged or not)
+    last_engagement_at: datetime | None  # the latest live row, of either tier
 
 
 def outreach_summary(session: Session, now: datetime) -> OutreachSummary:
-    """Four small counts, each one indexed query, so the overview stays instant."""
+    """Five small counts, each one indexed query, so the overview stays instant."""
     active = session.scalar(
         select(func.count()).select_from(Campaign).where(Campaign.status == CampaignStatus.ACTIVE)
     )
@@ -43,13 +45,14 @@ def outreach_summary(session: Session, now: datetime) -> OutreachSummary:
             Touchpoint.planned_at < now + timedelta(days=AHEAD_DAYS),
         )
     )
-    reached = session.scalar(
-        select(func.count(distinct(Engagement.organisation_id))).where(
-            live_engagement(), Engagement.occurred_at >= now - timedelta(days=RECENT_DAYS),
-            Engagement.occurred_at <= now,
-        )
-    )
+    recent = (Engagement.occurred_at >= now - timedelta(days=RECENT_DAYS),
+              Engagement.occurred_at <= now)
+    engaged, contacted = (
+        session.scalar(select(func.count(distinct(Engagement.organisation_id)))
+                       .where(rows, *recent))
+        for rows in (engaged_engagement(), live_engagement()))
     last = session.scalar(
         select(func.max(Engagement.occurred_at)).where(live_engagement())
     )
-    return OutreachSummary(int(active or 0), int(planned or 0), int(reached or 0), last)
+    return OutreachSummary(int(active or 0), int(planned or 0), int(engaged or 0),
+                           int(contacted or 0), last)

@@ -42,7 +42,7 @@ from engage.campaigns.forms import (
     TargetForm,
     set_choices,
 )
-from engage.campaigns.models import Campaign, CampaignStatus
+from engage.campaigns.models import Campaign, CampaignStatus, EngagementTier, TargetMeasure
 from engage.campaigns.reach import reach_counts
 from engage.campaigns.timeline import Timeline, organisation_timeline
 from engage.catalogue.models import Service
@@ -94,7 +94,7 @@ def show(campaign_id: int) -> str:
 @bp.get("/<int:campaign_id>/organisations")
 @access(Access.VIEW)
 def organisations(campaign_id: int) -> str:
-    """The audience, a page at a time: everyone, or only the reached or the unreached."""
+    """The audience, a page at a time: everyone, or only those engaged, contacted or not."""
     campaign = _campaign(campaign_id)
     form = AudienceFilterForm(request.args)
     set_choices(form.locality, [("", "Any locality"), (NO_LOCALITY, "No locality"),
@@ -104,15 +104,20 @@ def organisations(campaign_id: int) -> str:
         if field.errors:
             field.data, field.errors = field.default, []
     locality = form.locality.data or ""
+    show = progress_logic.Show(form.show.data or "all")
     page = progress_logic.audience_page(
-        db.session, campaign, show=progress_logic.Show(form.show.data or "all"),
+        db.session, campaign, show=show,
         locality_id=int(locality) if locality.isdigit() else None,
         no_locality=locality == NO_LOCALITY,
         kind=OrgKind(form.kind.data) if form.kind.data else None, page=form.page.data or 1)
     args = {key: value for key, value in request.args.items() if value and key != "page"}
     return render_template(
         "campaigns/organisations.html", campaign=campaign, form=form, page=page, args=args,
-        last=progress_logic.last_reached(db.session, campaign, [o.id for o in page.items]))
+        show_label=show.label,
+        last=progress_logic.last_reached(db.session, campaign, [o.id for o in page.items]),
+        last_engaged=progress_logic.last_reached(db.session, campaign,
+                                                 [o.id for o in page.items],
+                                                 EngagementTier.ENGAGED))
 
 
 def _localities() -> list[tuple[int, str]]:
@@ -233,7 +238,9 @@ def add_target_view(campaign_id: int) -> Response | tuple[str, int]:
             add_target(db.session, campaign, target_count=form.target_count.data or 0,
                        due_date=form.due_date.data,  # type: ignore[arg-type]
                        locality_id=int(form.locality_id.data) if form.locality_id.data else None,
-                       kind=OrgKind(form.kind.data) if form.kind.data else None)
+                       kind=OrgKind(form.kind.data) if form.kind.data else None,
+                       tier=EngagementTier(form.tier.data or EngagementTier.ENGAGED.value),
+                       measure=TargetMeasure(form.measure.data or TargetMeasure.COUNT.value))
         except CampaignError as exc:
             db.session.rollback()
             form.target_count.errors = [*form.target_count.errors, str(exc)]

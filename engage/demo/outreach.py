@@ -4,9 +4,11 @@ The launch campaign runs from June 2021 to June 2022: monthly newsletters to the
 the mailing list (which grows through the year), quarterly bulletins to pharmacies, about ten
 webinars with their invitations and attendance, practice visits, poster runs, practice-manager
 updates at the forum and Facebook group posts. Reach grows to most practices and pharmacies,
-pharmacies reached less often. Everything goes through the same logic the pages use
-(`create_touchpoint`, `record_reach`), marked as demo data, and is generated from fixed seeds:
-loading twice changes nothing, and every installation gets the same year.
+pharmacies reached less often: most pharmacies are contacted (bulletins, posters), fewer engage
+(a webinar now and then, a visit, a poster scan), and the targets say so in both tiers.
+Everything goes through the same logic the pages use (`create_touchpoint`, `record_reach`),
+marked as demo data, and is generated from fixed seeds: loading twice changes nothing, and
+every installation gets the same year.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from engage.campaigns.models import (
     Channel,
     EngagementKind,
     EngagementSource,
+    EngagementTier,
+    TargetMeasure,
     Touchpoint,
 )
 from engage.campaigns.touchpoints import TouchpointFields, create_touchpoint
@@ -207,7 +211,10 @@ def _targets(ctx: DemoContext, campaign: Campaign, practices: list[Organisation]
         Organisation.kind == OrgKind.COMMUNITY_PHARMACY,
         Organisation.status == OrgStatus.ACTIVE)).all()
     if pharmacies:
-        add_target(ctx.session, campaign, target_count=math.ceil(len(pharmacies) * 0.6),
+        # Pharmacies in the launch year: most should hear from us, half should take part.
+        add_target(ctx.session, campaign, target_count=80, measure=TargetMeasure.PERCENT,
+                   tier=EngagementTier.CONTACTED, due_date=END, kind=OrgKind.COMMUNITY_PHARMACY)
+        add_target(ctx.session, campaign, target_count=50, measure=TargetMeasure.PERCENT,
                    due_date=END, kind=OrgKind.COMMUNITY_PHARMACY)
 
 

@@ -1,4 +1,8 @@
-"""Cold organisations: targets with no counting contact in the last N days.
+"""Cold organisations: targets that have not engaged in the last N days.
+
+An organisation only contacted (invited, sent a bulletin) in those days is still cold: nobody
+there did anything. Each row shows when it last engaged and when it was last contacted at all
+(`EngagementTier`), so the list tells "never heard from us" from "heard, did nothing".
 
 "Cold" is judged at the end of the chosen period (or today, if that is sooner), over every
 live ledger row of any campaign: a practice visited for another campaign is not cold. The
@@ -16,7 +20,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from engage.campaigns.dates import day_start
-from engage.campaigns.models import Channel, Engagement, live_engagement
+from engage.campaigns.models import Channel, Engagement, engaged_engagement, live_engagement
 from engage.directory.models import Locality, Organisation, OrgKind
 from engage.insights.coverage import NO_LOCALITY
 from engage.insights.paging import RowPagination
@@ -51,8 +55,9 @@ class ColdOrganisation:
     name: str
     kind: OrgKind
     locality: str
-    last_contact: datetime | None
-    last_channel: Channel | None
+    last_engaged: datetime | None
+    last_contact: datetime | None  # of either tier: contacted or engaged
+    last_channel: Channel | None  # of the last contact
     referrals: int
 
     @property
@@ -62,6 +67,7 @@ class ColdOrganisation:
     def as_dict(self) -> dict[str, Any]:
         return {"ods_code": self.ods_code, "name": self.name, "kind": self.kind.label,
                 "locality": self.locality,
+                "last_engaged": self.last_engaged.isoformat() if self.last_engaged else None,
                 "last_contact": self.last_contact.isoformat() if self.last_contact else None,
                 "last_channel": self.last_channel.label if self.last_channel else None,
                 "has_referred": self.has_referred, "referrals": self.referrals}
@@ -72,19 +78,19 @@ def as_of(scope: Scope, today: date) -> date:
 
 
 def _cold_query(scope: Scope, days: int, today: date) -> Select[Any]:
-    """Target organisations whose last live contact (up to the as-of day) is over N days old.
+    """Target organisations whose last engagement (up to the as-of day) is over N days old.
 
-    Organisations with a live row in the last N days are ruled out through the time index;
-    only for the rest is the last contact looked up, newest first through the organisation's
-    (organisation, time) index, stopping at the first live row. Grouping every live row by
-    organisation instead reads the whole ledger (seconds at England scale).
+    Organisations with a live engaged row in the last N days are ruled out through the time
+    index; only for the rest is the last engagement looked up, newest first through the
+    organisation's (organisation, time) index, stopping at the first engaged row. Grouping
+    every live row by organisation instead reads the whole ledger (seconds at England scale).
     """
     until = day_start(as_of(scope, today) + timedelta(days=1))
     cutoff = until - timedelta(days=days)
     recent = select(Engagement.organisation_id).where(
-        live_engagement(), Engagement.occurred_at >= cutoff, Engagement.occurred_at < until)
+        engaged_engagement(), Engagement.occurred_at >= cutoff, Engagement.occurred_at < until)
     last_at = (select(Engagement.occurred_at)
-               .where(Engagement.organisation_id == Organisation.id, live_engagement(),
+               .where(Engagement.organisation_id == Organisation.id, engaged_engagement(),
                       Engagement.occurred_at < cutoff)
                .order_by(Engagement.occurred_at.desc()).limit(1)
                .correlate(Organisation).scalar_subquery())
@@ -93,7 +99,7 @@ def _cold_query(scope: Scope, days: int, today: date) -> Select[Any]:
             .outerjoin(Locality, Locality.id == Organisation.locality_id)
             .where(target_condition(scope), Organisation.id.not_in(recent))
             .subquery())
-    # Never contacted first, then the longest without contact.
+    # Never engaged first, then the longest without engaging.
     return (select(cold)
             .order_by(case((cold.c.last_at.is_(None), 0), else_=1), cold.c.last_at,
                       func.lower(cold.c.name), cold.c.ods_code))
@@ -104,16 +110,36 @@ def count_cold(session: Session, scope: Scope, days: int, today: date) -> int:
     return int(session.scalar(select(func.count()).select_from(query)) or 0)
 
 
+def count_contacted_cold(session: Session, scope: Scope, days: int, today: date) -> int:
+    """How many cold organisations were contacted in those days all the same (invited, sent
+    something) without engaging: the other tier, shown beside the cold count."""
+    until = day_start(as_of(scope, today) + timedelta(days=1))
+    contacted = select(Engagement.organisation_id).where(
+        live_engagement(), Engagement.occurred_at >= until - timedelta(days=days),
+        Engagement.occurred_at < until)
+    query = _cold_query(scope, days, today).order_by(None).subquery()
+    return int(session.scalar(select(func.count()).select_from(query)
+                              .where(query.c.id.in_(contacted))) or 0)
+
+
 def _details(session: Session, rows: list[Any], scope: Scope, today: date
              ) -> list[ColdOrganisation]:
-    """Add the channel of each last contact and each organisation's referrals (ever)."""
+    """Add each one's last contact of either tier and its channel, and its referrals (ever)."""
     until = day_start(as_of(scope, today) + timedelta(days=1))
     channels: dict[int, Channel] = {}
+    contacts: dict[int, datetime] = {}
     referrals: dict[int, int] = {}
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
         ids = [r.id for r in chunk]
-        wanted = {(r.id, r.last_at) for r in chunk if r.last_at is not None}
+        for org_id, at in session.execute(
+            select(Engagement.organisation_id, func.max(Engagement.occurred_at))
+            .where(live_engagement(), Engagement.occurred_at < until,
+                   Engagement.organisation_id.in_(ids))
+            .group_by(Engagement.organisation_id)):
+            if at is not None:
+                contacts[org_id] = at
+        wanted = {(i, contacts[i]) for i in ids if i in contacts}
         if wanted:
             for org_id, at, channel, _ in session.execute(
                 select(Engagement.organisation_id, Engagement.occurred_at, Engagement.channel,
@@ -132,8 +158,8 @@ def _details(session: Session, rows: list[Any], scope: Scope, today: date
             if referrer is not None:
                 referrals[referrer] = int(total or 0)
     return [ColdOrganisation(r.id, r.ods_code, r.name, OrgKind(r.kind),
-                             r.locality or NO_LOCALITY, r.last_at, channels.get(r.id),
-                             int(referrals.get(r.id) or 0)) for r in rows]
+                             r.locality or NO_LOCALITY, r.last_at, contacts.get(r.id),
+                             channels.get(r.id), int(referrals.get(r.id) or 0)) for r in rows]
 
 
 def cold_page(session: Session, scope: Scope, days: int, today: date, page: int,

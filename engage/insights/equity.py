@@ -32,7 +32,8 @@ class Group:
 
     label: str
     organisations: int = 0
-    reached: int = 0
+    engaged: int = 0
+    contacted: int = 0
     staff: int = 0
     staff_known: int = 0  # organisations with a headcount
     referrals: int = 0
@@ -41,12 +42,17 @@ class Group:
     staff_share: float | None = None
 
     @property
-    def reached_percent(self) -> int | None:
-        return round(100 * self.reached / self.organisations) if self.organisations else None
+    def engaged_percent(self) -> int | None:
+        return round(100 * self.engaged / self.organisations) if self.organisations else None
+
+    @property
+    def contacted_percent(self) -> int | None:
+        return round(100 * self.contacted / self.organisations) if self.organisations else None
 
     def as_dict(self) -> dict[str, Any]:
         return {"label": self.label, "organisations": self.organisations,
-                "reached": self.reached, "reached_percent": self.reached_percent,
+                "engaged": self.engaged, "engaged_percent": self.engaged_percent,
+                "contacted": self.contacted, "contacted_percent": self.contacted_percent,
                 "staff": self.staff if self.staff_known else None,
                 "staff_known": self.staff_known, "referrals": self.referrals_shown,
                 "referral_share": _round(self.referral_share),
@@ -104,7 +110,8 @@ def equity(session: Session, scope: Scope, groups: list[TargetGroup] | None = No
                                (OrgKind(t.kind).plural, by_kind)):
             g = grouped.setdefault(label, Group(label))
             g.organisations += t.target
-            g.reached += t.reached
+            g.engaged += t.engaged
+            g.contacted += t.contacted
             g.staff += t.staff
             g.staff_known += t.staff_known
     ref_locality: dict[str, int] = defaultdict(int)

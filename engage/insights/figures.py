@@ -158,7 +158,8 @@ class Headline:
 
 def headlines(session: Session, scope: Scope,
               referrals: tuple[int, int] | None = None) -> list[Headline]:
-    """Organisations reached, referrals, scans and awareness, each against the period before.
+    """Organisations engaged and contacted, referrals, scans and awareness, each against the
+    period before.
 
     `referrals` is (this period, the period before) when the caller has them already (the
     report takes them from its monthly table), saving passes over the referral rows.
@@ -168,9 +169,15 @@ def headlines(session: Session, scope: Scope,
     now_aw = awareness_figures.overall(session, scope)
     then_aw = awareness_figures.overall(session, before)
     return [
-        Headline("Organisations reached", now_cov.reached, then_cov.reached,
+        Headline("Organisations engaged", now_cov.engaged, then_cov.engaged,
                  f"of {now_cov.target:,} target organisations"
-                 + (f" ({now_cov.percent}%)" if now_cov.percent is not None else "")),
+                 + (f" ({now_cov.percent}%)" if now_cov.percent is not None else "")
+                 + ": someone there attended, was visited, opened, clicked or scanned"),
+        Headline("Organisations contacted", now_cov.contacted, then_cov.contacted,
+                 f"of {now_cov.target:,} target organisations"
+                 + (f" ({now_cov.contacted_percent}%)"
+                    if now_cov.contacted_percent is not None else "")
+                 + ": invited, sent or shown something, engaged or not"),
         Headline("Referrals", *(referrals or (referral_total(session, scope),
                                               referral_total(session, before))),
                  "requests, referrals and calls in the provider's figures"),

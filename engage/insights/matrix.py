@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +16,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from engage.campaigns.models import Channel, Engagement
+from engage.campaigns.models import Channel, Engagement, EngagementTier
 from engage.directory.models import Locality, Organisation, OrgKind
 from engage.insights.coverage import NO_LOCALITY
 from engage.insights.paging import RowPagination
@@ -40,13 +40,17 @@ class Sort(enum.StrEnum):
 
 class Show(enum.StrEnum):
     ALL = "all"
-    REACHED = "reached"
-    NOT_REACHED = "not_reached"
+    ENGAGED = "engaged"
+    NOT_ENGAGED = "not_engaged"
+    CONTACTED_ONLY = "contacted_only"  # contacted in the period, not engaged
+    NOT_CONTACTED = "not_contacted"
 
     @property
     def label(self) -> str:
-        return {"all": "All target organisations", "reached": "Reached only",
-                "not_reached": "Not reached only"}[self.value]
+        return {"all": "All target organisations", "engaged": "Engaged only",
+                "not_engaged": "Not engaged only",
+                "contacted_only": "Contacted but not engaged",
+                "not_contacted": "Not contacted at all"}[self.value]
 
 
 def choice(enum_cls: type[enum.StrEnum], raw: str | None, default: Any,
@@ -69,11 +73,16 @@ class MatrixRow:
     name: str
     kind: OrgKind
     locality: str
-    cells: dict[str, int]
+    cells: dict[str, int]  # contacts that count, of either tier
+    engaged: dict[str, int] = field(default_factory=dict)  # those of the engaged tier
 
     @property
     def total(self) -> int:
         return sum(self.cells.values())
+
+    @property
+    def engaged_total(self) -> int:
+        return sum(self.engaged.values())
 
 
 @dataclass
@@ -84,7 +93,7 @@ class Matrix:
     peak: int
 
     def level(self, count: int) -> int:
-        """0 to 3, for the cell's shading; the number is always shown as well."""
+        """0 to 3, for the cell's shading by engaged rows; the numbers are always shown too."""
         if count <= 0:
             return 0
         if self.peak <= 1:
@@ -101,10 +110,11 @@ def _rows_query(scope: Scope, sort: Sort, show: Show, kind: OrgKind | None) -> S
         .where(target_condition(scope)))
     if kind is not None:
         query = query.where(Organisation.kind == kind)
-    if show is Show.REACHED:
-        query = query.where(reached_condition(scope))
-    elif show is Show.NOT_REACHED:
-        query = query.where(~reached_condition(scope))
+    engaged = reached_condition(scope, EngagementTier.ENGAGED)
+    contacted = reached_condition(scope, EngagementTier.CONTACTED)
+    query = query.where(*{Show.ALL: [], Show.ENGAGED: [engaged], Show.NOT_ENGAGED: [~engaged],
+                          Show.CONTACTED_ONLY: [contacted, ~engaged],
+                          Show.NOT_CONTACTED: [~contacted]}[show])
     name_order = (func.lower(Organisation.name), Organisation.ods_code)
     if sort is Sort.NAME:
         return query.order_by(*name_order)
@@ -124,32 +134,40 @@ def _london_month(value: datetime) -> str:
 
 def matrix(session: Session, scope: Scope, *, columns: Columns, sort: Sort, show: Show,
            kind: OrgKind | None, page: int, per_page: int = PER_PAGE) -> Matrix:
-    """One page of the matrix: each cell is the number of counting ledger rows."""
+    """One page of the matrix: each cell is the number of counting ledger rows, and how many
+    of them are of the engaged tier (the shading follows those)."""
     pagination = RowPagination(select=_rows_query(scope, sort, show, kind), session=session,
                                page=page, per_page=per_page, error_out=False, count=True)
     ids = [r.id for r in pagination.items]
     cells: dict[int, dict[str, int]] = defaultdict(dict)
+    engaged: dict[int, dict[str, int]] = defaultdict(dict)
+
+    def add(org_id: int, key: str, tier: Any, n: int) -> None:
+        cells[org_id][key] = cells[org_id].get(key, 0) + n
+        if EngagementTier(tier) is EngagementTier.ENGAGED:
+            engaged[org_id][key] = engaged[org_id].get(key, 0) + n
+
     if columns is Columns.CHANNEL:
         keys = [(c.value, c.label) for c in Channel]
         if ids:
-            for org_id, channel, n in session.execute(
-                select(Engagement.organisation_id, Engagement.channel, func.count())
+            for org_id, channel, tier, n in session.execute(
+                select(Engagement.organisation_id, Engagement.channel, Engagement.tier,
+                       func.count())
                 .where(engagement_condition(scope), Engagement.organisation_id.in_(ids))
-                .group_by(Engagement.organisation_id, Engagement.channel)
+                .group_by(Engagement.organisation_id, Engagement.channel, Engagement.tier)
             ):
-                cells[org_id][Channel(channel).value] = int(n)
+                add(org_id, Channel(channel).value, tier, int(n))
     else:
         months = months_between(month_key(scope.filters.start), month_key(scope.filters.end))
         keys = [(m, month_label(m)) for m in months]
         if ids:
             # By UK month, which SQL cannot tell portably; one page of organisations is small.
-            for org_id, at in session.execute(
-                select(Engagement.organisation_id, Engagement.occurred_at)
+            for org_id, at, tier in session.execute(
+                select(Engagement.organisation_id, Engagement.occurred_at, Engagement.tier)
                 .where(engagement_condition(scope), Engagement.organisation_id.in_(ids))
             ):
-                key = _london_month(at)
-                cells[org_id][key] = cells[org_id].get(key, 0) + 1
+                add(org_id, _london_month(at), tier, 1)
     rows = [MatrixRow(r.id, r.ods_code, r.name, OrgKind(r.kind), r.locality or NO_LOCALITY,
-                      cells.get(r.id, {})) for r in pagination.items]
-    peak = max((n for row in rows for n in row.cells.values()), default=0)
+                      cells.get(r.id, {}), engaged.get(r.id, {})) for r in pagination.items]
+    peak = max((n for row in rows for n in row.engaged.values()), default=0)
     return Matrix(keys, rows, pagination, peak)

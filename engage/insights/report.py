@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engage.insights.cold import DEFAULT_DAYS, cold_summary
+from engage.insights.cold import DEFAULT_DAYS, cold_summary, count_contacted_cold
 from engage.insights.coverage import coverage, target_groups
 from engage.insights.equity import as_dict as equity_dict
 from engage.insights.equity import equity
@@ -25,7 +25,7 @@ COLD_SHOWN = 10
 # has a few hundred, England 17,500) the fit takes tens of seconds, so the report links to the
 # outreach page instead of holding the meeting's page up.
 OUTREACH_INLINE_LIMIT = 3000
-FIGURES_VERSION = 1
+FIGURES_VERSION = 2  # 2: coverage and equity in two tiers, engaged and contacted
 log = logging.getLogger(__name__)
 
 
@@ -49,6 +49,7 @@ def figures(session: Session, scope: Scope, *, today: date, now: datetime,
                      "by_locality": [r.as_dict() for r in cov.by_locality],
                      "by_kind": [r.as_dict() for r in cov.by_kind]},
         "cold": {"days": cold_days, "count": cold_count,
+                 "contacted": count_contacted_cold(session, scope, cold_days, today),
                  "shown": [c.as_dict() for c in coldest]},
         "uptake": monthly.as_dict(),
         "equity": equity_dict(equity(session, scope, groups)),

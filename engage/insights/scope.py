@@ -19,8 +19,9 @@ from engage.campaigns.dates import period_bounds
 from engage.campaigns.models import (
     Campaign,
     Engagement,
+    EngagementTier,
     Touchpoint,
-    live_engagement,
+    tier_rows,
     touchpoint_service,
 )
 from engage.campaigns.progress import counting_rows
@@ -111,19 +112,21 @@ def campaign_link_ids(campaign: Campaign) -> Select[Any]:
     return select(ShortLink.id).where(campaign_link_condition(campaign))
 
 
-def engagement_condition(scope: Scope, *, period: bool = True) -> ColumnElement[bool]:
-    """The live ledger rows that count: in the period, of the campaign, about the service.
+def engagement_condition(scope: Scope, *, period: bool = True,
+                         tier: EngagementTier = EngagementTier.CONTACTED) -> ColumnElement[bool]:
+    """The live ledger rows that count: in the period, of the campaign, about the service, in
+    the tier (contacted, the default, is every live row; engaged only the engaged tier's).
 
     A campaign's rows are those campaign progress counts (its own, and stand-alone touchpoints
     about a service it promotes). The service filter keeps rows from touchpoints that cover
     the service; a scan or an email with no touchpoint cannot be tied to a service here.
     """
-    conditions: list[ColumnElement[bool]] = [live_engagement()]
+    conditions: list[ColumnElement[bool]] = [tier_rows(tier)]
     if period:
         start, end = scope.bounds
         conditions += [Engagement.occurred_at >= start, Engagement.occurred_at < end]
     if scope.campaign is not None:
-        conditions.append(counting_rows(scope.campaign))
+        conditions.append(counting_rows(scope.campaign, tier))
     if scope.service is not None:
         conditions.append(Engagement.touchpoint_id.in_(
             select(touchpoint_service.c.touchpoint_id)
@@ -131,20 +134,23 @@ def engagement_condition(scope: Scope, *, period: bool = True) -> ColumnElement[
     return and_(*conditions)
 
 
-def reached_ids(scope: Scope) -> Select[Any]:
-    """SELECT of the organisations with at least one counting ledger row in the period."""
-    return select(Engagement.organisation_id).where(engagement_condition(scope)).distinct()
+def reached_ids(scope: Scope, tier: EngagementTier = EngagementTier.ENGAGED) -> Select[Any]:
+    """SELECT of the organisations with at least one counting ledger row of `tier` in the
+    period."""
+    return (select(Engagement.organisation_id).where(engagement_condition(scope, tier=tier))
+            .distinct())
 
 
-def reached_condition(scope: Scope) -> ColumnElement[bool]:
-    """True for an organisation row with a counting ledger row in the period.
+def reached_condition(scope: Scope,
+                      tier: EngagementTier = EngagementTier.ENGAGED) -> ColumnElement[bool]:
+    """True for an organisation row with a counting ledger row of `tier` in the period.
 
     A correlated EXISTS: each organisation's rows are found through its (organisation, time)
     index and the search stops at the first live one, where `IN (SELECT DISTINCT ...)` would
     read every live row of the period (a third of a million at England scale).
     """
     return exists().where(Engagement.organisation_id == Organisation.id,
-                          engagement_condition(scope))
+                          engagement_condition(scope, tier=tier))
 
 
 # Past this many days, SQLite reads a period's referrals faster by scanning the table than

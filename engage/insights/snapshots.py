@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -77,11 +78,35 @@ def compare(saved: dict[str, Any], current: dict[str, Any]) -> dict[str, list[Co
                          if unit_key else "")
                 for label in labels]
 
+    saved = readable(saved)
+    then_rows = saved.get("coverage", {}).get("by_locality", [])
+    now_rows = current.get("coverage", {}).get("by_locality", [])
     return {
         "headlines": pair(saved.get("headlines", []), current.get("headlines", []), "value",
                           "unit"),
-        "reached": pair(saved.get("coverage", {}).get("by_locality", []),
-                        current.get("coverage", {}).get("by_locality", []), "reached"),
-        "target": pair(saved.get("coverage", {}).get("by_locality", []),
-                       current.get("coverage", {}).get("by_locality", []), "target"),
+        "engaged": pair(then_rows, now_rows, "engaged"),
+        "contacted": pair(then_rows, now_rows, "contacted"),
+        "target": pair(then_rows, now_rows, "target"),
     }
+
+
+def readable(figures: dict[str, Any]) -> dict[str, Any]:
+    """Saved figures in today's shape. Before version 2 there were no tiers: what was saved
+    as "reached" counted every contact, so it is shown as contacted, and engaged as unknown
+    (never guessed)."""
+    if int(figures.get("version") or 1) >= 2:
+        return figures
+    data = deepcopy(figures)
+    coverage = data.get("coverage", {})
+    for row in [coverage.get("overall", {}), *coverage.get("by_locality", []),
+                *coverage.get("by_kind", [])]:
+        row.update(contacted=row.pop("reached", None),
+                   contacted_percent=row.pop("percent", None),
+                   engaged=None, not_engaged=None, percent=None)
+        row.pop("not_reached", None)
+    equity = data.get("equity") or {}
+    for group in [*equity.get("by_locality", []), *equity.get("by_kind", [])]:
+        group.update(contacted=group.pop("reached", None),
+                     contacted_percent=group.pop("reached_percent", None),
+                     engaged=None, engaged_percent=None)
+    return data

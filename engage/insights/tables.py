@@ -16,29 +16,37 @@ from engage.insights.exports import Table
 from engage.insights.figures import uptake
 from engage.insights.scope import Scope
 
+# What the two tiers mean, in every export that counts them.
+TIERS_ABOUT = ("Engaged: someone at the organisation did something (attended, was visited, "
+               "opened or clicked, scanned, answered). Contacted: we invited, sent, posted or "
+               "delivered something; includes the engaged.")
+
 
 def coverage_table(session: Session, scope: Scope, **_: Any) -> Table:
-    """Target and reached organisations, overall and by locality, kind and PCN."""
+    """Target, engaged and contacted organisations, overall and by locality, kind and PCN."""
     cov = coverage(session, scope)
-    table = Table("coverage", ["breakdown", "group", "target", "reached", "not reached",
-                               "percent reached"], about=scope.describe())
+    table = Table("coverage", ["breakdown", "group", "target", "engaged", "not engaged",
+                               "percent engaged", "contacted", "percent contacted"],
+                  about=f"{scope.describe()}. {TIERS_ABOUT}")
     for breakdown, rows in (("overall", [cov.overall]), ("locality", cov.by_locality),
                             ("kind", cov.by_kind), ("pcn", cov.by_pcn)):
         for row in rows:
-            table.rows.append([breakdown, row.label, row.target, row.reached, row.not_reached,
-                               row.percent])
+            table.rows.append([breakdown, row.label, row.target, row.engaged, row.not_engaged,
+                               row.percent, row.contacted, row.contacted_percent])
     return table
 
 
 def cold_table(session: Session, scope: Scope, *, today: date, days: int = DEFAULT_DAYS,
                **_: Any) -> Table:
-    """Every cold organisation, never contacted first."""
-    table = Table("cold", ["ods code", "name", "kind", "locality", "last contact",
-                           "last channel", "has referred", "referrals"],
-                  about=f"No contact in {days} days up to "
-                        f"{min(scope.filters.end, today):%-d %B %Y}; {scope.describe()}")
+    """Every cold organisation (not engaged in N days), never engaged first."""
+    table = Table("cold", ["ods code", "name", "kind", "locality", "last engaged",
+                           "last contact", "last channel", "has referred", "referrals"],
+                  about=f"Not engaged in {days} days up to "
+                        f"{min(scope.filters.end, today):%-d %B %Y}; {scope.describe()}. "
+                        f"{TIERS_ABOUT}")
     for org in cold_list(session, scope, days, today):
         table.rows.append([org.ods_code, org.name, org.kind.label, org.locality,
+                           org.last_engaged.isoformat() if org.last_engaged else None,
                            org.last_contact.isoformat() if org.last_contact else None,
                            org.last_channel.label if org.last_channel else None,
                            "yes" if org.has_referred else "no", org.referrals])
@@ -72,20 +80,21 @@ def awareness_table(session: Session, scope: Scope, **_: Any) -> Table:
 def equity_table(session: Session, scope: Scope, **_: Any) -> Table:
     """Equity tables, small referral counts shown as "<5" exactly as on the page."""
     figures = equity(session, scope)
-    table = Table("equity", ["breakdown", "group", "organisations", "reached", "staff",
-                             "share of staff", "referrals", "share of referrals"],
-                  about=scope.describe())
+    table = Table("equity", ["breakdown", "group", "organisations", "engaged", "contacted",
+                             "staff", "share of staff", "referrals", "share of referrals"],
+                  about=f"{scope.describe()}. {TIERS_ABOUT}")
     for breakdown, groups in (("locality", figures.by_locality), ("kind", figures.by_kind)):
         for g in groups:
             d = g.as_dict()
-            table.rows.append([breakdown, g.label, g.organisations, g.reached, d["staff"],
+            table.rows.append([breakdown, g.label, g.organisations, g.engaged, g.contacted,
+                               d["staff"],
                                d["staff_share"], _shown(g.referrals_shown),
                                d["referral_share"]])
     for c in figures.characteristics:
         for label, shown in c.cells:
-            table.rows.append([c.label.lower(), label, None, None, None, None, _shown(shown),
-                               None])
-        table.rows.append([c.label.lower(), "Total", None, None, None, None,
+            table.rows.append([c.label.lower(), label, None, None, None, None, None,
+                               _shown(shown), None])
+        table.rows.append([c.label.lower(), "Total", None, None, None, None, None,
                            _shown(c.total_shown), None])
     return table
 

@@ -18,7 +18,13 @@ from engage.database import utcnow
 from engage.directory.models import OrgKind
 from engage.extensions import db
 from engage.insights.awareness import awareness
-from engage.insights.cold import ColdError, cold_page, organisations_for_plan, parse_days
+from engage.insights.cold import (
+    ColdError,
+    cold_page,
+    count_contacted_cold,
+    organisations_for_plan,
+    parse_days,
+)
 from engage.insights.coverage import coverage
 from engage.insights.equity import as_dict as equity_dict
 from engage.insights.equity import equity
@@ -31,7 +37,13 @@ from engage.insights.period import read_filters
 from engage.insights.planning import default_title, plan_touchpoint
 from engage.insights.report import add_outreach, figures, outreach_summary
 from engage.insights.scope import Scope, resolve
-from engage.insights.snapshots import SnapshotError, compare, save_snapshot, snapshots
+from engage.insights.snapshots import (
+    SnapshotError,
+    compare,
+    readable,
+    save_snapshot,
+    snapshots,
+)
 from engage.insights.tables import TABLES, model_table
 from engage.request_values import bounded_int, page_arg
 from engage.templating import london, long_date
@@ -138,6 +150,7 @@ def cold() -> tuple[str, int]:
     days = _days(problems)
     pagination, items = cold_page(db.session, scope, days, _today(), page_arg())
     return _render("insights/cold.html", scope, problems, days=days, pagination=pagination,
+                   contacted=count_contacted_cold(db.session, scope, days, _today()),
                    items=items, as_of=min(scope.filters.end, _today()))
 
 
@@ -263,7 +276,7 @@ def snapshot(report_snapshot_id: int) -> str:
     scope = resolve(db.session, read_filters(db.session, saved.filters, today=_today()))
     cold_days = int(saved.figures.get("cold", {}).get("days") or 90)
     current = figures(db.session, scope, today=_today(), now=utcnow(), cold_days=cold_days)
-    return render_template("insights/snapshot.html", saved=saved, report=saved.figures,
+    return render_template("insights/snapshot.html", saved=saved, report=readable(saved.figures),
                            current=current, compared=compare(saved.figures, current))
 
 

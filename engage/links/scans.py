@@ -36,6 +36,7 @@ from engage.campaigns.models import (
     EngagementKind,
     EngagementSource,
     Touchpoint,
+    tier_for,
 )
 from engage.catalogue.models import Service
 from engage.links.codes import normalise
@@ -277,6 +278,7 @@ def _ledger_row(row: _Row, *, day: date, now: datetime) -> dict[str, Any]:
         "occurred_at": now,
         "channel": row.channel or (Channel.POSTER if qr else Channel.OTHER),
         "kind": EngagementKind.SCANNED if qr else EngagementKind.CLICKED,
+        "tier": tier_for(EngagementKind.SCANNED if qr else EngagementKind.CLICKED),
         "people": 1,
         "touchpoint_id": row.touchpoint_id,
         "campaign_id": row.campaign_id,
@@ -311,12 +313,13 @@ WITH link AS (
     ON CONFLICT DO NOTHING
     RETURNING link_id
 ), ledger AS (
-    INSERT INTO engagement (organisation_id, occurred_at, channel, kind, people, touchpoint_id,
-                            campaign_id, source, source_ref, counted, void_reason, note,
-                            created_at)
+    INSERT INTO engagement (organisation_id, occurred_at, channel, kind, tier, people,
+                            touchpoint_id, campaign_id, source, source_ref, counted, void_reason,
+                            note, created_at)
     SELECT link.organisation_id, :at,
            COALESCE(link.channel, CASE WHEN link.medium = {qr} THEN {poster} ELSE {other} END),
            CASE WHEN link.medium = {qr} THEN {scanned} ELSE {clicked} END,
+           CASE WHEN link.medium = {qr} THEN {scanned_tier} ELSE {clicked_tier} END,
            1, link.touchpoint_id, link.campaign_id, {source},
            'link:' || link.id || ':' || to_char(CAST(:day AS date), 'YYYY-MM-DD'), true, '',
            CASE WHEN link.medium = {qr} THEN {note_qr} ELSE {note_link} END, :at
@@ -333,6 +336,8 @@ FROM link
 _LEDGER = {
     "qr": Medium.QR.value, "poster": Channel.POSTER.value, "other": Channel.OTHER.value,
     "scanned": EngagementKind.SCANNED.value, "clicked": EngagementKind.CLICKED.value,
+    "scanned_tier": tier_for(EngagementKind.SCANNED).value,
+    "clicked_tier": tier_for(EngagementKind.CLICKED).value,
     "source": EngagementSource.QR_SCAN.value,
     "note_qr": "Unique visitors that day through a printed QR code",
     "note_link": "Unique visitors that day through a short link",
@@ -383,7 +388,7 @@ def _insert_unknown_miss(name: str, counted: Any = None) -> Any:
         ["code", "link_id", "reason", "at", "day", "device"], columns)
 
 
-_ENGAGEMENT_COLUMNS = ("organisation_id", "occurred_at", "channel", "kind", "people",
+_ENGAGEMENT_COLUMNS = ("organisation_id", "occurred_at", "channel", "kind", "tier", "people",
                        "touchpoint_id", "campaign_id", "source", "source_ref", "counted",
                        "void_reason", "note", "created_at")
 

@@ -33,6 +33,7 @@ from engage.campaigns.models import (
     EngagementKind,
     EngagementSource,
     Touchpoint,
+    tier_for,
 )
 from engage.directory.models import Contact, SuppressionReason
 from engage.messaging.event_check import CheckedEvent, EventProblem, check_event, safe_id
@@ -283,10 +284,11 @@ def _engagement(post: _Post, message: _Message, event: CheckedEvent,
         delivered = post.delivered.get(message.id) or message.sent_at
         if delivered is not None and occurred_at - delivered <= SCANNER_CLICK_WINDOW:
             counted, why = False, "click within seconds of delivery (link scanner), not counted"
+    kind = EngagementKind.OPENED if event.kind == "open" else EngagementKind.CLICKED
     post.engagement.append({
         "organisation_id": organisation_id, "occurred_at": occurred_at,
         "channel": post.channels.get(message.touchpoint_id or 0, Channel.EMAIL_BULLETIN),
-        "kind": EngagementKind.OPENED if event.kind == "open" else EngagementKind.CLICKED,
+        "kind": kind, "tier": tier_for(kind, counted=counted),
         "people": 1, "touchpoint_id": message.touchpoint_id if message.touchpoint_id in
         post.channels else None,
         "campaign_id": message.campaign_id, "source": EngagementSource.EMAIL_EVENT,

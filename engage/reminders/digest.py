@@ -22,12 +22,12 @@ from engage.campaigns.models import (
     EngagementSource,
     Touchpoint,
     TouchpointStatus,
+    engaged_engagement,
     live_engagement,
 )
 from engage.directory.models import Organisation, OrgStatus
 from engage.messaging.outbox import Email, queue_email
 from engage.reminders import keys
-from engage.reminders.schedule import ENGAGED_KINDS
 from engage.templating import LONDON
 
 COMING_DAYS = 14
@@ -84,7 +84,7 @@ def build_digest(session: Session, now: datetime, config: Mapping[str, Any]) -> 
                                  Touchpoint.planned_at < now + timedelta(days=COMING_DAYS))
         .order_by(Touchpoint.planned_at)))
     last = (select(Engagement.organisation_id, func.max(Engagement.occurred_at).label("last"))
-            .where(Engagement.kind.in_(ENGAGED_KINDS), live_engagement())
+            .where(engaged_engagement())
             .group_by(Engagement.organisation_id).subquery())
     cold_query = (select(Organisation.name, Organisation.ods_code, last.c.last)
                   .join(last, last.c.organisation_id == Organisation.id)

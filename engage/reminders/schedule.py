@@ -17,10 +17,9 @@ from engage.campaigns.models import (
     Campaign,
     CampaignStatus,
     Engagement,
-    EngagementKind,
     Touchpoint,
     TouchpointStatus,
-    live_engagement,
+    engaged_engagement,
 )
 from engage.directory.models import Organisation
 from engage.reminders import recipients as who
@@ -31,17 +30,6 @@ from engage.reminders.timing import (
     next_business_time,
     previous_business_time,
     shift,
-)
-
-# What counts as an organisation engaging (not merely being sent something): a nudge goes to
-# organisations with none of these for the rule's quiet days.
-ENGAGED_KINDS = (
-    EngagementKind.ATTENDED,
-    EngagementKind.VISITED,
-    EngagementKind.CALLED,
-    EngagementKind.SCANNED,
-    EngagementKind.OPENED,
-    EngagementKind.CLICKED,
 )
 
 
@@ -133,9 +121,10 @@ def nudge_period(rule: ReminderRule, campaign: Campaign, now: datetime) -> int:
 
 
 def quiet_organisations(session: Session, campaign: Campaign, since: datetime) -> list[int]:
-    """Audience organisations with no engagement (ENGAGED_KINDS, live) since `since`."""
+    """Audience organisations that have not engaged (the engaged tier: being sent something is
+    not engaging) since `since`."""
     engaged = select(Engagement.organisation_id).where(
-        Engagement.kind.in_(ENGAGED_KINDS), Engagement.occurred_at >= since, live_engagement())
+        Engagement.occurred_at >= since, engaged_engagement())
     return list(session.scalars(
         audience_ids_query(campaign).where(Organisation.id.not_in(engaged))))
 
@@ -188,4 +177,4 @@ def occasion(session: Session, rule: ReminderRule, hours: BusinessHours,
     return touchpoint_occasion(session, rule, hours, now)
 
 
-__all__ = ["ENGAGED_KINDS", "OffsetUnit", "Occasion", "occasion", "touchpoint_send_time"]
+__all__ = ["OffsetUnit", "Occasion", "occasion", "touchpoint_send_time"]

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from engage.campaigns.attendance import attended_minimum, confirm_attendance, preview_attendance
 from engage.campaigns.models import AttendanceImport, Engagement, EngagementKind
-from engage.campaigns.reach import reach_counts, touchpoint_summary
+from engage.campaigns.reach import ReachCount, reach_counts, touchpoint_summary
 from engage.config import load_settings
 from engage.extensions import db
 from tests.campaigns.attendance_support import NOW, add_directory, add_touchpoint, invite
@@ -50,7 +50,7 @@ def test_a_short_stay_is_kept_as_joined_briefly_and_counted_nowhere(app):
     # Figures: March counts only as invited, never as attending or reached by attending.
     summary = {s.kind: s.organisations for s in touchpoint_summary(db.session, touchpoint.id)}
     assert summary == {EngagementKind.INVITED: 2, EngagementKind.ATTENDED: 1}
-    assert reach_counts(db.session, [touchpoint.id]) == {touchpoint.id: 2}
+    assert reach_counts(db.session, [touchpoint.id]) == {touchpoint.id: ReachCount(1, 2)}
 
 
 def test_half_a_short_meeting_is_enough(app):

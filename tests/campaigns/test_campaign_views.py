@@ -7,7 +7,14 @@ from datetime import date
 
 from sqlalchemy import select
 
-from engage.campaigns.models import Campaign, CampaignStatus, CampaignTarget
+from engage.campaigns.models import (
+    Campaign,
+    CampaignStatus,
+    CampaignTarget,
+    EngagementKind,
+    EngagementTier,
+    TargetMeasure,
+)
 from engage.extensions import db
 from tests.campaigns.support import count, text, utc
 from tests.factories import (
@@ -98,16 +105,23 @@ def test_the_campaign_page_shows_progress_targets_touchpoints_and_the_unreached(
     make_organisation(name="Waiting Surgery", locality_id=fens.id)
     webinar = make_touchpoint(campaign, title="Launch webinar")
     make_engagement(reached, touchpoint=webinar, occurred_at=utc(2021, 9, 14, 11, 30))
+    invited = make_organisation(name="Invited Surgery", locality_id=fens.id)
+    make_engagement(invited, touchpoint=webinar, kind=EngagementKind.INVITED,
+                    occurred_at=utc(2021, 9, 1, 9, 0))
     make_campaign_target(campaign, locality_id=fens.id, target_count=2,
                          due_date=date(2022, 6, 30))
     db.session.commit()
     page = text(steering_client.get(f"/campaigns/{campaign.id}"))
-    assert "2</span> in the audience" in page and "1</span> reached (50%)" in page
+    assert "3</span> in the audience" in page and "1</span> engaged (33%)" in page
+    assert "2</span> contacted (67%)" in page and "1 contacted</a>" in page
+    assert "Engaged</strong>: Someone at the organisation did something" in page
     assert "Organisations in Fens" in page and "Missed" in page
+    assert "1 engaged of 2" in page and "(2 contacted)" in page
     assert "Launch webinar" in page and "Waiting Surgery" in page
-    assert "Reached Surgery" not in page.split('id="unreached"')[1]
+    unreached = page.split('id="unreached"')[1]
+    assert "Reached Surgery" not in unreached and "Invited Surgery" in unreached
     listing = text(steering_client.get("/campaigns/"))
-    assert "Launch" in listing and "1 (50%)" in listing
+    assert "Launch" in listing and "1 (33%)" in listing and "2 (67%)" in listing
 
 
 def test_the_audience_list_filters_and_ignores_nonsense(app, steering_client):
@@ -119,7 +133,8 @@ def test_the_audience_list_filters_and_ignores_nonsense(app, steering_client):
     url = f"/campaigns/{campaign.id}/organisations"
     page = text(steering_client.get(url, query_string={"locality": fens.id}))
     assert "Fen Surgery" in page and "City Surgery" not in page
-    page = text(steering_client.get(url, query_string={"show": "unreached", "locality": "none"}))
+    page = text(steering_client.get(url, query_string={"show": "not_engaged",
+                                                       "locality": "none"}))
     assert "City Surgery" in page and "Fen Surgery" not in page
     page = text(steering_client.get(url, query_string={"show": "x", "kind": "x", "page": "-3"}))
     assert "Fen Surgery" in page and "City Surgery" in page
@@ -128,13 +143,17 @@ def test_the_audience_list_filters_and_ignores_nonsense(app, steering_client):
 def test_targets_are_added_and_removed(app, manager_client):
     fens = make_locality("Fens")
     campaign = make_campaign()
+    for _ in range(12):
+        make_organisation(locality_id=fens.id)
     db.session.commit()
     response = manager_client.post(f"/campaigns/{campaign.id}/targets", data={
         "locality_id": str(fens.id), "kind": "gp_practice", "target_count": "12",
-        "due_date": "2022-03-31"})
+        "due_date": "2022-03-31", "tier": "contacted", "measure": "count"})
     assert response.status_code == 302
     target = db.session.scalar(select(CampaignTarget))
-    assert (target.locality_id, target.kind, target.target_count) == (fens.id, "gp_practice", 12)
+    assert (target.locality_id, target.kind, target.target_count, target.tier,
+            target.measure) == (fens.id, "gp_practice", 12, EngagementTier.CONTACTED,
+                                TargetMeasure.COUNT)
     response = manager_client.post(
         f"/campaigns/{campaign.id}/targets/{target.id}/remove")
     assert response.status_code == 302 and count(CampaignTarget) == 0
@@ -152,6 +171,30 @@ def test_a_bad_target_is_refused(app, manager_client):
     response = manager_client.post(url, data={"target_count": "5", "due_date": "2021-01-01"})
     assert response.status_code == 400 and "before the campaign starts" in text(response)
     assert count(CampaignTarget) == 0
+
+
+def test_a_target_larger_than_the_audience_gets_a_clear_message(app, manager_client):
+    campaign = make_campaign(start_date=date(2021, 6, 1))
+    for _ in range(23):
+        make_organisation()
+    db.session.commit()
+    url = f"/campaigns/{campaign.id}/targets"
+    response = manager_client.post(url, data={"target_count": "30", "due_date": "2022-01-01"})
+    assert response.status_code == 400
+    assert ("The target is 30 organisations but only 23 of the audience are in its scope. "
+            "Enter 23 or fewer, or set the target as a percentage of the audience.") in text(
+        response)
+    response = manager_client.post(url, data={"target_count": "120", "measure": "percent",
+                                              "due_date": "2022-01-01"})
+    assert response.status_code == 400
+    assert "Enter the percentage of the audience as a whole number from 1 to 100" in text(
+        response)
+    assert count(CampaignTarget) == 0
+    response = manager_client.post(url, data={"target_count": "50", "measure": "percent",
+                                              "due_date": "2022-01-01"})
+    assert response.status_code == 302
+    page = text(manager_client.get(f"/campaigns/{campaign.id}"))
+    assert "50% engaged (12 of 23)" in page and "0 engaged of 12" in page
 
 
 def test_unknown_campaigns_are_404(app, manager_client):

@@ -37,8 +37,8 @@ def test_list(app, runner):
     result = runner.invoke(args=["campaigns", "list"])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        "id,name,status,start,end,audience,reached",
-        f"{campaign.id},Launch,active,2021-06-01,2022-06-30,2,1"]
+        "id,name,status,start,end,audience,engaged,contacted",
+        f"{campaign.id},Launch,active,2021-06-01,2022-06-30,2,1,1"]
 
 
 def test_progress_by_name_or_id(app, runner):
@@ -55,8 +55,8 @@ def test_progress_by_name_or_id(app, runner):
 def test_unreached_as_csv(app, runner):
     setting()
     result = runner.invoke(args=["campaigns", "unreached", "Launch"])
-    assert result.output.splitlines() == ["ods_code,name,kind,locality",
-                                          "D81002,Waiting Surgery,gp_practice,Fens"]
+    assert result.output.splitlines() == ["ods_code,name,kind,locality,contacted",
+                                          "D81002,Waiting Surgery,gp_practice,Fens,no"]
 
 
 def test_record_reach_from_a_file_of_codes(app, runner, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import func, select
 
 from engage.campaigns.editing import (
     CampaignFields,
@@ -15,7 +16,14 @@ from engage.campaigns.editing import (
     update_campaign,
 )
 from engage.campaigns.errors import CampaignError
-from engage.campaigns.models import AudienceOverride, Campaign, CampaignStatus
+from engage.campaigns.models import (
+    AudienceOverride,
+    Campaign,
+    CampaignStatus,
+    CampaignTarget,
+    EngagementTier,
+    TargetMeasure,
+)
 from engage.directory.models import OrgKind
 from engage.extensions import db
 from tests.campaigns.support import NOW, count
@@ -79,11 +87,16 @@ def test_an_edit_says_what_changed_and_a_bad_one_changes_nothing(app):
 def test_targets_by_locality_kind_or_overall(app):
     campaign = make_campaign()
     fens = make_locality("Fens")
-    add_target(db.session, campaign, target_count=20, due_date=date(2021, 12, 31),
+    for _ in range(3):
+        make_organisation(locality_id=fens.id)
+    make_organisation()
+    add_target(db.session, campaign, target_count=3, due_date=date(2021, 12, 31),
                locality_id=fens.id, kind=OrgKind.GP_PRACTICE)
-    overall = add_target(db.session, campaign, target_count=100, due_date=date(2022, 6, 30))
-    assert [(t.locality_id, t.kind, t.target_count) for t in campaign.targets] == [
-        (fens.id, "gp_practice", 20), (None, None, 100)]
+    overall = add_target(db.session, campaign, target_count=4, due_date=date(2022, 6, 30))
+    assert [(t.locality_id, t.kind, t.target_count, t.tier, t.measure)
+            for t in campaign.targets] == [
+        (fens.id, "gp_practice", 3, EngagementTier.ENGAGED, TargetMeasure.COUNT),
+        (None, None, 4, EngagementTier.ENGAGED, TargetMeasure.COUNT)]
     remove_target(db.session, campaign, overall.id)
     assert len(campaign.targets) == 1
 
@@ -103,14 +116,49 @@ def test_bad_targets_are_refused(app, change, message):
 
 def test_the_same_target_twice_is_refused(app):
     campaign = make_campaign()
-    add_target(db.session, campaign, target_count=5, due_date=date(2022, 1, 1))
+    add_target(db.session, campaign, target_count=50, due_date=date(2022, 1, 1),
+               measure=TargetMeasure.PERCENT)
     with pytest.raises(CampaignError, match="already a target"):
-        add_target(db.session, campaign, target_count=9, due_date=date(2022, 1, 1))
+        add_target(db.session, campaign, target_count=90, due_date=date(2022, 1, 1),
+                   measure=TargetMeasure.PERCENT)
+    # The same organisations and date, counting the other tier, is a different target.
+    add_target(db.session, campaign, target_count=90, due_date=date(2022, 1, 1),
+               measure=TargetMeasure.PERCENT, tier=EngagementTier.CONTACTED)
+    assert len(campaign.targets) == 2
+
+
+def test_a_target_larger_than_its_audience_is_refused(app):
+    campaign = make_campaign()
+    fens = make_locality("Fens")
+    for _ in range(2):
+        make_organisation(locality_id=fens.id)
+    make_organisation()
+    with pytest.raises(CampaignError, match="target is 3 organisations but only 2 of the "
+                                            "audience are in its scope. Enter 2 or fewer"):
+        add_target(db.session, campaign, target_count=3, due_date=date(2022, 1, 1),
+                   locality_id=fens.id)
+    with pytest.raises(CampaignError, match="only 0 of the audience"):
+        add_target(db.session, campaign, target_count=1, due_date=date(2022, 1, 1),
+                   kind=OrgKind.COMMUNITY_PHARMACY)
+    assert campaign.targets == []
+    db.session.flush()
+    assert db.session.scalar(select(func.count()).select_from(CampaignTarget)) == 0
+
+
+def test_a_percentage_over_100_is_refused(app):
+    campaign = make_campaign()
+    make_organisation()
+    with pytest.raises(CampaignError, match="percentage of the audience as a whole number "
+                                            "from 1 to 100"):
+        add_target(db.session, campaign, target_count=101, due_date=date(2022, 1, 1),
+                   measure=TargetMeasure.PERCENT)
+    assert campaign.targets == []
 
 
 def test_removing_another_campaigns_target_is_refused(app):
     other = make_campaign()
-    target = add_target(db.session, other, target_count=5, due_date=date(2022, 1, 1))
+    make_organisation()
+    target = add_target(db.session, other, target_count=1, due_date=date(2022, 1, 1))
     with pytest.raises(CampaignError):
         remove_target(db.session, make_campaign(), target.id)
 

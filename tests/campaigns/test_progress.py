@@ -7,7 +7,13 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from engage.campaigns.models import Campaign, Channel, EngagementKind
+from engage.campaigns.models import (
+    Campaign,
+    Channel,
+    EngagementKind,
+    EngagementTier,
+    TargetMeasure,
+)
 from engage.campaigns.progress import (
     Show,
     TargetState,
@@ -98,11 +104,13 @@ def test_progress_by_locality_and_kind(setting):
     campaign, orgs = setting["campaign"], setting["orgs"]
     for key in ("fen1", "fen_pharmacy", "city1"):
         make_engagement(orgs[key], campaign_id=campaign.id)
+    make_engagement(orgs["fen2"], campaign_id=campaign.id, kind=EngagementKind.INVITED)
     result = campaign_progress(db.session, campaign, NOW)
-    assert (result.overall.audience, result.overall.reached, result.overall.percent) == (6, 3, 50)
-    assert [(t.label, t.audience, t.reached) for t in result.by_locality] == [
-        ("Cambridge", 2, 1), ("Fens", 3, 2), ("No locality", 1, 0)]
-    assert [(t.label, t.audience, t.reached, t.unreached) for t in result.by_kind] == [
+    assert (result.overall.audience, result.overall.engaged, result.overall.percent) == (6, 3, 50)
+    assert (result.overall.contacted, result.overall.contacted_percent) == (4, 67)
+    assert [(t.label, t.audience, t.engaged, t.contacted) for t in result.by_locality] == [
+        ("Cambridge", 2, 1, 1), ("Fens", 3, 2, 3), ("No locality", 1, 0, 0)]
+    assert [(t.label, t.audience, t.engaged, t.not_engaged) for t in result.by_kind] == [
         ("GP practices", 4, 2, 2), ("Community pharmacies", 2, 1, 1)]
     assert overall(db.session, campaign) == result.overall
 
@@ -147,16 +155,22 @@ def test_the_audience_list_filters_and_pages(setting):
     def names(**kwargs) -> list[str]:  # type: ignore[no-untyped-def]
         return [o.name for o in audience_page(db.session, campaign, **kwargs).items]
 
-    assert names(show=Show.REACHED) == ["Fen Practice One"]
-    assert names(show=Show.UNREACHED, locality_id=setting["fens"].id) == [
+    make_engagement(orgs["fen2"], campaign_id=campaign.id, kind=EngagementKind.INVITED,
+                    occurred_at=utc(2021, 10, 1))
+    assert names(show=Show.ENGAGED) == ["Fen Practice One"]
+    assert names(show=Show.NOT_ENGAGED, locality_id=setting["fens"].id) == [
         "Fen Pharmacy", "Fen Practice Two"]
+    assert names(show=Show.CONTACTED_ONLY) == ["Fen Practice Two"]
+    assert names(show=Show.NOT_CONTACTED, locality_id=setting["fens"].id) == ["Fen Pharmacy"]
     assert names(no_locality=True) == ["Nowhere Practice"]
     assert names(kind=OrgKind.COMMUNITY_PHARMACY) == ["City Pharmacy", "Fen Pharmacy"]
     page = audience_page(db.session, campaign, per_page=4, page=2)
     assert page.total == 6 and [o.name for o in page.items] == ["Fen Practice Two",
                                                                 "Nowhere Practice"]
+    assert last_reached(db.session, campaign, [orgs["fen1"].id, orgs["fen2"].id],
+                        EngagementTier.ENGAGED) == {orgs["fen1"].id: utc(2021, 11, 1)}
     assert last_reached(db.session, campaign, [orgs["fen1"].id, orgs["fen2"].id]) == {
-        orgs["fen1"].id: utc(2021, 11, 1)}
+        orgs["fen1"].id: utc(2021, 11, 1), orgs["fen2"].id: utc(2021, 10, 1)}
     assert [o.name for o in unreached_preview(db.session, campaign, limit=2)] == [
         "City Pharmacy", "City Practice One"]
 
@@ -171,4 +185,60 @@ def test_first_reached_agrees_with_reached(setting):
     make_engagement(orgs["fen2"], campaign_id=campaign.id, occurred_at=utc(2021, 9, 1))
     expected = db.session.scalar(select(func.count()).select_from(Organisation)
                                  .where(reached_condition(campaign)))
-    assert campaign_progress(db.session, campaign, NOW).overall.reached == expected == 3
+    assert campaign_progress(db.session, campaign, NOW).overall.engaged == expected == 3
+
+
+def test_a_campaign_that_only_invited_is_contacted_not_engaged(setting):
+    """The steering group's complaint: 23 of 23 invited showed as 100% reached and "Met"."""
+    campaign, orgs = setting["campaign"], setting["orgs"]
+    for org in orgs.values():
+        make_engagement(org, campaign_id=campaign.id, kind=EngagementKind.INVITED)
+    make_campaign_target(campaign, target_count=6, due_date=date(2022, 5, 31))
+    db.session.expire(campaign)
+    result = campaign_progress(db.session, campaign, NOW)
+    assert (result.overall.engaged, result.overall.percent) == (0, 0)
+    assert (result.overall.contacted, result.overall.contacted_percent) == (6, 100)
+    target = result.targets[0]
+    assert (target.delivered, target.other, target.state) == (0, 6, TargetState.IN_PROGRESS)
+    assert target.goal == "6 engaged" and target.still_needed == 6
+    assert len(unreached_preview(db.session, campaign)) == 6
+
+
+def test_absent_and_briefly_joined_are_never_engaged(setting):
+    campaign, orgs = setting["campaign"], setting["orgs"]
+    make_engagement(orgs["fen1"], campaign_id=campaign.id, kind=EngagementKind.ABSENT)
+    make_engagement(orgs["fen2"], campaign_id=campaign.id, kind=EngagementKind.JOINED_BRIEFLY,
+                    counted=False)
+    result = campaign_progress(db.session, campaign, NOW)
+    assert (result.overall.engaged, result.overall.contacted) == (0, 1)
+
+
+def test_a_target_counts_its_own_tier(setting):
+    campaign, orgs = setting["campaign"], setting["orgs"]
+    make_engagement(orgs["fen1"], campaign_id=campaign.id)
+    for key in ("fen2", "city1"):
+        make_engagement(orgs[key], campaign_id=campaign.id, kind=EngagementKind.RECEIVED)
+    contacted = make_campaign_target(campaign, target_count=3, due_date=date(2022, 5, 31),
+                                     tier=EngagementTier.CONTACTED)
+    engaged = make_campaign_target(campaign, target_count=3, due_date=date(2022, 5, 30))
+    db.session.expire(campaign)
+    states = {item.target.id: (item.delivered, item.other, item.state)
+              for item in campaign_progress(db.session, campaign, NOW).targets}
+    assert states[contacted.id] == (3, 1, TargetState.MET)
+    assert states[engaged.id] == (1, 3, TargetState.IN_PROGRESS)
+
+
+def test_a_percentage_target_is_of_its_audience_rounded_up(setting):
+    campaign, orgs, fens = setting["campaign"], setting["orgs"], setting["fens"]
+    make_engagement(orgs["fen1"], campaign_id=campaign.id)
+    half = make_campaign_target(campaign, locality_id=fens.id, target_count=50,
+                                measure=TargetMeasure.PERCENT, due_date=date(2022, 5, 31))
+    db.session.expire(campaign)
+    item = campaign_progress(db.session, campaign, NOW).targets[0]
+    assert item.target.id == half.id
+    # 50% of the 3 in Fens is 2 (1.5 rounded up): one engaged is not enough.
+    assert (item.audience, item.wanted, item.delivered) == (3, 2, 1)
+    assert item.state is TargetState.IN_PROGRESS and item.still_needed == 1
+    assert item.goal == "50% engaged (2 of 3)"
+    make_engagement(orgs["fen2"], campaign_id=campaign.id, kind=EngagementKind.VISITED)
+    assert campaign_progress(db.session, campaign, NOW).targets[0].state is TargetState.MET

@@ -9,8 +9,15 @@ from sqlalchemy import select
 
 from engage.audit.models import AuditEvent
 from engage.campaigns.errors import CampaignError
-from engage.campaigns.models import Channel, Engagement, EngagementKind, TouchpointStatus
+from engage.campaigns.models import (
+    Channel,
+    Engagement,
+    EngagementKind,
+    EngagementTier,
+    TouchpointStatus,
+)
 from engage.campaigns.reach import (
+    ReachCount,
     ReachRequest,
     Who,
     reach_counts,
@@ -92,7 +99,8 @@ def test_the_whole_audience_in_one_action(app):
     result = record_touchpoint_reach(db.session, touchpoint, request(Who.AUDIENCE),
                                      user_id=None, now=NOW)
     assert result.added == 3 and reached(touchpoint) == {o.ods_code for o in inside}
-    assert reach_counts(db.session, [touchpoint.id]) == {touchpoint.id: 3}
+    # A newsletter contacts; it engages nobody.
+    assert reach_counts(db.session, [touchpoint.id]) == {touchpoint.id: ReachCount(0, 3)}
 
 
 def test_the_audience_narrowed_to_kinds(app):
@@ -191,6 +199,8 @@ def test_summary_by_kind(app):
     make_engagement(org, touchpoint=touchpoint, kind=EngagementKind.INVITED, people=0)
     make_engagement(org, touchpoint=touchpoint, kind=EngagementKind.ATTENDED, people=3)
     make_engagement(touchpoint=touchpoint, kind=EngagementKind.ATTENDED, people=2)
-    summary = {item.kind: (item.organisations, item.people)
+    summary = {item.kind: (item.tier, item.organisations, item.people)
                for item in touchpoint_summary(db.session, touchpoint.id)}
-    assert summary == {EngagementKind.INVITED: (1, 0), EngagementKind.ATTENDED: (2, 5)}
+    assert summary == {EngagementKind.INVITED: (EngagementTier.CONTACTED, 1, 0),
+                       EngagementKind.ATTENDED: (EngagementTier.ENGAGED, 2, 5)}
+    assert reach_counts(db.session, [touchpoint.id]) == {touchpoint.id: ReachCount(2, 2)}

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from engage.campaigns.models import Channel, Engagement, EngagementKind
+from engage.campaigns.models import Channel, Engagement, EngagementKind, EngagementTier
 from engage.extensions import db
 from tests.campaigns.support import NOW, ledger_rows, text, utc
 from tests.factories import (
@@ -49,6 +49,29 @@ def test_record_by_codes_then_the_whole_audience(app, manager_client):
     assert "Recorded by hand: Two GPs and the PM" in text(response)
     assert "1 organisation was already recorded that way" in text(response)
     assert ledger_rows() == 2
+
+
+def test_a_phone_call_is_recorded_as_engaged_only_when_the_form_says_so(app, manager_client):
+    touchpoint = make_touchpoint(channel=Channel.PHONE_CALL, actual_at=utc(2021, 9, 14, 9))
+    make_organisation(ods_code="D81001")
+    make_organisation(ods_code="D81002")
+    db.session.commit()
+    url = f"/campaigns/touchpoints/{touchpoint.id}/reach"
+    page = text(manager_client.get(url))
+    assert "For a phone call or other contact: did they engage?" in page
+    base = {"who": "codes", "kind": "called", "occurred_at": "2021-09-14T10:30", "people": "1"}
+    assert manager_client.post(url, data={**base, "codes": "D81001"}).status_code == 302
+    assert manager_client.post(url, data={**base, "codes": "D81002",
+                                          "tier": "engaged"}).status_code == 302
+    # An invitation stays contacted whatever the form says.
+    assert manager_client.post(url, data={**base, "codes": "D81002", "kind": "invited",
+                                          "tier": "engaged"}).status_code == 302
+    rows = db.session.execute(select(Engagement.kind, Engagement.tier)
+                              .order_by(Engagement.id)).all()
+    assert [tuple(r) for r in rows] == [
+        (EngagementKind.CALLED, EngagementTier.CONTACTED),
+        (EngagementKind.CALLED, EngagementTier.ENGAGED),
+        (EngagementKind.INVITED, EngagementTier.CONTACTED)]
 
 
 def test_bad_reach_is_refused_with_a_message_and_nothing_written(app, manager_client):

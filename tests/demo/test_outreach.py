@@ -84,6 +84,16 @@ def test_reach_grows_to_most_practices_and_pharmacies(app, shared_data):
     campaign = db.session.scalar(select(Campaign).where(Campaign.name == CAMPAIGN))
     result = campaign_progress(db.session, campaign, utcnow())
     assert result.targets and all(t.state is TargetState.MET for t in result.targets)
+    # Both tiers mean something: pharmacies are mostly contacted, fewer of them engaged, and
+    # proportionally fewer than practices.
+    kinds = {t.kind: t for t in result.by_kind}
+    chemists, practices_ = kinds[OrgKind.COMMUNITY_PHARMACY], kinds[OrgKind.GP_PRACTICE]
+    assert chemists.contacted_percent >= 80
+    assert 40 <= chemists.percent <= chemists.contacted_percent - 20
+    assert chemists.percent < practices_.percent
+    assert result.overall.engaged < result.overall.contacted < result.overall.audience
+    assert {(t.target.tier.value, t.target.measure.value) for t in result.targets} >= {
+        ("contacted", "percent"), ("engaged", "percent"), ("engaged", "count")}
 
 
 def test_loading_again_changes_nothing_and_is_the_same_every_time(app, shared_data):

@@ -78,12 +78,13 @@ def test_manager_plans_a_campaign_and_records_reach(app, small_directory, page: 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Practice launch")
     expect(page.get_by_role("status")).to_contain_text("Added the campaign Practice launch.")
     expect(page.locator(".engage-headline")).to_contain_text("5 in the audience")
-    expect(page.locator(".engage-headline")).to_contain_text("0 reached (0%)")
+    expect(page.locator(".engage-headline")).to_contain_text("0 engaged (0%)")
+    expect(page.locator(".engage-headline")).to_contain_text("0 contacted (0%)")
 
     # A target: three practices in Cambridge by the end.
     page.get_by_text("Add a target").click()
     page.get_by_label("In the locality").select_option(label="Cambridge")
-    page.get_by_label("Organisations to reach").fill("3")
+    page.get_by_label("Number (or percentage) to reach").fill("3")
     page.get_by_role("button", name="Add the target").click()
     targets = page.get_by_role("table", name="Targets: planned against delivered")
     expect(targets).to_contain_text("Organisations in Cambridge")
@@ -123,15 +124,18 @@ def test_manager_plans_a_campaign_and_records_reach(app, small_directory, page: 
     expect(page.get_by_role("status")).to_contain_text("Recorded 2 organisations as reached")
     reached = page.get_by_role("table", name=re.compile(r"^Organisations reached by"))
     expect(reached.locator("tbody tr")).to_have_count(2)
-    expect(page.get_by_text("Attended: 2 organisations, 4 people")).to_be_visible()
+    expect(page.get_by_text("Attended (engaged): 2 organisations, 4 people")).to_be_visible()
     check("touchpoint-reached")
 
     # The campaign page: plan against delivered.
     page.get_by_role("link", name="Back to the campaign").click()
-    expect(page.locator(".engage-headline")).to_contain_text("2 reached (40%)")
-    by_locality = page.get_by_role("table", name="Audience organisations reached, by locality")
+    expect(page.locator(".engage-headline")).to_contain_text("2 engaged (40%)")
+    expect(page.locator(".engage-tier-note").first).to_contain_text("Every organisation that "
+                                                                   "engaged was also contacted")
+    by_locality = page.get_by_role(
+        "table", name="Audience organisations engaged and contacted, by locality")
     expect(by_locality.get_by_role("row", name=re.compile(r"^Cambridge"))).to_contain_text("2")
-    expect(page.get_by_role("table", name=re.compile(r"^Audience organisations not reached"))
+    expect(page.get_by_role("table", name=re.compile(r"^Audience organisations not engaged"))
            ).to_contain_text("North Brink Practice")
     expect(page.get_by_role("table", name=re.compile(r"^The campaign's touchpoints"))
            ).to_contain_text("Managing sickness absence with OH")

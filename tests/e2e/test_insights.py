@@ -39,7 +39,8 @@ def test_steering_group_reads_the_report_and_insights(app, demo, page: Page, che
 
     page.goto(live_server(f"/insights/report?{PERIOD}"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Steering-group report")
-    expect(page.get_by_role("heading", name="Organisations reached")).to_be_visible()
+    expect(page.get_by_role("heading", name="Organisations engaged")).to_be_visible()
+    expect(page.get_by_role("heading", name="Organisations contacted")).to_be_visible()
     expect(page.get_by_role("table", name="Referrals per month and service")).to_contain_text(
         "Jun 2022")
     expect(page.locator("#report-uptake-chart")).to_be_visible()
@@ -54,7 +55,8 @@ def test_steering_group_reads_the_report_and_insights(app, demo, page: Page, che
 
     page.goto(live_server(f"/insights/coverage?{PERIOD}"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Coverage")
-    expect(page.get_by_text(re.compile(r"Reached: [\d,]+ of [\d,]+"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Engaged: [\d,]+ of [\d,]+"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Contacted: [\d,]+ of [\d,]+"))).to_be_visible()
     check("coverage")
 
     page.goto(live_server(f"/insights/matrix?{PERIOD}&columns=month"))

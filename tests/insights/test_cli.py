@@ -18,9 +18,9 @@ def test_export_coverage_writes_the_page_figures_as_csv(app, runner):
     result = run(runner, "coverage", "--start", "2022-01-01", "--end", "2022-06-30")
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(result.stdout)))
-    assert rows[0] == ["breakdown", "group", "target", "reached", "not reached",
-                       "percent reached"]
-    assert ["overall", "All target organisations", "6", "1", "5", "17"] in rows
+    assert rows[0] == ["breakdown", "group", "target", "engaged", "not engaged",
+                       "percent engaged", "contacted", "percent contacted"]
+    assert ["overall", "All target organisations", "6", "1", "5", "17", "1", "17"] in rows
 
 
 def test_export_cold_as_json_with_days(app, runner):

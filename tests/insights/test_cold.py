@@ -2,9 +2,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from engage.campaigns.models import Channel
+from engage.campaigns.models import Channel, EngagementKind
 from engage.extensions import db
-from engage.insights.cold import ColdError, cold_list, cold_page, count_cold, parse_days
+from engage.insights.cold import (
+    ColdError,
+    cold_list,
+    cold_page,
+    count_cold,
+    count_contacted_cold,
+    parse_days,
+)
 from tests.factories import make_referral
 from tests.insights.helpers import TODAY, engage, scope, two_localities
 
@@ -67,3 +74,24 @@ def test_bad_day_counts_are_refused_with_a_message(raw):
 
 def test_blank_days_mean_the_default():
     assert parse_days("") == 90 and parse_days(" 45 ") == 45
+
+
+def test_being_invited_or_sent_something_does_not_warm_an_organisation(app):
+    _, _, orgs = two_localities()
+    engage(orgs["f1"], datetime(2022, 6, 1, tzinfo=UTC), Channel.EMAIL_BULLETIN,
+           kind=EngagementKind.RECEIVED)
+    engage(orgs["f2"], datetime(2022, 6, 1, tzinfo=UTC), Channel.WEBINAR,
+           kind=EngagementKind.INVITED)
+    engage(orgs["f2"], datetime(2022, 1, 5, tzinfo=UTC))  # visited, long ago
+    engage(orgs["f3"], datetime(2022, 6, 1, tzinfo=UTC))  # visited: warm
+    cold = {c.name: c for c in cold_list(db.session, scope(), 30, TODAY)}
+    assert "Fen Three" not in cold
+    assert cold["Fen One"].last_engaged is None
+    assert cold["Fen One"].last_contact == datetime(2022, 6, 1, tzinfo=UTC)
+    assert cold["Fen One"].last_channel is Channel.EMAIL_BULLETIN
+    assert cold["Fen Two"].last_engaged == datetime(2022, 1, 5, tzinfo=UTC)
+    assert cold["Fen Two"].last_contact == datetime(2022, 6, 1, tzinfo=UTC)
+    # The never-engaged come first, whatever they were sent.
+    assert list(cold)[:2] == ["Cam One", "Cam Two"]
+    assert count_cold(db.session, scope(), 30, TODAY) == 5
+    assert count_contacted_cold(db.session, scope(), 30, TODAY) == 2

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from flask.testing import FlaskClient
 
+from engage.campaigns.models import EngagementKind
 from engage.extensions import db
 from engage.insights.exports import Table, to_csv, to_json
 from tests.insights.helpers import engage, two_localities
@@ -85,23 +86,31 @@ def test_outreach_json_download_has_numbers_and_nulls(app, steering_client: Flas
 def test_insight_json_downloads_have_numbers_and_nulls(app, steering_client: FlaskClient):
     _, _, orgs = two_localities()
     engage(orgs["f1"], datetime(2022, 3, 1, 10, tzinfo=UTC))
+    engage(orgs["f3"], datetime(2022, 3, 1, 10, tzinfo=UTC), kind=EngagementKind.INVITED)
     db.session.commit()
     query = "start=2022-01-01&end=2022-06-30&format=json"
-    coverage = steering_client.get(f"/insights/export/coverage?{query}").get_json()["rows"]
+    exported = steering_client.get(f"/insights/export/coverage?{query}").get_json()
+    assert "Engaged: someone at the organisation did something" in exported["about"]
+    coverage = exported["rows"]
     assert {"breakdown": "overall", "group": "All target organisations", "target": 6,
-            "reached": 1, "not reached": 5, "percent reached": 17} in coverage
+            "engaged": 1, "not engaged": 5, "percent engaged": 17, "contacted": 2,
+            "percent contacted": 33} in coverage
     cold = steering_client.get(f"/insights/export/cold?{query}&days=30").get_json()["rows"]
     never = [r for r in cold if r["name"] == "Fen Two"][0]
     assert never["last contact"] is None and never["last channel"] is None
-    assert never["referrals"] == 0
+    assert never["last engaged"] is None and never["referrals"] == 0
+    # Invited, not engaged: still cold, with the invitation as its last contact.
+    invited = [r for r in cold if r["name"] == "Fen Three"][0]
+    assert invited["last engaged"] is None
+    assert invited["last contact"].startswith("2022-03-01")
     equity = steering_client.get(f"/insights/export/equity?{query}").get_json()["rows"]
-    _assert_typed(equity, {"organisations", "reached", "staff", "share of staff",
+    _assert_typed(equity, {"organisations", "engaged", "contacted", "staff", "share of staff",
                            "share of referrals"})
     fens = [r for r in equity if (r["breakdown"], r["group"]) == ("locality", "Fens")][0]
     assert fens["referrals"] == 0 and fens["share of referrals"] is None  # "<5" stays text
     csv_text = steering_client.get("/insights/export/cold?start=2022-01-01&end=2022-06-30"
                                    "&days=30&format=csv").get_data(as_text=True)
-    assert "Fen Two,GP practice,Fens,,,no,0" in csv_text.replace("\r", "")
+    assert "Fen Two,GP practice,Fens,,,,no,0" in csv_text.replace("\r", "")
 
 
 def test_cli_json_export_has_numbers_and_nulls(app, runner) -> None:

@@ -42,7 +42,9 @@ def test_steering_can_read_every_insight_page(scene, steering_client, path):
 
 def test_coverage_page_shows_the_numbers_behind_each_percentage(scene, steering_client):
     page = text(steering_client.get(f"/insights/coverage?{PERIOD}"))
-    assert "Reached: 2 of 6 (33%)" in re.sub(r"<[^>]+>", "", page)  # figures are marked up
+    assert "Engaged: 2 of 6 (33%)" in re.sub(r"<[^>]+>", "", page)
+    assert "Contacted: 2 of 6 (33%)" in re.sub(r"<[^>]+>", "", page)
+    assert "Contacted</strong>: We invited, sent, posted or delivered something" in page
     assert re.search(r"Fens</th>\s*<td[^>]*>1</td>\s*<td[^>]*>4</td>\s*<td[^>]*>3</td>", page)
 
 
@@ -62,7 +64,8 @@ def test_unknown_campaign_id_gets_a_message(scene, steering_client):
 
 def test_matrix_cells_carry_text_as_well_as_colour(scene, steering_client):
     page = text(steering_client.get(f"/insights/matrix?{PERIOD}&columns=channel"))
-    assert 'engage-heat--3">1</td>' in page
+    assert ('engage-heat--3">1<span class="nhsuk-u-visually-hidden"> engaged</span> '
+            '<span class="nhsuk-body-s engage-matrix__all">of 1') in page
     assert '<span class="nhsuk-u-visually-hidden">none</span>' in page
     assert 'scope="colgroup"' in page  # grouped by locality
 
@@ -141,7 +144,8 @@ def test_saving_a_snapshot_freezes_the_figures(scene, manager_client, steering_c
     assert response.status_code == 302, text(response)[:2000]
     saved = db.session.scalar(db.select(ReportSnapshot))
     assert saved.title == "Steering group, July 2022"
-    assert saved.figures["coverage"]["overall"]["reached"] == 2
+    assert saved.figures["coverage"]["overall"]["engaged"] == 2
+    assert saved.figures["version"] == 2
     assert db.session.scalar(db.select(AuditEvent).where(
         AuditEvent.action == "insights.snapshot_saved")) is not None
     # A later correction changes today's figures but not the snapshot's.
@@ -149,8 +153,9 @@ def test_saving_a_snapshot_freezes_the_figures(scene, manager_client, steering_c
     db.session.commit()
     page = text(steering_client.get(f"/insights/snapshots/{saved.id}"))
     assert "Then and now" in page
-    assert re.search(r"Organisations reached</th>\s*<td[^>]*>2</td>\s*<td[^>]*>3</td>"
+    assert re.search(r"Organisations engaged</th>\s*<td[^>]*>2</td>\s*<td[^>]*>3</td>"
                      r"\s*<td[^>]*>\+1</td>", page)
+    assert "Organisations contacted by locality when saved and today" in page
 
 
 def test_saving_a_snapshot_without_a_title_saves_nothing(scene, manager_client):

@@ -54,7 +54,7 @@ def test_every_page_opens_on_the_latest_12_months_with_data(scene, steering_clie
 
 def test_the_report_opens_on_the_data_not_on_an_empty_year(scene, steering_client):
     page = text(steering_client.get("/insights/report"))
-    assert "2 of 6 target organisations reached" in page
+    assert "2 of 6 target organisations engaged (33%); 2 contacted (33%)" in page
     assert "No data in this period" not in page
 
 
@@ -76,7 +76,7 @@ def test_choosing_a_campaign_shows_its_dates(scene, steering_client):
     page = text(steering_client.get(f"/insights/coverage?campaign={campaign.id}"))
     assert "Showing the campaign's dates: 1 April 2022 to 30 April 2022." in page
     assert "1 April 2022 to 30 April 2022; campaign Spring push" in page
-    assert "Reached: 1 of 6" in page
+    assert "Engaged: 1 of 6" in page
 
 
 def test_a_period_the_user_chose_is_kept_with_a_campaign(scene, steering_client):
@@ -145,7 +145,7 @@ def test_cli_export_defaults_to_the_latest_12_months_with_data(scene, runner):
     assert result.exit_code == 0, result.output
     assert LATEST in result.stderr
     rows = list(csv.reader(io.StringIO(result.stdout)))
-    assert ["overall", "All target organisations", "6", "2", "4", "33"] in rows
+    assert ["overall", "All target organisations", "6", "2", "4", "33", "2", "33"] in rows
 
 
 def test_cli_export_with_a_campaign_uses_its_dates(scene, runner):

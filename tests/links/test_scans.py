@@ -235,6 +235,16 @@ def test_a_link_click_is_recorded_as_clicked_not_scanned(app):
     assert db.session.scalars(select(Engagement.kind)).one() is EngagementKind.CLICKED
 
 
+def test_a_scan_or_a_click_is_engaged(app):
+    from engage.campaigns.models import EngagementTier
+    from engage.links.models import Medium
+
+    for medium in (Medium.QR, Medium.LINK):
+        _scan(make_short_link(medium=medium))
+    db.session.commit()
+    assert list(db.session.scalars(select(Engagement.tier))) == [EngagementTier.ENGAGED] * 2
+
+
 def test_the_salt_rotates_daily_and_old_salts_are_destroyed(app):
     link = _poster_link()
     _scan(link, now=NOW)

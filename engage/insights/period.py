@@ -3,7 +3,10 @@
 Opening on the twelve months up to today showed zeros and "not enough data" whenever the data
 stopped earlier (an import a few months old, a demo data set). So the default is the latest
 twelve months that hold any engagement, referral or scan, or a chosen campaign's own dates, and
-a chosen period that holds nothing says so and offers the latest months instead.
+a chosen period that holds nothing says so and offers the latest months instead. When outreach
+went on more than a year after the last referral figures (referrals not imported since), those
+twelve months would hold no uptake to compare with, so the default ends with the last month of
+referral figures instead and says that later outreach is left out.
 
 The latest day with data is one query of three look-ups, each read from the newest end of an
 index (`ix_engagement_time`, `ix_referral_service_date` per service, `ix_scan_day`), so it
@@ -40,6 +43,13 @@ def latest_data_day(session: Session, until: date) -> date | None:
     Rows dated after `until` (planned engagement) do not count. Each part walks an index from
     its newest end and stops at the first row that counts.
     """
+    days = [d for d in latest_days(session, until) if d is not None]
+    return max(days) if days else None
+
+
+def latest_days(session: Session, until: date) -> tuple[date | None, date | None, date | None]:
+    """The last UK day, on or before `until`, with a live ledger row; with a referral; with a
+    scan (each None when there is none)."""
     engagement = (select(Engagement.occurred_at)
                   .where(live_engagement(), Engagement.occurred_at < day_start(
                       until + timedelta(days=1)))
@@ -53,9 +63,8 @@ def latest_data_day(session: Session, until: date) -> date | None:
     scan = (select(Scan.day).where(Scan.day <= until).order_by(Scan.day.desc()).limit(1)
             .scalar_subquery())
     occurred, referred, scanned = session.execute(select(engagement, referral, scan)).one()
-    days = [d for d in (london_day(occurred) if occurred is not None else None,
-                        _as_date(referred), _as_date(scanned)) if d is not None]
-    return max(days) if days else None
+    return (london_day(occurred) if occurred is not None else None, _as_date(referred),
+            _as_date(scanned))
 
 
 def _as_date(value: object) -> date | None:
@@ -93,13 +102,24 @@ def with_default_period(session: Session, filters: InsightFilters, *,
 
 
 def _latest_period(session: Session, filters: InsightFilters, today: date) -> InsightFilters:
-    latest = latest_data_day(session, today)
-    if latest is None:
+    days = latest_days(session, today)
+    present = [d for d in days if d is not None]
+    if not present:
         return replace(filters, period_note=NOTHING_YET, period_empty=True)
+    latest, referred = max(present), days[1]
     start, end = latest_months(latest, today)
-    return replace(filters, start=start, end=end,
-                   period_note=f"Showing the latest {DEFAULT_MONTHS} months with data: "
-                               f"{long_date(start)} to {long_date(end)}.")
+    if referred is None or referred >= start:
+        return replace(filters, start=start, end=end,
+                       period_note=f"Showing the latest {DEFAULT_MONTHS} months with data: "
+                                   f"{long_date(start)} to {long_date(end)}.")
+    # The latest twelve months hold outreach but no referral figures at all: show the last
+    # twelve months that can say something about uptake, and where the later outreach is.
+    start, end = latest_months(referred, today)
+    return replace(filters, start=start, end=end, period_note=(
+        f"Showing the latest {DEFAULT_MONTHS} months with referral figures: {long_date(start)} "
+        f"to {long_date(end)}. Outreach or scans were recorded later, up to "
+        f"{long_date(latest)}, but no referral figures have been imported for those months, "
+        f"so they cannot show uptake; choose a later period to see that outreach."))
 
 
 def _check_not_empty(session: Session, filters: InsightFilters, today: date) -> InsightFilters:

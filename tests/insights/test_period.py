@@ -162,3 +162,31 @@ def test_cli_export_of_an_empty_period_says_where_the_data_is(scene, runner):
     result = run(runner, "coverage", "--start", "2030-01-01", "--end", "2030-01-31")
     assert result.exit_code == 0
     assert "The latest data is in April 2022" in result.stderr
+
+
+def test_outreach_long_after_the_last_referrals_does_not_empty_the_default(scene, steering_client,
+                                                                           runner):
+    """A bulletin sent years after the last referral import (the demo's winter campaign) would
+    open every page on months with no uptake at all; the default stays on the referral months
+    and says where the later outreach is."""
+    engage(scene["orgs"]["f2"], datetime(2026, 10, 20, 10, tzinfo=UTC), Channel.NEWSLETTER)
+    db.session.commit()
+    for path in ("/insights/report", "/insights/outreach", "/insights/coverage"):
+        page = text(steering_client.get(path))
+        assert ("Showing the latest 12 months with referral figures: 1 May 2021 to "
+                "30 April 2022. Outreach or scans were recorded later, up to 20 October 2026, "
+                "but no referral figures have been imported for those months") in page, path
+    assert "2 of 6 target organisations engaged" in text(steering_client.get("/insights/report"))
+    result = run(runner, "coverage")
+    assert result.exit_code == 0, result.output
+    assert "latest 12 months with referral figures: 1 May 2021 to 30 April 2022" in result.stderr
+
+
+def test_referrals_a_few_months_behind_the_outreach_keep_the_latest_months(scene,
+                                                                            steering_client):
+    """The usual live case: referral figures lag the outreach by a month or two, and the
+    latest outreach stays in the default period."""
+    engage(scene["orgs"]["f2"], datetime(2022, 7, 20, 10, tzinfo=UTC), Channel.NEWSLETTER)
+    db.session.commit()
+    page = text(steering_client.get("/insights/coverage"))
+    assert "Showing the latest 12 months with data: 1 August 2021 to 31 July 2022." in page

@@ -15,7 +15,7 @@ JUST_BELOW = "just below 1"
 JUST_ABOVE = "just above 1"
 
 
-def _plain(value: float) -> str:
+def plain(value: float) -> str:
     """Two significant figures, the way people read ratios ("1.8", "0.72", "12")."""
     if abs(value) >= 10:
         return f"{value:.0f}"
@@ -30,7 +30,7 @@ def ratio(value: float | None) -> str:
         return "–"
     if value == 1:
         return "1.0"
-    text = _plain(value)
+    text = plain(value)
     decimals = len(text.partition(".")[2])
     while (float(text) < 1) != (value < 1) or float(text) == 1:
         decimals += 1

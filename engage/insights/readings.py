@@ -8,9 +8,9 @@ tell", whatever the point estimate.
 from __future__ import annotations
 
 from engage.campaigns.models import Channel
-from engage.insights.bottom_line import answers, reason
+from engage.insights.bottom_line import answers, reason, when
 from engage.insights.event_study import EventStudy
-from engage.insights.ratios import interval, ratio
+from engage.insights.ratios import interval, plain, ratio
 from engage.insights.reached import ReachedComparison
 from engage.insights.regression import Regression, Term
 
@@ -42,27 +42,13 @@ AUDIENCE = {
 def number(value: float) -> str:
     """Two significant figures for counts and differences ("1.8", "0.72", "12"); ratios and
     their bounds go through `ratios.ratio`, which keeps them on their side of 1."""
-    if value == 0:
-        return "0"
-    if abs(value) >= 10:
-        return f"{value:.0f}"
-    if abs(value) >= 1:
-        return f"{value:.1f}"
-    return f"{value:#.2g}"  # 0.72, 0.070, 0.0034: small changes do not read as zero
+    return "0" if value == 0 else plain(value)
 
 
 def who(channel: Channel | None) -> str:
     if channel is None:
         return "Organisations reached by any outreach"
     return AUDIENCE.get(channel, f"Organisations reached by {channel.label.lower()}")
-
-
-def when(lag: int) -> str:
-    if lag == 0:
-        return "in the same month"
-    if lag == 1:
-        return "in the following month"
-    return f"{lag} months later"
 
 
 def ratio_sentence(subject: str, estimate: float, low: float, high: float, what: str,

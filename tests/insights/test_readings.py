@@ -20,8 +20,8 @@ VISIT = Channel.PRACTICE_VISIT
 
 def test_clear_effect_reads_as_times_the_rate_with_its_interval() -> None:
     text = term_reading(Term(VISIT, 1, 40, 20, irr=1.8, low=1.2, high=2.6))
-    assert text == ("Practices visited had about 1.8 times the referral rate in the following "
-                    "month than in months without (95% CI 1.2 to 2.6).")
+    assert text == ("Practices visited had about 1.8 times the referral rate a month later "
+                    "than in months without (95% CI 1.2 to 2.6).")
 
 
 def test_interval_including_one_reads_as_cannot_tell() -> None:
@@ -39,7 +39,7 @@ def test_lower_rate_is_read_as_lower() -> None:
 
 def test_thin_term_says_it_cannot_be_estimated_and_why() -> None:
     text = term_reading(Term(VISIT, 1, 3, 2, problem="Not enough data: 3 exposed."))
-    assert text == ("Practices visited, in the following month: cannot be estimated (not "
+    assert text == ("Practices visited, a month later: cannot be estimated (not "
                     "enough data: 3 exposed).")
 
 

@@ -162,7 +162,7 @@ def prepare(database_url: str) -> str:
     from engage.database import utcnow
     from engage.directory.models import Organisation, OrgKind, OrgStatus
     from engage.extensions import db
-    from engage.links.links import create_link
+    from engage.links.shortlinks import create_link
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "LOG_LEVEL": "WARNING"})
     with app.app_context():

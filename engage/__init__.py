@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from engage.config import check_production_safety, load_settings
 from engage.extensions import csrf, db, limiter, login_manager, migrate
 
-# Feature packages, each with a blueprint called `bp` in its views module.
+# Feature packages, each with a blueprint called `bp` in its blueprint module.
 FEATURES = (
     "home", "auth", "audit", "directory", "catalogue", "campaigns",
     "links", "messaging", "reminders", "uptake", "insights",
@@ -107,8 +107,10 @@ def register_blueprints(app: Flask) -> None:
         # Every model must be mapped before the first query and before Alembic compares.
         if importlib.util.find_spec(f"engage.{feature}.models") is not None:
             import_module(f"engage.{feature}.models")
-        views = import_module(f"engage.{feature}.views")
-        app.register_blueprint(views.bp)
+        blueprint = import_module(f"engage.{feature}.blueprint")
+        for name in blueprint.VIEW_MODULES:
+            import_module(f"engage.{feature}.{name}")
+        app.register_blueprint(blueprint.bp)
 
 
 def register_security(app: Flask) -> None:
@@ -152,7 +154,7 @@ def register_errors(app: Flask) -> None:
 
 def register_scheduler(app: Flask) -> None:
     """Only `make run` (SCHEDULER_ENABLED, `flask run`) starts jobs in this process; see there."""
-    from engage.reminders.scheduler import register_scheduler as start_if_asked
+    from engage.scheduler import register_scheduler as start_if_asked
 
     start_if_asked(app)
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import render_template, request
 from sqlalchemy import select
 
+from engage.audit.blueprint import bp
 from engage.audit.models import AuditEvent
 from engage.auth.access import Access, access
 from engage.extensions import db
 from engage.request_values import page_arg
-
-bp = Blueprint("audit", __name__)
 
 
 @bp.get("/admin/audit")

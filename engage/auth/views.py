@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from engage.auth.accounts import (
     end_all_sessions,
     update_user_by,
 )
+from engage.auth.blueprint import bp
 from engage.auth.forms import ChangePasswordForm, EditUserForm, LoginForm, NewUserForm
 from engage.auth.models import Role, User
 from engage.auth.redirects import safe_next_path
@@ -27,7 +28,6 @@ from engage.auth.throttle import clear_failures, record_failure, seconds_to_wait
 from engage.database import utcnow
 from engage.extensions import db, limiter
 
-bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
 
 

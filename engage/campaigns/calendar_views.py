@@ -20,6 +20,7 @@ from wtforms import SelectField, StringField
 from engage.auth.access import Access, access
 from engage.auth.accounts import account_disabled
 from engage.campaigns import ics
+from engage.campaigns.blueprint import bp
 from engage.campaigns.calendar import (
     RECENT_DAYS,
     CalendarError,
@@ -32,7 +33,6 @@ from engage.campaigns.calendar import (
     parse_month,
 )
 from engage.campaigns.models import Channel, Touchpoint, TouchpointStatus
-from engage.campaigns.views import bp
 from engage.database import utcnow
 from engage.directory.forms import choices
 from engage.errors import render_error

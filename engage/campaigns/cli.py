@@ -182,6 +182,6 @@ def calendar_export(first: datetime | None, last: datetime | None) -> None:
     click.echo(body, nl=False)
 
 
-from engage.campaigns.attendance_cli import import_attendance_command  # noqa: E402
+from engage.campaigns.attendance.cli import import_attendance_command  # noqa: E402
 
 campaigns_cli.add_command(import_attendance_command)

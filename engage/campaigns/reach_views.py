@@ -9,6 +9,8 @@ from werkzeug.wrappers import Response
 from engage.auth.access import Access, access
 from engage.auth.redirects import safe_next_path
 from engage.campaigns.audience import parse_codes
+from engage.campaigns.blueprint import bp
+from engage.campaigns.choices import localities
 from engage.campaigns.dates import london_to_utc, utc_to_london_naive
 from engage.campaigns.errors import CampaignError
 from engage.campaigns.forms import ReachForm, VoidForm, set_choices
@@ -20,7 +22,6 @@ from engage.campaigns.reach import (
     void_row,
     void_touchpoint_reach,
 )
-from engage.campaigns.views import _localities, bp
 from engage.database import utcnow
 from engage.directory.models import OrgKind
 from engage.extensions import db
@@ -38,7 +39,7 @@ USUAL_KIND = {
 
 def _reach_form(touchpoint: Touchpoint) -> ReachForm:
     form = ReachForm()
-    set_choices(form.locality_id, [("", "Choose a locality"), *_localities()])
+    set_choices(form.locality_id, [("", "Choose a locality"), *localities()])
     if not form.is_submitted():
         form.kind.data = USUAL_KIND.get(touchpoint.channel.value, EngagementKind.OTHER).value
         when = touchpoint.when or utcnow()

@@ -12,6 +12,8 @@ from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from engage.auth.access import Access, access
+from engage.campaigns.blueprint import bp
+from engage.campaigns.choices import owners, service_choices
 from engage.campaigns.dates import london_to_utc, utc_to_london_naive
 from engage.campaigns.errors import CampaignError
 from engage.campaigns.forms import NOBODY, CancelForm, MarkDoneForm, TouchpointForm, set_choices
@@ -27,7 +29,6 @@ from engage.campaigns.touchpoints import (
     restore_touchpoint,
     update_touchpoint,
 )
-from engage.campaigns.views import _owners, _service_choices, bp
 from engage.catalogue.models import Service
 from engage.database import utcnow
 from engage.extensions import db
@@ -77,8 +78,8 @@ def _touchpoint_form(touchpoint: Touchpoint | None) -> TouchpointForm:
             form.campaign_id.data = request.args.get("campaign_id", "")
             form.owner_id.data = str(current_user.id)
     set_choices(form.campaign_id, _campaign_choices())
-    set_choices(form.owner_id, _owners(touchpoint.owner_id if touchpoint else None))
-    set_choices(form.services, _service_choices(touchpoint.services if touchpoint else []))
+    set_choices(form.owner_id, owners(touchpoint.owner_id if touchpoint else None))
+    set_choices(form.services, service_choices(touchpoint.services if touchpoint else []))
     return form
 
 

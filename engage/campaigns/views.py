@@ -1,16 +1,13 @@
 """Campaign pages: the list, a campaign's progress, its audience, editing, and targets.
 
 Touchpoints live in touchpoint_views.py, reach and voiding in reach_views.py, attendance
-imports and the calendar in their own modules: all on this one blueprint, imported at the foot
-of this module so registering `bp` registers them too.
+imports in attendance/views.py and the calendar in calendar_views.py: all on the one blueprint
+of blueprint.py, which lists them so the app imports each before registering it.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -24,9 +21,11 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from engage.auth.access import Access, access
-from engage.auth.models import Role, User
+from engage.auth.models import User
 from engage.campaigns import progress as progress_logic
 from engage.campaigns.audience import describe_rule, override_codes, parse_codes
+from engage.campaigns.blueprint import bp
+from engage.campaigns.choices import localities, owners, service_choices
 from engage.campaigns.editing import (
     CampaignFields,
     add_target,
@@ -47,12 +46,10 @@ from engage.campaigns.reach import reach_counts
 from engage.campaigns.timeline import Timeline, organisation_timeline
 from engage.catalogue.models import Service
 from engage.database import utcnow
-from engage.directory.models import Locality, Organisation, OrgKind
+from engage.directory.models import Organisation, OrgKind
 from engage.directory.organisations import NO_LOCALITY, pcn_names
 from engage.extensions import db
-from engage.request_values import MAX_PAGE, bounded_int, page_arg
-
-bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
+from engage.web import page_arg, page_number
 
 
 @bp.get("/")
@@ -98,7 +95,7 @@ def organisations(campaign_id: int) -> str:
     campaign = _campaign(campaign_id)
     form = AudienceFilterForm(request.args)
     set_choices(form.locality, [("", "Any locality"), (NO_LOCALITY, "No locality"),
-                                *_localities()])
+                                *localities()])
     form.validate()
     for field in (form.show, form.locality, form.kind, form.page):
         if field.errors:
@@ -120,32 +117,11 @@ def organisations(campaign_id: int) -> str:
                                                  EngagementTier.ENGAGED))
 
 
-def _localities() -> list[tuple[int, str]]:
-    return list(db.session.execute(
-        select(Locality.id, Locality.name).order_by(Locality.name)).all())
-
-
-def _owners(current: int | None) -> list[tuple[Any, str]]:
-    users = db.session.scalars(select(User).where(
-        (User.role.in_([Role.MANAGER, Role.ADMIN]) & User.active) | (User.id == current)
-    ).order_by(User.name, User.email))
-    return [(NOBODY, "Nobody yet"), *((u.id, u.name or u.email) for u in users)]
-
-
-def _service_choices(chosen: list[Service]) -> list[tuple[int, str]]:
-    """Services on offer, plus any retired one already chosen (so saving keeps it)."""
-    chosen_ids = {s.id for s in chosen}
-    services = db.session.scalars(select(Service).where(
-        Service.retired.is_(False) | Service.id.in_(chosen_ids)
-    ).order_by(Service.sort_order, Service.name))
-    return [(s.id, s.name + (" (retired)" if s.retired else "")) for s in services]
-
-
 def _campaign_form(campaign: Campaign | None) -> CampaignForm:
     form = CampaignForm(obj=campaign) if request.method == "GET" and campaign else CampaignForm()
-    set_choices(form.owner_id, _owners(campaign.owner_id if campaign else None))
-    set_choices(form.services, _service_choices(campaign.services if campaign else []))
-    set_choices(form.localities, _localities())
+    set_choices(form.owner_id, owners(campaign.owner_id if campaign else None))
+    set_choices(form.services, service_choices(campaign.services if campaign else []))
+    set_choices(form.localities, localities())
     pcns = sorted(set(pcn_names(db.session)) | set(campaign.audience_pcns if campaign else []))
     set_choices(form.pcns, [(p, p) for p in pcns])
     if request.method == "GET":
@@ -221,7 +197,7 @@ def edit(campaign_id: int) -> Response | tuple[str, int]:
 
 def _target_form(campaign: Campaign) -> TargetForm:
     form = TargetForm()
-    set_choices(form.locality_id, [("", "Any locality"), *_localities()])
+    set_choices(form.locality_id, [("", "Any locality"), *localities()])
     if not form.due_date.data:
         form.due_date.data = campaign.end_date
     return form
@@ -268,8 +244,7 @@ def remove_target_view(campaign_id: int, target_id: int) -> Response:
 @bp.app_template_global()
 def outreach_timeline(org: Organisation, page: str | None = None) -> Timeline:
     """The organisation page's outreach timeline (the directory does not depend on campaigns)."""
-    number = bounded_int(page, minimum=1, maximum=MAX_PAGE) or 1
-    return organisation_timeline(db.session, org.id, page=number)
+    return organisation_timeline(db.session, org.id, page=page_number(page))
 
 
 @bp.app_template_global()
@@ -277,10 +252,3 @@ def endpoint_exists(name: str) -> bool:
     """Whether a page is registered, so a template can link to it only when it is there."""
     return name in current_app.view_functions
 
-
-from engage.campaigns import (  # noqa: E402,F401  (register their routes on bp)
-    attendance_views,
-    calendar_views,
-    reach_views,
-    touchpoint_views,
-)

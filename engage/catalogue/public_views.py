@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import render_template, request
 
 from engage.auth.access import Access, access
+from engage.catalogue.blueprint import bp
 from engage.catalogue.markdown import render_markdown
 from engage.catalogue.public import describe, offered_services, service_by_slug
-from engage.catalogue.views import bp
 from engage.extensions import db
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from engage.audit.log import record_event
 from engage.auth.access import Access, access
+from engage.catalogue.blueprint import bp
 from engage.catalogue.editing import CatalogueError, create_service, set_retired, update_service
 from engage.catalogue.forms import ServiceForm
 from engage.catalogue.models import Service
@@ -16,7 +17,6 @@ from engage.extensions import db
 
 # No url_prefix: the manager pages live under /catalogue and the public pages under /services,
 # both on this one blueprint.
-bp = Blueprint("catalogue", __name__)
 
 
 @bp.get("/catalogue/")
@@ -119,5 +119,3 @@ def _set_retired(service_id: int, retired: bool) -> Response:
     flash(f"{word} {service.name}.")
     return redirect(url_for("catalogue.show", service_id=service.id))
 
-
-from engage.catalogue import public_views  # noqa: E402,F401  (registers the public pages on bp)

@@ -12,13 +12,13 @@ from werkzeug.wrappers import Response
 
 from engage.auth.access import Access, access
 from engage.database import utcnow
+from engage.directory.blueprint import bp
 from engage.directory.csv_import import ALIASES, import_csv
 from engage.directory.errors import ImportRejected
 from engage.directory.forms import CsvImportForm, OdsImportForm
 from engage.directory.imports import recent_imports
 from engage.directory.models import DirectoryImport
 from engage.directory.ods_import import import_ods
-from engage.directory.views import bp
 from engage.extensions import db
 
 

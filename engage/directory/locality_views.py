@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from engage.auth.access import Access, access
 from engage.database import utcnow
+from engage.directory.blueprint import bp
 from engage.directory.errors import DirectoryError
 from engage.directory.forms import LocalityForm, LocalityRuleForm, choices
 from engage.directory.localities import (
@@ -19,7 +20,6 @@ from engage.directory.localities import (
     rules_reapplied,
 )
 from engage.directory.models import Locality, LocalityRuleKind, Organisation
-from engage.directory.views import bp
 from engage.directory.vocab import organisations
 from engage.extensions import db
 

@@ -5,13 +5,14 @@ Imports live in import_views.py and localities in locality_views.py, on the same
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from engage.auth.access import Access, access
 from engage.database import utcnow
 from engage.directory import contacts as contact_logic
+from engage.directory.blueprint import bp
 from engage.directory.errors import DirectoryError
 from engage.directory.export import export_directory
 from engage.directory.forms import ANY, ContactForm, FilterForm, OrganisationForm, choices
@@ -37,7 +38,6 @@ from engage.directory.organisations import (
 from engage.directory.vocab import DEFAULT_ROLE
 from engage.extensions import db
 
-bp = Blueprint("directory", __name__, url_prefix="/directory")
 PER_PAGE = 50
 
 
@@ -214,5 +214,3 @@ def delete_contact(contact_id: int) -> BaseResponse:
     flash(f"Removed {name}.")
     return redirect(url_for("directory.show", code=code))
 
-
-from engage.directory import import_views, locality_views  # noqa: E402,F401 - their routes join bp

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 
 from engage.auth.access import Access, access
 from engage.campaigns.summary import outreach_summary
 from engage.database import utcnow
 from engage.directory.summary import directory_counts, listed_total
 from engage.extensions import db
-
-bp = Blueprint("home", __name__)
+from engage.home.blueprint import bp
 
 
 @bp.get("/")

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from engage.directory.models import Locality, Organisation, OrgKind
 from engage.insights.coverage import NO_LOCALITY, TargetGroup, target_groups
-from engage.insights.plans import grouping
 from engage.insights.scope import Scope, referral_condition
+from engage.insights.sqlite_hints import grouping
 from engage.uptake.columns import CHARACTERISTICS
 from engage.uptake.models import Referral
 from engage.uptake.summary import CHARACTERISTIC_LABELS, NOT_RECORDED

@@ -13,13 +13,13 @@ from engage.catalogue.models import Service
 from engage.directory.models import Organisation
 from engage.insights import awareness as awareness_figures
 from engage.insights.coverage import overall as coverage_overall
-from engage.insights.plans import grouping, range_column
 from engage.insights.scope import (
     Scope,
     campaign_link_condition,
     referral_condition,
     target_condition,
 )
+from engage.insights.sqlite_hints import grouping, range_column
 from engage.links.models import Device, Scan, ShortLink
 from engage.uptake.models import Referral
 from engage.uptake.summary import month_key, month_label, months_between

@@ -13,6 +13,7 @@ from engage.campaigns.dates import london_day
 from engage.campaigns.models import Channel
 from engage.database import utcnow
 from engage.extensions import db
+from engage.insights.blueprint import bp
 from engage.insights.exports import FORMATS, Table, audit_export, render
 from engage.insights.filters import InsightFilters
 from engage.insights.forms import filter_form
@@ -21,7 +22,6 @@ from engage.insights.outreach_charts import event_chart, forest
 from engage.insights.period import read_filters
 from engage.insights.ratios import interval, ratio
 from engage.insights.regression import LAGS
-from engage.insights.views import bp
 
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 

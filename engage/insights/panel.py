@@ -38,8 +38,8 @@ from sqlalchemy.orm import Session
 from engage.campaigns.models import Channel, Engagement
 from engage.directory.models import Organisation
 from engage.insights.filters import InsightFilters
-from engage.insights.plans import range_column, unindexed
 from engage.insights.scope import Scope, engagement_condition, referral_condition, target_condition
+from engage.insights.sqlite_hints import range_column, unindexed
 from engage.uptake.models import Referral
 
 LONDON = ZoneInfo("Europe/London")
@@ -247,7 +247,7 @@ def build_panel(session: Session, scope: Scope, *, lead: int = LEAD_MONTHS,
 
     ref_month, _ = _month_number_sql(dialect, Referral.referred_on, instant=False)
     # Referrals are read by scan on SQLite unless one service's index range will do (see
-    # engage.insights.plans); their (service, date) index cannot give the stored span cheaply.
+    # insights.sqlite_hints); their (service, date) index cannot give the stored span cheaply.
     referred_on = unindexed(Referral.referred_on) \
         if dialect == "sqlite" and scope.service is None else Referral.referred_on
     conditions = [referral_condition(scope, period=False), Referral.organisation_id.is_not(None),

@@ -28,7 +28,7 @@ from engage.campaigns.progress import counting_rows
 from engage.catalogue.models import Service
 from engage.directory.models import Locality, Organisation, OrgStatus
 from engage.insights.filters import InsightFilters
-from engage.insights.plans import unindexed
+from engage.insights.sqlite_hints import unindexed
 from engage.links.models import ShortLink
 from engage.uptake.importer import active_referrals
 from engage.uptake.models import Referral

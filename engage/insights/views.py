@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -18,6 +18,7 @@ from engage.database import utcnow
 from engage.directory.models import OrgKind
 from engage.extensions import db
 from engage.insights.awareness import awareness
+from engage.insights.blueprint import bp
 from engage.insights.cold import (
     ColdError,
     cold_page,
@@ -47,8 +48,6 @@ from engage.insights.snapshots import (
 from engage.insights.tables import TABLES, model_table
 from engage.request_values import bounded_int, page_arg
 from engage.templating import london, long_date
-
-bp = Blueprint("insights", __name__, url_prefix="/insights")
 
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
@@ -311,5 +310,3 @@ def export(table: str) -> Response | tuple[str, int, dict[str, str]]:
     return Response(body, content_type=CONTENT_TYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
-
-from engage.insights import outreach_views  # noqa: E402,F401 - the outreach page joins this blueprint

@@ -19,9 +19,9 @@ from engage.directory.models import Organisation
 from engage.extensions import db
 from engage.links import stats
 from engage.links.codes import normalise
-from engage.links.links import LinkError, create_link, short_url
 from engage.links.models import Medium, MissReason, ScanMiss, ShortLink
 from engage.links.qr import qr_png, qr_svg
+from engage.links.shortlinks import LinkError, create_link, short_url
 
 links_cli = AppGroup("links", help="Short links, QR codes and scan figures.")
 

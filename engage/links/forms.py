@@ -7,8 +7,8 @@ from wtforms import RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from engage.directory.forms import choices
-from engage.links.links import MESSAGE_LENGTH
 from engage.links.models import Medium
+from engage.links.shortlinks import MESSAGE_LENGTH
 
 LIST = "__list__"  # the choice for "the list of services" rather than one service
 

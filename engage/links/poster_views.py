@@ -15,11 +15,11 @@ from engage.catalogue.public import service_by_slug
 from engage.database import utcnow
 from engage.directory.forms import choices
 from engage.extensions import db
+from engage.links.blueprint import bp
 from engage.links.forms import LIST, PackForm
-from engage.links.links import LinkError, make_poster_pack, pack_links
 from engage.links.models import ShortLink
 from engage.links.posters import poster, svg_zip
-from engage.links.views import bp
+from engage.links.shortlinks import LinkError, make_poster_pack, pack_links
 
 
 def _base() -> str:

@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 
 from slugify import slugify
 
-from engage.links.links import short_url
 from engage.links.models import ShortLink
 from engage.links.qr import qr_svg
+from engage.links.shortlinks import short_url
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from functools import lru_cache
 from typing import Any
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     redirect,
@@ -29,13 +28,12 @@ from engage.directory.forms import choices
 from engage.directory.models import Organisation
 from engage.extensions import csrf, db, limiter
 from engage.links import awareness, stats, throttle
+from engage.links.blueprint import bp
 from engage.links.forms import LIST, LinkForm
-from engage.links.links import LinkError, create_link, restore_link, retire_link, short_url
 from engage.links.models import AwarenessAnswer, Medium, ShortLink
 from engage.links.qr import qr_png, qr_svg
 from engage.links.scans import record_scan
-
-bp = Blueprint("links", __name__)
+from engage.links.shortlinks import LinkError, create_link, restore_link, retire_link, short_url
 
 # Per address (hashed), generous enough for a staff room behind one address.
 AWARENESS_LIMIT = "20 per minute;300 per day"
@@ -324,5 +322,3 @@ def organisation_scans(org: Organisation) -> dict[str, Any]:
             "days": stats.daily(db.session, condition, limit=14),
             "answers": awareness.tally(db.session, AwarenessAnswer.organisation_id == org.id)}
 
-
-from engage.links import poster_views  # noqa: E402,F401  (registers the poster pages on bp)

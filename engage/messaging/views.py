@@ -6,7 +6,6 @@ import logging
 
 import nh3
 from flask import (
-    Blueprint,
     current_app,
     flash,
     jsonify,
@@ -25,6 +24,7 @@ from engage.auth.access import Access, access
 from engage.database import utcnow
 from engage.extensions import csrf, db
 from engage.messaging import delivery
+from engage.messaging.blueprint import bp
 from engage.messaging.events import process_events
 from engage.messaging.models import EmailEvent, MailboxMessage, OutboxMessage, OutboxStatus
 from engage.messaging.unsubscribe import (
@@ -44,7 +44,6 @@ from engage.messaging.webhook import (
 )
 from engage.request_values import page_arg
 
-bp = Blueprint("messaging", __name__)
 log = logging.getLogger(__name__)
 
 MAIL_TAGS = {

@@ -1,1 +1,1 @@
-"""Reminder rules, bulletins, nudges and digests, and the scheduler that ticks them."""
+"""Reminder rules, bulletins, nudges and digests; engage/scheduler.py ticks them."""

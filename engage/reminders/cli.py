@@ -36,7 +36,7 @@ def _parse_now(value: str | None) -> datetime | None:
 @click.option("--now", "now_text", help="Pretend it is this time (ISO, UTC unless an offset).")
 def tick_command(now_text: str | None) -> None:
     """Run every scheduled step once, in order: queue due messages, then deliver them."""
-    from engage.reminders.scheduler import tick
+    from engage.scheduler import tick
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     for job_id, count in tick(app, _parse_now(now_text)).items():
@@ -74,7 +74,7 @@ def demo_command() -> None:
 @scheduler_cli.command("run")
 def run_command() -> None:
     """Run the scheduler in the foreground until SIGTERM or Ctrl-C (its own process)."""
-    from engage.reminders.scheduler import JOBS, make_scheduler
+    from engage.scheduler import JOBS, make_scheduler
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     scheduler = make_scheduler(app, background=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -21,6 +21,7 @@ from engage.catalogue.markdown import render_markdown
 from engage.database import utcnow
 from engage.extensions import db
 from engage.messaging.models import OutboxMessage
+from engage.reminders.blueprint import bp
 from engage.reminders.bulletins import (
     BulletinFields,
     cancel_bulletin,
@@ -40,8 +41,6 @@ from engage.reminders.rules import (
     remove_rule,
 )
 from engage.reminders.schedule import business_hours, occasion
-
-bp = Blueprint("reminders", __name__, url_prefix="/reminders")
 
 MESSAGE_KINDS = ("reminder", "follow_up", "nudge", "digest", "bulletin")
 RECENT = 50

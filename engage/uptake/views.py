@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -15,6 +15,7 @@ from engage.database import utcnow
 from engage.directory.models import Organisation
 from engage.extensions import db
 from engage.uptake.aliases import remember_alias
+from engage.uptake.blueprint import bp
 from engage.uptake.columns import ALIASES
 from engage.uptake.errors import UptakeRejected
 from engage.uptake.forms import AliasForm, ConfirmForm, RecheckForm, UploadForm
@@ -39,8 +40,6 @@ from engage.uptake.summary import (
     organisation_months,
     overview,
 )
-
-bp = Blueprint("uptake", __name__)
 
 
 @bp.app_template_global()

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from engage.audit.models import AuditEvent
-from engage.campaigns.attendance import (
+from engage.campaigns.attendance.imports import (
     AttendanceRejected,
     confirm_attendance,
     open_preview,
@@ -280,7 +280,7 @@ def test_two_confirmations_racing_count_the_file_once(app, monkeypatch):
     db.session.commit()
     before = written()
     # The other request's row is not yet visible when this one checks for duplicates.
-    monkeypatch.setattr("engage.campaigns.attendance._refuse_duplicate", lambda *args: None)
+    monkeypatch.setattr("engage.campaigns.attendance.imports._refuse_duplicate", lambda *args: None)
     with pytest.raises(AttendanceRejected, match="a moment ago") as refused:
         confirm_attendance(db.session, touchpoint, preview, {}, user_id=None, now=NOW)
     assert refused.value.status == 409

@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from engage.campaigns.attendance_files import (
+from engage.campaigns.attendance.files import (
     MAX_ATTENDEES,
     AttendanceRejected,
     Attendee,

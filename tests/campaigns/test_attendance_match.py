@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engage.campaigns.attendance_files import Attendee
-from engage.campaigns.attendance_match import (
+from engage.campaigns.attendance.files import Attendee
+from engage.campaigns.attendance.matching import (
     BY_CONTACT,
     BY_DOMAIN,
     OrganisationNotFound,

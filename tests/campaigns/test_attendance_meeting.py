@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from engage.campaigns.attendance import (
+from engage.campaigns.attendance.files import Meeting, read_attendees
+from engage.campaigns.attendance.imports import (
     AttendanceRejected,
     confirm_attendance,
     preview_attendance,
     title_words,
 )
-from engage.campaigns.attendance_files import Meeting, read_attendees
 from engage.campaigns.dates import utc_to_london_naive
 from engage.campaigns.models import EngagementKind
 from engage.database import utcnow

@@ -6,7 +6,11 @@ import io
 
 from sqlalchemy import select
 
-from engage.campaigns.attendance import attended_minimum, confirm_attendance, preview_attendance
+from engage.campaigns.attendance.imports import (
+    attended_minimum,
+    confirm_attendance,
+    preview_attendance,
+)
 from engage.campaigns.models import AttendanceImport, Engagement, EngagementKind
 from engage.campaigns.reach import ReachCount, reach_counts, touchpoint_summary
 from engage.config import load_settings

@@ -110,7 +110,7 @@ def test_manager_places_the_unmatched_and_confirms(manager_client, scene):
 
 def test_the_result_page_and_imports_list_are_open_to_steering(steering_client, scene, app):
     orgs, touchpoint = scene
-    from engage.campaigns.attendance import confirm_attendance, preview_attendance
+    from engage.campaigns.attendance.imports import confirm_attendance, preview_attendance
     from tests.campaigns.attendance_support import NOW
 
     preview = preview_attendance(db.session, touchpoint, data("generic_attendees.csv"), "a.csv",

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from engage.campaigns.attendance import AttendanceRejected, preview_attendance
+from engage.campaigns.attendance.imports import AttendanceRejected, preview_attendance
 from engage.campaigns.dates import london_day
 from engage.campaigns.models import EngagementKind, TouchpointStatus
 from engage.campaigns.reach import ReachRequest, Who, record_touchpoint_reach

@@ -9,7 +9,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from engage.extensions import db
 from engage.messaging.models import OutboxStatus
 from engage.reminders.models import SchedulerRun
-from engage.reminders.scheduler import JOBS, add_jobs, should_start_in_web
+from engage.scheduler import JOBS, add_jobs, should_start_in_web
 from tests.reminders.support import outbox, rule, utc, webinar
 
 
@@ -80,7 +80,7 @@ def test_deliver_step_withdraws_a_stale_reminder_before_sending(app, runner):
     runner.invoke(args=["reminders", "tick", "--now", "2026-11-24T10:00"])
     assert {r.status for r in outbox("reminder")} == {OutboxStatus.QUEUED}
     # Down until after the event: the delivery job alone must not send the reminder.
-    from engage.reminders.scheduler import run_job
+    from engage.scheduler import run_job
 
     deliver = next(job for job in JOBS if job.id == "outbox.deliver")
     run_job(app, deliver, utc(2026, 11, 25, 15))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from engage.campaigns.attendance_files import Attendee
+from engage.campaigns.attendance.files import Attendee
 from engage.directory.models import Contact, Organisation, OrgStatus
 
 # Addresses at these domains belong to people at many unrelated employers (see is_shared_domain).

@@ -25,13 +25,13 @@ from sqlalchemy.orm import Session
 
 from engage.audit.log import record_event
 from engage.auth.models import User
-from engage.campaigns.attendance_files import (
+from engage.campaigns.attendance.files import (
     LAYOUT_LABELS,
     AttendanceRejected,
     Meeting,
     read_attendees,
 )
-from engage.campaigns.attendance_match import BY_CONTACT, match_attendees
+from engage.campaigns.attendance.matching import BY_CONTACT, match_attendees
 from engage.campaigns.dates import london_day, london_to_utc
 from engage.campaigns.ledger import Reach, record_reach, void_engagement
 from engage.campaigns.models import (
@@ -57,7 +57,7 @@ SMALL_WORDS = frozenset({"the", "and", "for", "with", "from", "our", "your", "th
 # A report dated this many days or fewer from the touchpoint is taken as the same meeting.
 DATE_TOLERANCE_DAYS = 1
 
-PREVIEW_SALT = "engage.campaigns.attendance-preview"
+PREVIEW_SALT = "engage.campaigns.attendance.imports-preview"
 PREVIEW_MAX_AGE_SECONDS = 2 * 60 * 60
 # Werkzeug refuses form fields over 500 KB; stay well inside that.
 PREVIEW_MAX_CHARS = 300_000

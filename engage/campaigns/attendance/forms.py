@@ -9,8 +9,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
-from engage.campaigns.attendance import UnmatchedAttendee
-from engage.campaigns.attendance_match import OrganisationNotFound, find_organisation
+from engage.campaigns.attendance.imports import UnmatchedAttendee
+from engage.campaigns.attendance.matching import OrganisationNotFound, find_organisation
 from engage.extensions import db
 
 DATALIST_ID = "attendance-organisations"

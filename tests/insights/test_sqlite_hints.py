@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from engage.campaigns.models import Engagement
 from engage.extensions import db
-from engage.insights.plans import grouping, range_column
+from engage.insights.sqlite_hints import grouping, range_column
 from tests.factories import make_engagement, make_organisation
 
 

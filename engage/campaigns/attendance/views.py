@@ -10,7 +10,12 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from engage.auth.access import Access, access
-from engage.campaigns.attendance import (
+from engage.campaigns.attendance.forms import (
+    DATALIST_ID,
+    AttendanceConfirmForm,
+    AttendanceUploadForm,
+)
+from engage.campaigns.attendance.imports import (
     AttendanceRejected,
     Preview,
     already_attended,
@@ -22,14 +27,9 @@ from engage.campaigns.attendance import (
     seal_preview,
     touchpoint_imports,
 )
-from engage.campaigns.attendance_forms import (
-    DATALIST_ID,
-    AttendanceConfirmForm,
-    AttendanceUploadForm,
-)
+from engage.campaigns.blueprint import bp
 from engage.campaigns.dates import london_day
 from engage.campaigns.models import AttendanceImport, Touchpoint
-from engage.campaigns.views import bp
 from engage.database import utcnow
 from engage.directory.models import Organisation, OrgStatus
 from engage.extensions import db

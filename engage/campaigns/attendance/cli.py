@@ -8,14 +8,14 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from engage.campaigns.attendance import (
+from engage.campaigns.attendance.imports import (
     AttendanceRejected,
     Preview,
     confirm_attendance,
     invited_not_attending,
     preview_attendance,
 )
-from engage.campaigns.attendance_match import OrganisationNotFound, find_organisation
+from engage.campaigns.attendance.matching import OrganisationNotFound, find_organisation
 from engage.campaigns.models import Touchpoint
 from engage.database import utcnow
 from engage.extensions import db

@@ -1,0 +1,1 @@
+"""Attendance imports: read a meeting's attendee list, match it to organisations, record it."""

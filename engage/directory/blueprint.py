@@ -1,0 +1,9 @@
+"""The directory blueprint, apart from its views so that every view module can import it."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("directory", __name__, url_prefix="/directory")
+# The modules whose routes join `bp`; the app imports each of them before registering it.
+VIEW_MODULES = ("views", "import_views", "locality_views")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, Enum, MetaData
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -21,6 +22,12 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def value_enum(cls: type[enum.Enum], *, length: int = 30, validate_strings: bool = True) -> Enum:
+    """A Python enum stored as its value text in a VARCHAR, the same on SQLite and PostgreSQL."""
+    return Enum(cls, native_enum=False, length=length,
+                values_callable=lambda e: [m.value for m in e], validate_strings=validate_strings)
 
 
 def utcnow() -> datetime:

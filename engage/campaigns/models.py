@@ -17,7 +17,6 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Date,
-    Enum,
     ForeignKey,
     Index,
     String,
@@ -33,19 +32,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.auth.models import User
 from engage.catalogue.models import Service
-from engage.database import UTCDateTime, utcnow
+from engage.database import UTCDateTime, utcnow, value_enum
 from engage.directory.models import Organisation
 from engage.extensions import db
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(
-        cls,
-        native_enum=False,
-        length=30,
-        values_callable=lambda e: [m.value for m in e],
-        validate_strings=True,
-    )
 
 
 class Channel(enum.StrEnum):
@@ -276,7 +265,7 @@ class Campaign(db.Model):  # type: ignore[name-defined]
     objective: Mapped[str] = mapped_column(Text, default="")
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     status: Mapped[CampaignStatus] = mapped_column(
-        _enum(CampaignStatus), default=CampaignStatus.DRAFT
+        value_enum(CampaignStatus), default=CampaignStatus.DRAFT
     )
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
@@ -344,9 +333,9 @@ class CampaignTarget(db.Model):  # type: ignore[name-defined]
     target_count: Mapped[int] = mapped_column()  # organisations, or a percentage (`measure`)
     due_date: Mapped[date] = mapped_column(Date)
     tier: Mapped[EngagementTier] = mapped_column(
-        _enum(EngagementTier), default=EngagementTier.ENGAGED)
+        value_enum(EngagementTier), default=EngagementTier.ENGAGED)
     measure: Mapped[TargetMeasure] = mapped_column(
-        _enum(TargetMeasure), default=TargetMeasure.COUNT)
+        value_enum(TargetMeasure), default=TargetMeasure.COUNT)
 
     campaign: Mapped[Campaign] = relationship(back_populates="targets")
 
@@ -365,10 +354,10 @@ class Touchpoint(db.Model):  # type: ignore[name-defined]
     campaign_id: Mapped[int | None] = mapped_column(
         ForeignKey("campaign.id", ondelete="SET NULL"), index=True
     )
-    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    channel: Mapped[Channel] = mapped_column(value_enum(Channel))
     title: Mapped[str] = mapped_column(String(200))
     status: Mapped[TouchpointStatus] = mapped_column(
-        _enum(TouchpointStatus), default=TouchpointStatus.PLANNED
+        value_enum(TouchpointStatus), default=TouchpointStatus.PLANNED
     )
     planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     actual_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -458,17 +447,17 @@ class Engagement(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    channel: Mapped[Channel] = mapped_column(_enum(Channel))
-    kind: Mapped[EngagementKind] = mapped_column(_enum(EngagementKind))
+    channel: Mapped[Channel] = mapped_column(value_enum(Channel))
+    kind: Mapped[EngagementKind] = mapped_column(value_enum(EngagementKind))
     # Contacted or engaged (`tier_for`): stored, because a phone call's tier is a choice.
-    tier: Mapped[EngagementTier] = mapped_column(_enum(EngagementTier), default=_default_tier)
+    tier: Mapped[EngagementTier] = mapped_column(value_enum(EngagementTier), default=_default_tier)
     people: Mapped[int] = mapped_column(default=1)
     touchpoint_id: Mapped[int | None] = mapped_column(
         ForeignKey("touchpoint.id", ondelete="SET NULL")
     )
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id", ondelete="SET NULL"))
     source: Mapped[EngagementSource] = mapped_column(
-        _enum(EngagementSource), default=EngagementSource.MANUAL
+        value_enum(EngagementSource), default=EngagementSource.MANUAL
     )
     source_ref: Mapped[str | None] = mapped_column(String(120))
     # Machine opens and link-scanner clicks are kept for the record but not counted as reach.

@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Enum, String, Text
+from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engage.database import UTCDateTime, utcnow
+from engage.database import UTCDateTime, utcnow, value_enum
 from engage.extensions import db
 
 
@@ -53,11 +53,7 @@ class Service(db.Model):  # type: ignore[name-defined]
     summary: Mapped[str] = mapped_column(String(300), default="")
     description: Mapped[str] = mapped_column(Text, default="")  # Markdown, sanitised on output
     audience: Mapped[Audience] = mapped_column(
-        Enum(
-            Audience, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e]
-        ),
-        default=Audience.ALL_STAFF,
-    )
+        value_enum(Audience, validate_strings=False), default=Audience.ALL_STAFF)
     # A list of AccessRoute values; a service is often reachable more than one way.
     access_routes: Mapped[list[str]] = mapped_column(JSON, default=list)
     phone: Mapped[str] = mapped_column(String(40), default="")

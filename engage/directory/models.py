@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Date,
-    Enum,
     ForeignKey,
     Index,
     String,
@@ -20,15 +19,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engage.database import UTCDateTime, utcnow
+from engage.database import UTCDateTime, utcnow, value_enum
 from engage.directory.addresses import normalise_town, post_town_from_lines
 from engage.extensions import db
-
-
-def _enum(cls: type[enum.Enum], length: int = 30) -> Enum:
-    # Stored as the value text with a CHECK, the same on SQLite and PostgreSQL.
-    return Enum(cls, native_enum=False, length=length,
-                values_callable=lambda e: [m.value for m in e], validate_strings=True)
 
 
 class OrgKind(enum.StrEnum):
@@ -124,7 +117,7 @@ class LocalityRule(db.Model):  # type: ignore[name-defined]
     __table_args__ = (UniqueConstraint("kind", "value", name="uq_locality_rule_kind_value"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[LocalityRuleKind] = mapped_column(_enum(LocalityRuleKind))
+    kind: Mapped[LocalityRuleKind] = mapped_column(value_enum(LocalityRuleKind))
     value: Mapped[str] = mapped_column(String(60))  # upper case, single-spaced
     locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id", ondelete="CASCADE"))
 
@@ -147,8 +140,8 @@ class Organisation(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     ods_code: Mapped[str] = mapped_column(String(12), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[OrgKind] = mapped_column(_enum(OrgKind))
-    status: Mapped[OrgStatus] = mapped_column(_enum(OrgStatus), default=OrgStatus.ACTIVE)
+    kind: Mapped[OrgKind] = mapped_column(value_enum(OrgKind))
+    status: Mapped[OrgStatus] = mapped_column(value_enum(OrgStatus), default=OrgStatus.ACTIVE)
     locality_id: Mapped[int | None] = mapped_column(ForeignKey("locality.id", ondelete="SET NULL"))
     # True when a person chose the locality: imports and rule changes then leave it alone.
     locality_locked: Mapped[bool] = mapped_column(default=False, server_default=false())
@@ -161,7 +154,7 @@ class Organisation(db.Model):  # type: ignore[name-defined]
     commissioner: Mapped[str] = mapped_column(String(10), default="")
     prescribing_setting: Mapped[int | None] = mapped_column()
     staff_headcount: Mapped[int | None] = mapped_column()
-    source: Mapped[OrgSource] = mapped_column(_enum(OrgSource), default=OrgSource.MANUAL)
+    source: Mapped[OrgSource] = mapped_column(value_enum(OrgSource), default=OrgSource.MANUAL)
     # Server defaults let bulk imports leave these columns out of their INSERT.
     is_demo: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -229,18 +222,19 @@ class Contact(db.Model):  # type: ignore[name-defined]
         ForeignKey("organisation.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(String(120), default="")
-    role: Mapped[ContactRole] = mapped_column(_enum(ContactRole), default=ContactRole.OTHER)
+    role: Mapped[ContactRole] = mapped_column(value_enum(ContactRole), default=ContactRole.OTHER)
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     phone: Mapped[str] = mapped_column(String(40), default="")
     do_not_email: Mapped[bool] = mapped_column(default=False)
     is_demo: Mapped[bool] = mapped_column(default=False)
     lawful_basis: Mapped[LawfulBasis] = mapped_column(
-        _enum(LawfulBasis), default=LawfulBasis.LEGITIMATE_INTEREST,
+        value_enum(LawfulBasis), default=LawfulBasis.LEGITIMATE_INTEREST,
         server_default=LawfulBasis.LEGITIMATE_INTEREST.value,
     )
     # Set by an unsubscribe, a hard bounce, a drop or a spam report: never emailed again.
     suppressed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    suppression_reason: Mapped[SuppressionReason | None] = mapped_column(_enum(SuppressionReason))
+    suppression_reason: Mapped[SuppressionReason | None] = mapped_column(
+        value_enum(SuppressionReason))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

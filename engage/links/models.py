@@ -10,20 +10,15 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.auth.models import User
 from engage.campaigns.models import Touchpoint
 from engage.catalogue.models import Service
-from engage.database import UTCDateTime, utcnow
+from engage.database import UTCDateTime, utcnow, value_enum
 from engage.directory.models import Organisation
 from engage.extensions import db
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=20,
-                values_callable=lambda e: [m.value for m in e], validate_strings=True)
 
 
 class Medium(enum.StrEnum):
@@ -63,7 +58,7 @@ class ShortLink(db.Model):  # type: ignore[name-defined]
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisation.id", ondelete="CASCADE"), index=True
     )
-    medium: Mapped[Medium] = mapped_column(_enum(Medium), default=Medium.QR)
+    medium: Mapped[Medium] = mapped_column(value_enum(Medium, length=20), default=Medium.QR)
     # The one-line message printed on the poster; the service summary when blank.
     message: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -95,7 +90,7 @@ class Scan(db.Model):  # type: ignore[name-defined]
     link_id: Mapped[int] = mapped_column(ForeignKey("short_link.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     day: Mapped[date] = mapped_column(Date)  # the UK day of `at`
-    device: Mapped[Device] = mapped_column(_enum(Device))
+    device: Mapped[Device] = mapped_column(value_enum(Device, length=20))
     visitor_key: Mapped[str] = mapped_column(String(32))
 
 
@@ -126,10 +121,10 @@ class ScanMiss(db.Model):  # type: ignore[name-defined]
     link_id: Mapped[int | None] = mapped_column(
         ForeignKey("short_link.id", ondelete="CASCADE"), index=True
     )
-    reason: Mapped[MissReason] = mapped_column(_enum(MissReason))
+    reason: Mapped[MissReason] = mapped_column(value_enum(MissReason, length=20))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     day: Mapped[date] = mapped_column(Date)
-    device: Mapped[Device] = mapped_column(_enum(Device))
+    device: Mapped[Device] = mapped_column(value_enum(Device, length=20))
 
 
 class ScanMissDay(db.Model):  # type: ignore[name-defined]

@@ -6,16 +6,12 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engage.database import UTCDateTime, utcnow
+from engage.database import UTCDateTime, utcnow, value_enum
 from engage.directory.models import SuppressionReason
 from engage.extensions import db
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
 
 
 class OutboxStatus(enum.StrEnum):
@@ -36,7 +32,8 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     # The same reminder for the same person and touchpoint can never be queued twice.
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
-    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus), default=OutboxStatus.QUEUED)
+    status: Mapped[OutboxStatus] = mapped_column(
+        value_enum(OutboxStatus, length=20, validate_strings=False), default=OutboxStatus.QUEUED)
     # What made it: "reminder", "follow_up", "nudge", "digest", "bulletin", "test" ...
     kind: Mapped[str] = mapped_column(String(30), default="")
     template: Mapped[str] = mapped_column(String(80), default="")
@@ -151,9 +148,7 @@ class Suppression(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     reason: Mapped[SuppressionReason] = mapped_column(
-        Enum(SuppressionReason, native_enum=False, length=30,
-             values_callable=lambda e: [m.value for m in e], validate_strings=True)
-    )
+        value_enum(SuppressionReason))
     source: Mapped[str] = mapped_column(String(20), default="")  # link, webhook, manager
     note: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

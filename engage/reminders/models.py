@@ -10,18 +10,13 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.auth.models import User
 from engage.campaigns.models import Campaign, Channel, Touchpoint
-from engage.database import UTCDateTime, utcnow
+from engage.database import UTCDateTime, utcnow, value_enum
 from engage.extensions import db
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e],
-                validate_strings=True)
 
 
 class RuleKind(enum.StrEnum):
@@ -58,7 +53,7 @@ class ReminderRule(db.Model):  # type: ignore[name-defined]
     __tablename__ = "reminder_rule"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[RuleKind] = mapped_column(_enum(RuleKind))
+    kind: Mapped[RuleKind] = mapped_column(value_enum(RuleKind))
     # Reminders and follow-ups belong to a touchpoint; nudges to a campaign.
     touchpoint_id: Mapped[int | None] = mapped_column(
         ForeignKey("touchpoint.id", ondelete="CASCADE"), index=True
@@ -68,7 +63,7 @@ class ReminderRule(db.Model):  # type: ignore[name-defined]
     )
     # Before the start (reminders) or after the end (follow-ups).
     offset_amount: Mapped[int] = mapped_column(default=1)
-    offset_unit: Mapped[OffsetUnit] = mapped_column(_enum(OffsetUnit), default=OffsetUnit.DAYS)
+    offset_unit: Mapped[OffsetUnit] = mapped_column(value_enum(OffsetUnit), default=OffsetUnit.DAYS)
     # Nudges: an organisation with no engagement for `quiet_days` is nudged, at most once
     # every `period_days`.
     quiet_days: Mapped[int | None] = mapped_column()
@@ -127,15 +122,13 @@ class Bulletin(db.Model):  # type: ignore[name-defined]
         ForeignKey("campaign.id", ondelete="CASCADE"), index=True
     )
     channel: Mapped[Channel] = mapped_column(
-        Enum(Channel, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e],
-             validate_strings=True),
-        default=Channel.EMAIL_BULLETIN,
+        value_enum(Channel), default=Channel.EMAIL_BULLETIN,
     )
     subject: Mapped[str] = mapped_column(String(200))
     body_markdown: Mapped[str] = mapped_column(Text, default="")
     send_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[BulletinStatus] = mapped_column(
-        _enum(BulletinStatus), default=BulletinStatus.DRAFT
+        value_enum(BulletinStatus), default=BulletinStatus.DRAFT
     )
     # The touchpoint its sending made: the reach of the bulletin is recorded against it.
     touchpoint_id: Mapped[int | None] = mapped_column(

@@ -67,11 +67,6 @@ def bounded_int(raw: object, *, minimum: int = 0, maximum: int = MAX_DB_INT) -> 
     return number if minimum <= number <= maximum else None
 
 
-def page_arg(name: str = "page") -> int:
-    """The page number from the query string; anything that is not a sane page is page 1."""
-    return bounded_int(request.args.get(name), minimum=1, maximum=MAX_PAGE) or 1
-
-
 def in_year_range(day: date) -> bool:
     return FIRST_YEAR <= day.year <= LAST_YEAR
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Flask, g, request, url_for
 from flask_login import current_user
 
-LONDON = ZoneInfo("Europe/London")
+from engage.timezone import LONDON
+
 NHSUK_VERSION = "10.6.1"
 
 
@@ -59,7 +59,7 @@ def navigation() -> list[dict[str, Any]]:
 def demo_data_present() -> bool:
     """Whether demo data is loaded, checked once per request for the banner."""
     if "demo_present" not in g:
-        from engage.demo.marker import demo_loaded
+        from engage.directory.summary import demo_loaded
         from engage.extensions import db
 
         try:

@@ -9,7 +9,7 @@ from engage.audit.blueprint import bp
 from engage.audit.models import AuditEvent
 from engage.auth.access import Access, access
 from engage.extensions import db
-from engage.request_values import page_arg
+from engage.web import page_arg
 
 
 @bp.get("/admin/audit")

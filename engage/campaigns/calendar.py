@@ -10,7 +10,7 @@ import calendar
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from engage.campaigns.models import Campaign, Channel, Touchpoint, TouchpointStatus
 from engage.database import UTCDateTime
-from engage.templating import LONDON
+from engage.timezone import add_months, day_start, uk_day
 
 # How far back the list view looks, and how many touchpoints each of its parts shows at most.
 RECENT_DAYS = 90
@@ -55,15 +55,6 @@ class CalendarFilter:
         if self.statuses is not None:
             query = query.where(Touchpoint.status.in_(sorted(self.statuses)))
         return query
-
-
-def london_midnight(day: date) -> datetime:
-    """The UTC instant a UK day starts; 23:00 or 00:00 UTC depending on daylight saving."""
-    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
-
-
-def london_day(moment: datetime) -> date:
-    return moment.astimezone(LONDON).date()
 
 
 def touchpoints_between(
@@ -107,11 +98,6 @@ def parse_month(value: str | None, today: date) -> date:
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise CalendarError(f"The calendar covers {FIRST_YEAR} to {LAST_YEAR}, not {year}.")
     return date(year, month, 1)
-
-
-def add_months(first: date, months: int) -> date:
-    index = first.year * 12 + first.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 @dataclass
@@ -164,10 +150,10 @@ def month_view(
     start, end = dates[0][0], dates[-1][-1] + timedelta(days=1)
     by_day: dict[date, list[Touchpoint]] = defaultdict(list)
     for touchpoint in touchpoints_between(
-        session, london_midnight(start), london_midnight(end), where
+        session, day_start(start), day_start(end), where
     ):
         if touchpoint.when is not None:
-            by_day[london_day(touchpoint.when)].append(touchpoint)
+            by_day[uk_day(touchpoint.when)].append(touchpoint)
     weeks = [
         [
             Day(
@@ -203,7 +189,7 @@ def agenda(
 ) -> Agenda:
     """Upcoming touchpoints from `now`, and those of the last `recent_days` days."""
     upcoming = touchpoints_between(session, now, None, where, limit=limit + 1)
-    since = london_midnight(london_day(now) - timedelta(days=recent_days))
+    since = day_start(uk_day(now) - timedelta(days=recent_days))
     recent = touchpoints_between(session, since, now, where, newest_first=True, limit=limit + 1)
     return Agenda(
         upcoming=upcoming[:limit],
@@ -219,7 +205,7 @@ def group_by_day(touchpoints: list[Touchpoint]) -> list[tuple[date, list[Touchpo
     for touchpoint in touchpoints:
         if touchpoint.when is None:
             continue
-        day = london_day(touchpoint.when)
+        day = uk_day(touchpoint.when)
         if groups and groups[-1][0] == day:
             groups[-1][1].append(touchpoint)
         else:

@@ -28,7 +28,6 @@ from engage.campaigns.calendar import (
     agenda,
     campaign_choices,
     group_by_day,
-    london_day,
     month_view,
     parse_month,
 )
@@ -37,6 +36,7 @@ from engage.database import utcnow
 from engage.directory.forms import choices
 from engage.errors import render_error
 from engage.extensions import db, limiter
+from engage.timezone import uk_day
 
 ANY = ""
 CURRENT = "current"  # planned or done: everything but the cancelled
@@ -106,7 +106,7 @@ def touchpoint_href(touchpoint: Touchpoint) -> str | None:
 def calendar() -> str | tuple[str, int]:
     """A month of touchpoints on their UK days, with the filters of the list view."""
     form, where, args = _filters()
-    today = london_day(utcnow())
+    today = uk_day(utcnow())
     try:
         first = parse_month(request.args.get("month"), today)
     except CalendarError as exc:
@@ -126,7 +126,7 @@ def calendar_list() -> str:
     return render_template(
         "campaigns/calendar_list.html", form=form, args=args, agenda=found,
         upcoming=group_by_day(found.upcoming), recent=group_by_day(found.recent),
-        today=london_day(now), href=touchpoint_href, recent_days=RECENT_DAYS,
+        today=uk_day(now), href=touchpoint_href, recent_days=RECENT_DAYS,
     )
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from engage.templating import LONDON
+from engage.timezone import LONDON, day_start
 
 
 def london_to_utc(local: datetime) -> datetime:
@@ -25,16 +25,6 @@ def utc_to_london_naive(value: datetime | None) -> datetime | None:
     return value.astimezone(LONDON).replace(tzinfo=None)
 
 
-def day_start(day: date) -> datetime:
-    """Midnight at the start of `day` in the UK, in UTC."""
-    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
-
-
 def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """From the first day's start to the start of the day after the last (UK days), in UTC."""
     return day_start(start), day_start(end + timedelta(days=1))
-
-
-def london_day(value: datetime) -> date:
-    """The UK calendar day an instant falls on."""
-    return value.astimezone(LONDON).date()

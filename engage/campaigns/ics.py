@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session
 
 from engage.audit.log import record_event
 from engage.auth.models import User
-from engage.campaigns.calendar import london_midnight, touchpoints_between
+from engage.campaigns.calendar import touchpoints_between
 from engage.campaigns.models import CalendarFeed, Touchpoint, TouchpointStatus
+from engage.timezone import day_start
 
 CALENDAR_NAME = "Occupational health outreach (engage)"
 PRODID = "-//engage//Occupational health outreach calendar//EN"
@@ -149,8 +150,8 @@ def export_calendar(
         raise FeedError(
             f"The last day ({last:%-d %B %Y}) is before the first ({first:%-d %B %Y})."
         )
-    start = london_midnight(first) if first is not None else None
-    end = london_midnight(last + timedelta(days=1)) if last is not None else None
+    start = day_start(first) if first is not None else None
+    end = day_start(last + timedelta(days=1)) if last is not None else None
     return build_calendar(touchpoints_between(session, start, end), link)
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, sel
 from sqlalchemy.orm import Session, selectinload
 
 from engage.campaigns.audience import audience_condition
-from engage.campaigns.dates import day_start, london_day, period_bounds
+from engage.campaigns.dates import period_bounds
 from engage.campaigns.models import (
     Campaign,
     CampaignTarget,
@@ -40,6 +40,7 @@ from engage.campaigns.models import (
     touchpoint_service,
 )
 from engage.directory.models import Locality, Organisation, OrgKind
+from engage.timezone import day_start, uk_day
 
 UNREACHED_PREVIEW = 20
 
@@ -344,7 +345,7 @@ def campaign_progress(session: Session, campaign: Campaign, now: datetime) -> Pr
     reached by the end of that day; one still to come, on what has been reached so far.
     """
     names = dict(session.execute(select(Locality.id, Locality.name)).all())
-    today = london_day(now)
+    today = uk_day(now)
     targets = sorted(campaign.targets, key=lambda t: (t.due_date, t.id))
     past = sorted({t.due_date for t in targets if t.due_date < today})
     counts = _group_counts(session, campaign, tuple(

@@ -32,7 +32,7 @@ from engage.campaigns.touchpoints import (
 from engage.catalogue.models import Service
 from engage.database import utcnow
 from engage.extensions import db
-from engage.request_values import page_arg
+from engage.web import page_arg
 
 PER_PAGE = 50
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engage.campaigns.dates import london_day
 from engage.campaigns.errors import CampaignError
 from engage.campaigns.models import (
     Campaign,
@@ -18,6 +17,7 @@ from engage.campaigns.models import (
     TouchpointStatus,
 )
 from engage.catalogue.models import Service
+from engage.timezone import uk_day
 
 # A clock a few minutes out on someone's laptop should not stop them logging what just happened.
 CLOCK_SLACK = timedelta(minutes=10)
@@ -98,7 +98,7 @@ def still_to_come(touchpoint: Touchpoint, now: datetime, what: str) -> str | Non
     when = touchpoint.when
     if when is None or when <= now + CLOCK_SLACK:
         return None
-    day = london_day(when).strftime("%-d %B %Y")
+    day = uk_day(when).strftime("%-d %B %Y")
     return (f"This {touchpoint.channel.label.lower()} is on {day}; {what} can be recorded once "
             "it has happened. Record invitations now, or correct its date if it took place "
             "earlier.")
@@ -110,7 +110,7 @@ def campaign_date_warning(fields: TouchpointFields) -> str | None:
     when = fields.actual_at or fields.planned_at
     if campaign is None or when is None:
         return None
-    day = london_day(when)
+    day = uk_day(when)
     if day < campaign.start_date or day > campaign.end_date:
         return (
             f"{day:%-d %B %Y} is outside the campaign {campaign.name!r} "

@@ -38,7 +38,7 @@ from engage.links.models import (
     ScanVisitor,
     ShortLink,
 )
-from engage.templating import LONDON
+from engage.timezone import LONDON
 
 # Ofcom's numbers for drama (03069 990000 to 990999): they can never reach a real person.
 DEMO_PHONES = {

@@ -31,7 +31,7 @@ from engage.reminders.bulletins import (
     send_bulletin,
 )
 from engage.reminders.models import OffsetUnit, ReminderRule, RuleKind
-from engage.templating import LONDON
+from engage.timezone import LONDON
 
 CAMPAIGN = "Winter wellbeing (reminders demo)"
 BULLETIN = """## Looking after your team this winter

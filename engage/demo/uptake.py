@@ -26,7 +26,7 @@ from sqlalchemy import select
 from engage.csv_export import csv_text
 from engage.demo.context import DemoContext
 from engage.directory.models import Organisation, OrgKind, OrgStatus
-from engage.templating import LONDON
+from engage.timezone import LONDON
 from engage.uptake.aliases import find_service, remember_alias
 from engage.uptake.importer import check_file, earlier_batch, file_digest, record_checked
 

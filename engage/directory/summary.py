@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from engage.directory.models import Organisation, OrgKind, OrgStatus
@@ -23,3 +23,11 @@ def directory_counts(session: Session) -> dict[OrgKind, int]:
 def listed_total(session: Session) -> int:
     """Every organisation in the directory, whatever its status (closed ones included)."""
     return int(session.scalar(select(func.count()).select_from(Organisation)) or 0)
+
+
+def demo_loaded(session: Session) -> bool:
+    """Whether the directory holds generated demo data, so every page can say so.
+
+    Asked on every page; `WHERE is_demo` (= 1 on SQLite) is answered by a partial index.
+    """
+    return bool(session.scalar(select(exists().where(Organisation.is_demo))))

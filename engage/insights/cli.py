@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from engage.campaigns.dates import london_day
 from engage.database import utcnow
 from engage.extensions import db
 from engage.insights.cold import ColdError, parse_days
@@ -13,6 +12,7 @@ from engage.insights.exports import FORMATS, audit_export, render
 from engage.insights.period import read_filters
 from engage.insights.scope import resolve
 from engage.insights.tables import TABLES, model_table
+from engage.timezone import uk_day
 
 insights_cli = AppGroup("insights", help="Coverage, uptake and outreach figures for scripts.")
 
@@ -37,7 +37,7 @@ def export(table: str, start: str | None, end: str | None, campaign: str | None,
            output: str | None) -> None:
     """Write one table (the same figures as its page) as CSV or JSON."""
     now = utcnow()
-    today = london_day(now)
+    today = uk_day(now)
     args = {"start": start, "end": end, "campaign": campaign, "service": service,
             "locality": locality}
     scope = resolve(db.session, read_filters(

@@ -19,12 +19,12 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from engage.campaigns.dates import day_start
 from engage.campaigns.models import Channel, Engagement, engaged_engagement, live_engagement
 from engage.directory.models import Locality, Organisation, OrgKind
 from engage.insights.coverage import NO_LOCALITY
 from engage.insights.paging import RowPagination
 from engage.insights.scope import Scope, target_condition
+from engage.timezone import day_start
 from engage.uptake.importer import active_referrals
 from engage.uptake.models import Referral
 

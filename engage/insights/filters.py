@@ -13,9 +13,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from engage.campaigns.calendar import add_months
 from engage.request_values import FIRST_YEAR, LAST_YEAR, bounded_int, parse_day
-from engage.uptake.dates import month_start
+from engage.timezone import add_months, month_start
 
 DEFAULT_MONTHS = 12
 

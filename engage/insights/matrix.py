@@ -21,7 +21,7 @@ from engage.directory.models import Locality, Organisation, OrgKind
 from engage.insights.coverage import NO_LOCALITY
 from engage.insights.paging import RowPagination
 from engage.insights.scope import Scope, engagement_condition, reached_condition, target_condition
-from engage.templating import LONDON
+from engage.timezone import LONDON
 from engage.uptake.summary import month_key, month_label, months_between
 
 PER_PAGE = 50

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -30,8 +29,7 @@ from engage.insights.readings import (
 )
 from engage.insights.regression import LAGS, Regression, Term, regression
 from engage.insights.scope import Scope, resolve
-
-LONDON = ZoneInfo("Europe/London")
+from engage.timezone import LONDON
 
 
 @dataclass

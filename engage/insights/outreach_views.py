@@ -9,7 +9,6 @@ from flask import Response, render_template, request
 from flask_login import current_user
 
 from engage.auth.access import Access, access
-from engage.campaigns.dates import london_day
 from engage.campaigns.models import Channel
 from engage.database import utcnow
 from engage.extensions import db
@@ -22,6 +21,7 @@ from engage.insights.outreach_charts import event_chart, forest
 from engage.insights.period import read_filters
 from engage.insights.ratios import interval, ratio
 from engage.insights.regression import LAGS
+from engage.timezone import uk_day
 
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
@@ -38,7 +38,7 @@ def ratio_interval_filter(bounds: tuple[float | None, float | None]) -> str:
 
 
 def _read() -> tuple[InsightFilters, Channel | None, list[str]]:
-    filters = read_filters(db.session, request.args, today=london_day(utcnow()))
+    filters = read_filters(db.session, request.args, today=uk_day(utcnow()))
     channel, problem = parse_channel(request.args.get("channel"))
     return filters, channel, [problem] if problem else []
 

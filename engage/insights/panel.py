@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -40,9 +39,9 @@ from engage.directory.models import Organisation
 from engage.insights.filters import InsightFilters
 from engage.insights.scope import Scope, engagement_condition, referral_condition, target_condition
 from engage.insights.sqlite_hints import range_column, unindexed
+from engage.timezone import LONDON
 from engage.uptake.models import Referral
 
-LONDON = ZoneInfo("Europe/London")
 LEAD_MONTHS = 6  # the event study's window before month 0; also covers lags 1 to 3
 CHANNELS: tuple[Channel, ...] = tuple(Channel)
 

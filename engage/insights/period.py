@@ -23,14 +23,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engage.campaigns.calendar import add_months
-from engage.campaigns.dates import day_start, london_day
 from engage.campaigns.models import Campaign, Engagement, live_engagement
 from engage.catalogue.models import Service
 from engage.insights.filters import DEFAULT_MONTHS, InsightFilters
 from engage.links.models import Scan
 from engage.templating import long_date
-from engage.uptake.dates import month_start
+from engage.timezone import add_months, day_start, month_start, uk_day
 from engage.uptake.models import Referral
 
 NOTHING_YET = ("Nothing has been recorded yet: no engagement, referrals or scans. The figures "
@@ -63,7 +61,7 @@ def latest_days(session: Session, until: date) -> tuple[date | None, date | None
     scan = (select(Scan.day).where(Scan.day <= until).order_by(Scan.day.desc()).limit(1)
             .scalar_subquery())
     occurred, referred, scanned = session.execute(select(engagement, referral, scan)).one()
-    return (london_day(occurred) if occurred is not None else None, _as_date(referred),
+    return (uk_day(occurred) if occurred is not None else None, _as_date(referred),
             _as_date(scanned))
 
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from engage.auth.access import Access, access
-from engage.campaigns.dates import london_day, london_to_utc
+from engage.campaigns.dates import london_to_utc
 from engage.campaigns.errors import CampaignError
 from engage.campaigns.models import Campaign, Channel
 from engage.database import utcnow
@@ -46,8 +46,10 @@ from engage.insights.snapshots import (
     snapshots,
 )
 from engage.insights.tables import TABLES, model_table
-from engage.request_values import bounded_int, page_arg
+from engage.request_values import bounded_int
 from engage.templating import london, long_date
+from engage.timezone import uk_day
+from engage.web import page_arg
 
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
@@ -69,7 +71,7 @@ def _iso_london(value: str) -> str:
 
 
 def _today() -> date:
-    return london_day(utcnow())
+    return uk_day(utcnow())
 
 
 def _scope() -> Scope:

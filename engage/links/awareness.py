@@ -21,7 +21,8 @@ from engage.links.codes import normalise
 from engage.links.devices import device_family
 from engage.links.models import AwarenessAnswer, ShortLink
 from engage.links.upsert import insert_ignoring_conflicts
-from engage.links.visitors import salt_for, uk_day, visitor_key
+from engage.links.visitors import salt_for, visitor_key
+from engage.timezone import uk_day
 
 TOKEN_MAX_AGE = 2 * 60 * 60  # seconds: time to read the page, too short to be worth replaying
 _SALT = "engage.links.awareness"

@@ -53,7 +53,8 @@ from engage.links.models import (
     ShortLink,
 )
 from engage.links.upsert import bound_values, dialect_insert, ignoring_statement, upsert_statement
-from engage.links.visitors import cached_salt, salt_for, uk_day, visitor_key
+from engage.links.visitors import cached_salt, salt_for, visitor_key
+from engage.timezone import uk_day
 
 MISS_CAP = 100  # unknown-code misses stored as rows per UK day (the SCAN_MISS_DAILY_CAP default)
 

@@ -21,14 +21,13 @@ import hmac
 import secrets
 import threading
 import weakref
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from engage.links.models import VisitorSalt
 from engage.links.upsert import insert_ignoring_conflicts
-from engage.templating import LONDON
 
 KEY_LENGTH = 32  # hex characters: 128 bits of the HMAC, plenty to keep a day's visitors apart
 
@@ -37,11 +36,6 @@ _cache: dict[str, tuple[date, bytes]] = {}
 _lock = threading.Lock()
 # The URL's text, worked out once per engine (rendering it costs more than the cache look-up).
 _engine_keys: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
-
-
-def uk_day(now: datetime) -> date:
-    """The UK calendar day of an aware time."""
-    return now.astimezone(LONDON).date()
 
 
 def _engine_key(engine: Engine) -> str:

@@ -42,7 +42,7 @@ from engage.messaging.webhook import (
     parse_events,
     verify,
 )
-from engage.request_values import page_arg
+from engage.web import page_arg
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from engage.campaigns.models import (
 from engage.directory.models import Organisation, OrgStatus
 from engage.messaging.outbox import Email, queue_email
 from engage.reminders import keys
-from engage.templating import LONDON
+from engage.timezone import LONDON
 
 COMING_DAYS = 14
 LISTED = 15

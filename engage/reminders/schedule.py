@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engage.campaigns.audience import audience_ids_query
-from engage.campaigns.dates import day_start
 from engage.campaigns.ics import DEFAULT_DURATION
 from engage.campaigns.models import (
     Campaign,
@@ -31,6 +30,7 @@ from engage.reminders.timing import (
     previous_business_time,
     shift,
 )
+from engage.timezone import day_start
 
 
 @dataclass

@@ -14,7 +14,7 @@ from functools import lru_cache
 import holidays
 
 from engage.reminders.models import OffsetUnit
-from engage.templating import LONDON
+from engage.timezone import LONDON
 
 # How far a search for a working day may go: more than any run of holidays and weekends.
 _MAX_DAYS_SEARCHED = 30

@@ -62,7 +62,7 @@ def import_file(file: Path, replace_months: bool, add_: bool, sheet: str | None,
 
     from engage.database import utcnow
     from engage.extensions import db
-    from engage.templating import LONDON
+    from engage.timezone import LONDON
     from engage.uptake.errors import UptakeRejected
     from engage.uptake.importer import ADD, REPLACE, check_file, record_checked
     from engage.uptake.reader import read_table

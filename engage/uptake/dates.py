@@ -115,9 +115,3 @@ def slashed_order(values: list[Slashed], chosen: str) -> tuple[str | None, str]:
     )
 
 
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def next_month(day: date) -> date:
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)

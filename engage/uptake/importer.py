@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from engage.audit.log import record_event
 from engage.catalogue.models import Service
-from engage.templating import LONDON
+from engage.timezone import LONDON, next_month
 from engage.uptake.columns import CHARACTERISTICS
-from engage.uptake.dates import AUTO, next_month
+from engage.uptake.dates import AUTO
 from engage.uptake.errors import UptakeRejected
 from engage.uptake.models import Referral, UptakeBatch
 from engage.uptake.reader import read_table

@@ -24,7 +24,7 @@ from flask import Flask
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from engage.templating import LONDON
+from engage.timezone import LONDON
 from engage.uptake.errors import UptakeRejected
 from engage.uptake.importer import Preview, check_file
 from engage.uptake.models import PendingUpload

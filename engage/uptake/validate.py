@@ -19,17 +19,10 @@ from sqlalchemy.orm import Session
 
 from engage.catalogue.models import Service
 from engage.directory.models import Organisation
+from engage.timezone import month_start
 from engage.uptake.aliases import ALIAS_LENGTH
 from engage.uptake.columns import CHARACTERISTICS, map_columns, norm
-from engage.uptake.dates import (
-    AUTO,
-    MONTH,
-    DateProblem,
-    Slashed,
-    month_start,
-    parse_date,
-    slashed_order,
-)
+from engage.uptake.dates import AUTO, MONTH, DateProblem, Slashed, parse_date, slashed_order
 from engage.uptake.models import ServiceAlias
 from engage.uptake.reader import Table
 

@@ -13,7 +13,6 @@ from engage.campaigns.calendar import (
     CalendarFilter,
     agenda,
     group_by_day,
-    london_midnight,
     month_view,
     parse_month,
 )
@@ -21,7 +20,7 @@ from engage.campaigns.models import Campaign, Channel, Touchpoint, TouchpointSta
 from engage.campaigns.touchpoints import TouchpointFields, cancel_touchpoint, create_touchpoint
 from engage.database import utcnow
 from engage.extensions import db
-from engage.templating import LONDON
+from engage.timezone import LONDON, day_start
 
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
 
@@ -60,12 +59,12 @@ def day_of(month: Any, day: date) -> Any:
 
 
 def test_a_uk_day_starts_an_hour_early_in_utc_during_summer_time():
-    assert london_midnight(date(2026, 4, 1)) == utc(2026, 3, 31, 23)
-    assert london_midnight(date(2026, 1, 1)) == utc(2026, 1, 1, 0)
+    assert day_start(date(2026, 4, 1)) == utc(2026, 3, 31, 23)
+    assert day_start(date(2026, 1, 1)) == utc(2026, 1, 1, 0)
     # The clocks change on 29 March 2026 (forward) and 25 October 2026 (back).
-    assert london_midnight(date(2026, 3, 29)) == utc(2026, 3, 29, 0)
-    assert london_midnight(date(2026, 3, 30)) == utc(2026, 3, 29, 23)
-    assert london_midnight(date(2026, 10, 26)) == utc(2026, 10, 26, 0)
+    assert day_start(date(2026, 3, 29)) == utc(2026, 3, 29, 0)
+    assert day_start(date(2026, 3, 30)) == utc(2026, 3, 29, 23)
+    assert day_start(date(2026, 10, 26)) == utc(2026, 10, 26, 0)
 
 
 def test_late_evening_utc_in_summer_time_belongs_to_the_next_uk_day(app):

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 
 from engage.campaigns.attendance.imports import AttendanceRejected, preview_attendance
-from engage.campaigns.dates import london_day
 from engage.campaigns.models import EngagementKind, TouchpointStatus
 from engage.campaigns.reach import ReachRequest, Who, record_touchpoint_reach
 from engage.database import utcnow
 from engage.extensions import db
+from engage.timezone import uk_day
 from tests.campaigns.attendance_support import DATA, add_directory, add_touchpoint, data, written
 from tests.campaigns.support import NOW, ledger_rows, text
 from tests.factories import make_organisation, make_touchpoint
@@ -31,7 +31,7 @@ def upcoming(app):
 
 
 def day_of(touchpoint) -> str:
-    return london_day(touchpoint.planned_at).strftime("%-d %B %Y")
+    return uk_day(touchpoint.planned_at).strftime("%-d %B %Y")
 
 
 def test_logic_refuses_attendance_before_the_touchpoint_and_allows_invitations(app):

@@ -17,7 +17,7 @@ from engage.campaigns.models import Campaign, Channel, Touchpoint
 from engage.campaigns.touchpoints import TouchpointFields, cancel_touchpoint, create_touchpoint
 from engage.database import utcnow
 from engage.extensions import db
-from engage.templating import LONDON
+from engage.timezone import LONDON
 from tests.e2e.helpers import follow_nav, make_signed_up_user, sign_in
 
 pytestmark = pytest.mark.e2e

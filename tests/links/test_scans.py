@@ -20,7 +20,7 @@ from engage.links.models import (
 )
 from engage.links.scans import handle_scan
 from engage.links.visitors import forget_cached_salts
-from engage.templating import LONDON
+from engage.timezone import LONDON
 from tests.factories import (
     make_campaign,
     make_short_link,

@@ -32,7 +32,7 @@ from engage.campaigns.attendance.files import (
     read_attendees,
 )
 from engage.campaigns.attendance.matching import BY_CONTACT, match_attendees
-from engage.campaigns.dates import london_day, london_to_utc
+from engage.campaigns.dates import london_to_utc
 from engage.campaigns.ledger import Reach, record_reach, void_engagement
 from engage.campaigns.models import (
     AttendanceImport,
@@ -45,7 +45,7 @@ from engage.campaigns.models import (
 from engage.campaigns.touchpoints import CLOCK_SLACK, still_to_come
 from engage.config import DEFAULT_ATTENDANCE_MIN_MINUTES
 from engage.directory.models import Organisation
-from engage.templating import LONDON
+from engage.timezone import LONDON, uk_day
 
 # How an import's rows are listed: those who came, then brief joiners, then the absent.
 KIND_ORDER = {EngagementKind.ATTENDED: 0, EngagementKind.JOINED_BRIEFLY: 1,
@@ -148,7 +148,7 @@ def title_words(title: str) -> set[str]:
 
 
 def _day(value: datetime) -> str:
-    return london_day(value).strftime("%-d %B %Y")
+    return uk_day(value).strftime("%-d %B %Y")
 
 
 def meeting_mismatches(touchpoint: Touchpoint, meeting: Meeting | None, now: datetime) -> list[str]:
@@ -165,7 +165,7 @@ def meeting_mismatches(touchpoint: Touchpoint, meeting: Meeting | None, now: dat
                 "ended and upload it then.", status=409,
             )
         when = touchpoint.when
-        if when is not None and abs((london_day(start) - london_day(when)).days) > \
+        if when is not None and abs((uk_day(start) - uk_day(when)).days) > \
                 DATE_TOLERANCE_DAYS:
             problems.append(f"The report is of a meeting on {_day(start)}, but this touchpoint "
                             f"is on {_day(when)}.")

@@ -28,11 +28,11 @@ from engage.campaigns.attendance.imports import (
     touchpoint_imports,
 )
 from engage.campaigns.blueprint import bp
-from engage.campaigns.dates import london_day
 from engage.campaigns.models import AttendanceImport, Touchpoint
 from engage.database import utcnow
 from engage.directory.models import Organisation, OrgStatus
 from engage.extensions import db
+from engage.timezone import uk_day
 
 # A list longer than this would make the page heavy; people then type the ODS code.
 DATALIST_LIMIT = 3000
@@ -80,7 +80,7 @@ def _preview_page(
             .order_by(Organisation.name).limit(DATALIST_LIMIT + 1)
         )]
     form.payload.data = seal_preview(preview, _secret_keys())
-    when = f", {london_day(touchpoint.when):%-d %B %Y}" if touchpoint.when else ""
+    when = f", {uk_day(touchpoint.when):%-d %B %Y}" if touchpoint.when else ""
     form.same_meeting.label.text = f"Yes, this report belongs to {touchpoint.title}{when}"
     return render_template(
         "campaigns/attendance_preview.html", touchpoint=touchpoint, preview=preview, form=form,

@@ -13,14 +13,14 @@ from engage.messaging.outbox import render_email
 from engage.reminders.bulletins import bulletin_context, bulletin_recipients
 from engage.reminders.expand import TEMPLATES, message_context
 from engage.reminders.models import Bulletin, BulletinStatus, ReminderRule
-from engage.reminders.recipients import Recipient
+from engage.reminders.recipients import Addressed, Recipient
 from engage.reminders.schedule import business_hours, occasion
 
 SHOWN = 200
 
 
 @dataclass
-class Preview:
+class Preview(Addressed):
     send_at: datetime | None
     waiting: str | None
     recipients: list[Recipient] = field(default_factory=list)
@@ -28,14 +28,6 @@ class Preview:
     text: str = ""
     html: str = ""
     problem: str | None = None  # the email does not render, and why
-
-    @property
-    def included(self) -> list[Recipient]:
-        return [r for r in self.recipients if r.excluded is None]
-
-    @property
-    def excluded(self) -> list[Recipient]:
-        return [r for r in self.recipients if r.excluded is not None]
 
 
 def _render(template: str, context: Mapping[str, Any], preview: Preview) -> None:

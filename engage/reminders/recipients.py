@@ -30,6 +30,20 @@ class Recipient:
     excluded: str | None = None
 
 
+class Addressed:
+    """A message's recipients, split into those it goes to and those it does not."""
+
+    recipients: list[Recipient]
+
+    @property
+    def included(self) -> list[Recipient]:
+        return [r for r in self.recipients if r.excluded is None]
+
+    @property
+    def excluded(self) -> list[Recipient]:
+        return [r for r in self.recipients if r.excluded is not None]
+
+
 @lru_cache(maxsize=65536)
 def address_problem(address: str | None) -> str | None:
     """Why an address cannot be sent to, or None: checked with email-validator, offline

@@ -23,7 +23,7 @@ from engage.campaigns.models import (
 from engage.directory.models import Organisation
 from engage.reminders import recipients as who
 from engage.reminders.models import OffsetUnit, ReminderRule, RuleKind
-from engage.reminders.recipients import Recipient
+from engage.reminders.recipients import Addressed, Recipient
 from engage.reminders.timing import (
     BusinessHours,
     next_business_time,
@@ -34,21 +34,13 @@ from engage.timezone import day_start
 
 
 @dataclass
-class Occasion:
+class Occasion(Addressed):
     """One rule's send: when (or why not), and who."""
 
     rule: ReminderRule
     send_at: datetime | None
     waiting: str | None = None  # why it is not (yet) going
     recipients: list[Recipient] = field(default_factory=list)
-
-    @property
-    def included(self) -> list[Recipient]:
-        return [r for r in self.recipients if r.excluded is None]
-
-    @property
-    def excluded(self) -> list[Recipient]:
-        return [r for r in self.recipients if r.excluded is not None]
 
 
 def business_hours(config: Mapping[str, Any]) -> BusinessHours:

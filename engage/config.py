@@ -184,7 +184,7 @@ def default_environment(database_url: str, default_db: str) -> str:
 
 
 def reminder_settings(env: Mapping[str, str]) -> dict[str, Any]:
-    """The scheduler's tick, business hours and the weekly digest (see the reminders feature)."""
+    """The scheduler's tick, business hours and the weekly digest (see engage/scheduler.py)."""
     start = env_int(env, "BUSINESS_HOURS_START", 9)
     end = env_int(env, "BUSINESS_HOURS_END", 17)
     if not 0 <= start < end <= 23:

@@ -1,1 +1,1 @@
-"""Campaigns, touchpoints, engagement records, calendar and .ics feed (built in a later issue)."""
+"""Campaigns, touchpoints, the engagement ledger, attendance imports, calendar and .ics feed."""

@@ -1,1 +1,1 @@
-"""The OH services that campaigns promote, as editable data, and (later) their public pages."""
+"""The OH services that campaigns promote, as editable data, and their public pages."""

@@ -7,15 +7,7 @@ of blueprint.py, which lists them so the app imports each before registering it.
 
 from __future__ import annotations
 
-from flask import (
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -34,13 +26,7 @@ from engage.campaigns.editing import (
     update_campaign,
 )
 from engage.campaigns.errors import CampaignError
-from engage.campaigns.forms import (
-    NOBODY,
-    AudienceFilterForm,
-    CampaignForm,
-    TargetForm,
-    set_choices,
-)
+from engage.campaigns.forms import NOBODY, AudienceFilterForm, CampaignForm, TargetForm, set_choices
 from engage.campaigns.models import Campaign, CampaignStatus, EngagementTier, TargetMeasure
 from engage.campaigns.reach import reach_counts
 from engage.campaigns.timeline import Timeline, organisation_timeline

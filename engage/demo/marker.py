@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
 
+from engage.database import DbSession
 from engage.directory.models import Organisation
 
 
-def demo_loaded(session: Session) -> bool:
+def demo_loaded(session: DbSession) -> bool:
     """Asked on every page; `WHERE is_demo` (= 1 on SQLite) is answered by a partial index."""
     return bool(session.scalar(select(exists().where(Organisation.is_demo))))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import TypeAlias
 
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import DateTime, Enum, MetaData
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 # Named constraints let Alembic drop and alter them by name, which SQLite's batch mode needs.
@@ -61,3 +63,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+# What logic functions take: a plain Session (scripts, tests) or Flask-SQLAlchemy's
+# request-scoped `db.session`, which proxies the same methods.
+DbSession: TypeAlias = Session | scoped_session[FlaskSession]

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from engage.audit.models import AuditEvent
+from engage.database import DbSession
 
 SYSTEM_ACTOR = "system (command line)"
 # The same export asked for again within this long of its row is counted on that row.
@@ -17,7 +17,7 @@ EXPORT_FOLD_WINDOW = timedelta(minutes=1)
 
 
 def record_event(
-    session: Session,
+    session: DbSession,
     actor: Any,
     action: str,
     summary: str,
@@ -40,7 +40,7 @@ def record_event(
 
 
 def record_export(
-    session: Session,
+    session: DbSession,
     actor: Any,
     action: str,
     summary: str,

@@ -13,12 +13,11 @@ from datetime import datetime
 from blinker import Namespace
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from engage.audit.log import record_event
 from engage.auth.models import Role, User
-from engage.database import utcnow
+from engage.database import DbSession, utcnow
 
 MIN_PASSWORD_LENGTH = 12
 # Long enough for any passphrase, short enough that hashing it is never a denial of service.
@@ -91,11 +90,11 @@ def is_guessable(password: str, email: str = "") -> bool:
     )
 
 
-def find_user(session: Session, email: str) -> User | None:
+def find_user(session: DbSession, email: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def create_user(session: Session, email: str, password: str, role: Role, name: str = "") -> User:
+def create_user(session: DbSession, email: str, password: str, role: Role, name: str = "") -> User:
     """Add a user (no audit record: see `add_user_by`)."""
     address = normalise_email(email)
     if find_user(session, address) is not None:
@@ -109,7 +108,7 @@ def create_user(session: Session, email: str, password: str, role: Role, name: s
     return user
 
 
-def authenticate(session: Session, email: str, password: str, now: datetime) -> User | None:
+def authenticate(session: DbSession, email: str, password: str, now: datetime) -> User | None:
     """The active user with this email and password, or None; same cost either way."""
     user = find_user(session, email)
     if user is None or len(password) > MAX_PASSWORD_LENGTH:
@@ -133,14 +132,14 @@ def set_password(user: User, password: str) -> None:
     end_all_sessions(user)
 
 
-def change_role(session: Session, user: User, role: Role) -> None:
+def change_role(session: DbSession, user: User, role: Role) -> None:
     if user.role is Role.ADMIN and role is not Role.ADMIN:
         _keep_one_admin(session, user)
     user.role = role
     end_all_sessions(user)
 
 
-def set_active(session: Session, user: User, active: bool) -> None:
+def set_active(session: DbSession, user: User, active: bool) -> None:
     if not active and user.role is Role.ADMIN:
         _keep_one_admin(session, user)
     user.active = active
@@ -149,7 +148,7 @@ def set_active(session: Session, user: User, active: bool) -> None:
         account_disabled.send(user, session=session, now=utcnow())
 
 
-def _keep_one_admin(session: Session, leaving: User) -> None:
+def _keep_one_admin(session: DbSession, leaving: User) -> None:
     others = session.scalar(
         select(func.count(User.id)).where(
             User.role == Role.ADMIN, User.active.is_(True), User.id != leaving.id
@@ -164,7 +163,7 @@ def _keep_one_admin(session: Session, leaving: User) -> None:
 # Audited operations: `actor` is the signed-in user, or None for the command line.
 
 
-def add_user_by(session: Session, actor: User | None, email: str, password: str, role: Role,
+def add_user_by(session: DbSession, actor: User | None, email: str, password: str, role: Role,
                 name: str = "") -> User:
     """Add a user and record who added them."""
     user = create_user(session, email, password, role, name=name)
@@ -173,7 +172,7 @@ def add_user_by(session: Session, actor: User | None, email: str, password: str,
     return user
 
 
-def update_user_by(session: Session, actor: User | None, user: User, role: Role | None = None,
+def update_user_by(session: DbSession, actor: User | None, user: User, role: Role | None = None,
                    active: bool | None = None, new_password: str = "") -> list[str]:
     """Apply the changes an administrator asked for; one audit record per kind of change."""
     changes = []
@@ -198,7 +197,7 @@ def update_user_by(session: Session, actor: User | None, user: User, role: Role 
     return changes
 
 
-def change_own_password(session: Session, user: User, current: str, new: str) -> None:
+def change_own_password(session: DbSession, user: User, current: str, new: str) -> None:
     """A user replacing their own password; the current one proves it is them."""
     if not check_password_hash(user.password_hash, current[:MAX_PASSWORD_LENGTH]):
         raise AccountError("Your current password is not right.", "current_password")

@@ -15,9 +15,9 @@ import math
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete
-from sqlalchemy.orm import Session
 
 from engage.auth.models import LoginThrottle
+from engage.database import DbSession
 from engage.links.upsert import dialect_insert
 
 # A quiet hour and the count starts again from nothing.
@@ -36,7 +36,7 @@ def wait_for(failures: int, free_failures: int, max_wait_seconds: int) -> int:
     return int(min(max_wait_seconds, 2 ** min(failures - free_failures + 1, 32)))
 
 
-def seconds_to_wait(session: Session, email: str, now: datetime, free_failures: int,
+def seconds_to_wait(session: DbSession, email: str, now: datetime, free_failures: int,
                      max_wait_seconds: int) -> int:
     """How long before an attempt on this address is heard; 0 means now."""
     row = session.get(LoginThrottle, account_key(email))
@@ -47,7 +47,7 @@ def seconds_to_wait(session: Session, email: str, now: datetime, free_failures: 
     return max(0, math.ceil(remaining))
 
 
-def record_failure(session: Session, email: str, now: datetime) -> None:
+def record_failure(session: DbSession, email: str, now: datetime) -> None:
     """Count one more failure in a row, in one statement so concurrent failures add up."""
     table = LoginThrottle.__table__
     stale = now - FORGET_AFTER
@@ -61,6 +61,6 @@ def record_failure(session: Session, email: str, now: datetime) -> None:
               "last_failure_at": now}))
 
 
-def clear_failures(session: Session, email: str) -> None:
+def clear_failures(session: DbSession, email: str) -> None:
     """A successful sign-in ends the run of failures."""
     session.execute(delete(LoginThrottle).where(LoginThrottle.key == account_key(email)))

@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import Session
 
 from engage.campaigns.errors import CampaignError
 from engage.campaigns.models import AudienceOverride, Campaign
+from engage.database import DbSession
 from engage.directory.models import Locality, Organisation, OrgKind, OrgStatus
 
 
@@ -52,7 +52,7 @@ def audience_ids_query(campaign: Campaign) -> Select[Any]:
     return select(Organisation.id).where(audience_condition(campaign))
 
 
-def audience_organisations(session: Session, campaign: Campaign) -> list[Organisation]:
+def audience_organisations(session: DbSession, campaign: Campaign) -> list[Organisation]:
     """The audience by name (for exports and small audiences; pages paginate instead)."""
     return list(
         session.scalars(
@@ -63,7 +63,7 @@ def audience_organisations(session: Session, campaign: Campaign) -> list[Organis
     )
 
 
-def audience_size(session: Session, campaign: Campaign) -> int:
+def audience_size(session: DbSession, campaign: Campaign) -> int:
     return session.scalar(
         select(func.count()).select_from(Organisation).where(audience_condition(campaign))
     ) or 0
@@ -78,7 +78,7 @@ def parse_codes(text: str) -> list[str]:
     return list(seen)
 
 
-def organisations_by_code(session: Session, codes: Iterable[str]) -> dict[str, int]:
+def organisations_by_code(session: DbSession, codes: Iterable[str]) -> dict[str, int]:
     """{code: organisation id}; raises, naming every code the directory does not hold."""
     wanted = list(dict.fromkeys(codes))
     found: dict[str, int] = {}
@@ -99,7 +99,7 @@ def organisations_by_code(session: Session, codes: Iterable[str]) -> dict[str, i
 
 
 def set_overrides(
-    session: Session, campaign: Campaign, include_ids: set[int], exclude_ids: set[int]
+    session: DbSession, campaign: Campaign, include_ids: set[int], exclude_ids: set[int]
 ) -> None:
     """Replace the explicit inclusions and exclusions; an organisation cannot be in both."""
     both = include_ids & exclude_ids
@@ -118,7 +118,7 @@ def set_overrides(
     session.flush()
 
 
-def override_codes(session: Session, campaign: Campaign) -> tuple[list[str], list[str]]:
+def override_codes(session: DbSession, campaign: Campaign) -> tuple[list[str], list[str]]:
     """The ODS codes included and excluded by hand, for showing and editing."""
     if campaign.id is None:
         return [], []
@@ -135,7 +135,7 @@ def override_codes(session: Session, campaign: Campaign) -> tuple[list[str], lis
     return included, excluded
 
 
-def describe_rule(session: Session, campaign: Campaign) -> str:
+def describe_rule(session: DbSession, campaign: Campaign) -> str:
     """The audience rule in words: 'Active GP practices in Fens and Huntingdon; plus 2 by hand'."""
     kinds = [_lower_first(OrgKind(k).plural) for k in campaign.audience_kinds
              if k in set(OrgKind)]

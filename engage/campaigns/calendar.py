@@ -14,11 +14,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from engage.campaigns.models import Campaign, Channel, Touchpoint, TouchpointStatus
-from engage.database import UTCDateTime
+from engage.database import DbSession, UTCDateTime
 from engage.timezone import add_months, day_start, uk_day
 
 # How far back the list view looks, and how many touchpoints each of its parts shows at most.
@@ -58,7 +58,7 @@ class CalendarFilter:
 
 
 def touchpoints_between(
-    session: Session,
+    session: DbSession,
     start: datetime | None,
     end: datetime | None,
     where: CalendarFilter | None = None,
@@ -141,7 +141,7 @@ class Month:
 
 
 def month_view(
-    session: Session, first: date, today: date, where: CalendarFilter | None = None
+    session: DbSession, first: date, today: date, where: CalendarFilter | None = None
 ) -> Month:
     """The month grid starting `first`, whole weeks, each touchpoint on its UK day."""
     dates = calendar.Calendar(firstweekday=calendar.MONDAY).monthdatescalendar(
@@ -180,7 +180,7 @@ class Agenda:
 
 
 def agenda(
-    session: Session,
+    session: DbSession,
     now: datetime,
     where: CalendarFilter | None = None,
     *,
@@ -213,7 +213,7 @@ def group_by_day(touchpoints: list[Touchpoint]) -> list[tuple[date, list[Touchpo
     return groups
 
 
-def campaign_choices(session: Session) -> list[tuple[int, str]]:
+def campaign_choices(session: DbSession) -> list[tuple[int, str]]:
     """Every campaign, newest first, for the calendar's filter."""
     rows = session.execute(
         select(Campaign.id, Campaign.name).order_by(Campaign.start_date.desc(), Campaign.name)

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from engage.campaigns.audience import (
     audience_condition,
@@ -23,6 +22,7 @@ from engage.campaigns.models import (
     TargetMeasure,
 )
 from engage.catalogue.models import Service
+from engage.database import DbSession
 from engage.directory.models import Locality, Organisation, OrgKind
 
 NAME_LENGTH = 150
@@ -57,7 +57,7 @@ def check_dates(start: date | None, end: date | None) -> None:
 
 
 def _check(
-    session: Session, fields: CampaignFields, campaign_id: int | None
+    session: DbSession, fields: CampaignFields, campaign_id: int | None
 ) -> tuple[set[int], set[int]]:
     """Every check before anything changes; returns the ids included and excluded by hand."""
     name = fields.name.strip()
@@ -86,7 +86,7 @@ def _check(
     return set(included.values()), set(excluded.values())
 
 
-def _apply(session: Session, campaign: Campaign, fields: CampaignFields,
+def _apply(session: DbSession, campaign: Campaign, fields: CampaignFields,
            overrides: tuple[set[int], set[int]]) -> None:
     campaign.name = fields.name.strip()
     campaign.objective = fields.objective.strip()
@@ -102,7 +102,7 @@ def _apply(session: Session, campaign: Campaign, fields: CampaignFields,
     set_overrides(session, campaign, *overrides)
 
 
-def create_campaign(session: Session, fields: CampaignFields, now: datetime) -> Campaign:
+def create_campaign(session: DbSession, fields: CampaignFields, now: datetime) -> Campaign:
     """Add a campaign; nothing is written if any part of it is wrong."""
     overrides = _check(session, fields, None)
     campaign = Campaign(created_at=now, updated_at=now, audience_kinds=[],
@@ -121,14 +121,14 @@ LABELS = {"owner_id": "owner", "start_date": "start date", "end_date": "end date
           "audience_pcns": "PCNs"}
 
 
-def _snapshot(session: Session, campaign: Campaign) -> dict[str, object]:
+def _snapshot(session: DbSession, campaign: Campaign) -> dict[str, object]:
     values: dict[str, object] = {name: getattr(campaign, name) for name in SNAPSHOT}
     values["services"] = sorted(s.id for s in campaign.services)
     values["included and excluded organisations"] = override_codes(session, campaign)
     return values
 
 
-def update_campaign(session: Session, campaign: Campaign, fields: CampaignFields) -> list[str]:
+def update_campaign(session: DbSession, campaign: Campaign, fields: CampaignFields) -> list[str]:
     """Apply an edit; returns what changed, in words. The audience follows the new rule at once."""
     overrides = _check(session, fields, campaign.id)
     before = _snapshot(session, campaign)
@@ -140,7 +140,7 @@ def update_campaign(session: Session, campaign: Campaign, fields: CampaignFields
 
 
 def add_target(
-    session: Session,
+    session: DbSession,
     campaign: Campaign,
     *,
     target_count: int,
@@ -188,7 +188,7 @@ def add_target(
     return target
 
 
-def target_audience(session: Session, campaign: Campaign, locality_id: int | None,
+def target_audience(session: DbSession, campaign: Campaign, locality_id: int | None,
                     kind: OrgKind | None) -> int:
     """How many audience organisations a target in this locality and of this kind is about."""
     conditions = [audience_condition(campaign)]
@@ -200,7 +200,7 @@ def target_audience(session: Session, campaign: Campaign, locality_id: int | Non
                               .where(*conditions)) or 0)
 
 
-def remove_target(session: Session, campaign: Campaign, target_id: int) -> CampaignTarget:
+def remove_target(session: DbSession, campaign: Campaign, target_id: int) -> CampaignTarget:
     """Drop one of the campaign's targets."""
     target = next((t for t in campaign.targets if t.id == target_id), None)
     if target is None:
@@ -210,7 +210,7 @@ def remove_target(session: Session, campaign: Campaign, target_id: int) -> Campa
     return target
 
 
-def find_campaign(session: Session, key: str) -> Campaign | None:
+def find_campaign(session: DbSession, key: str) -> Campaign | None:
     """A campaign by id or by name (for the command line)."""
     if key.isdigit():
         found = session.get(Campaign, int(key))

@@ -8,12 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from engage.auth.models import User
 from engage.campaigns.models import Campaign, Channel, TouchpointRevision, TouchpointStatus
 from engage.campaigns.touchpoints import FIELD_LABELS
 from engage.catalogue.models import Service
+from engage.database import DbSession
 from engage.templating import london
 
 EMPTY = "(none)"
@@ -34,13 +34,13 @@ class RevisionLine:
     changes: list[Change]
 
 
-def _names(session: Session, model: Any, column: Any, ids: set[int]) -> dict[int, str]:
+def _names(session: DbSession, model: Any, column: Any, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(session.execute(select(model.id, column).where(model.id.in_(ids))).all())
 
 
-def describe(session: Session, revisions: Iterable[TouchpointRevision]) -> list[RevisionLine]:
+def describe(session: DbSession, revisions: Iterable[TouchpointRevision]) -> list[RevisionLine]:
     """Each revision with its changes as text, names looked up once for the whole history."""
     revisions = list(revisions)
     wanted: dict[str, set[int]] = {"users": set(), "campaigns": set(), "services": set()}

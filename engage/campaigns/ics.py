@@ -20,12 +20,12 @@ from datetime import UTC, date, datetime, timedelta
 from flask import Flask
 from icalendar import Calendar, Event, vDuration
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from engage.audit.log import record_event
 from engage.auth.models import User
 from engage.campaigns.calendar import touchpoints_between
 from engage.campaigns.models import CalendarFeed, Touchpoint, TouchpointStatus
+from engage.database import DbSession
 from engage.timezone import day_start
 
 CALENDAR_NAME = "Occupational health outreach (engage)"
@@ -137,13 +137,13 @@ def build_calendar(
     return cal.to_ical()
 
 
-def feed_calendar(session: Session, link: TouchpointLink, now: datetime) -> bytes:
+def feed_calendar(session: DbSession, link: TouchpointLink, now: datetime) -> bytes:
     """What a subscribed calendar gets: the last year of touchpoints and everything planned."""
     return build_calendar(touchpoints_between(session, now - FEED_HISTORY, None), link)
 
 
 def export_calendar(
-    session: Session, link: TouchpointLink, first: date | None = None, last: date | None = None
+    session: DbSession, link: TouchpointLink, first: date | None = None, last: date | None = None
 ) -> bytes:
     """Touchpoints on UK days `first` to `last` inclusive (either open) as one .ics file."""
     if first is not None and last is not None and last < first:
@@ -163,7 +163,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def active_feed(session: Session, user_id: int) -> CalendarFeed | None:
+def active_feed(session: DbSession, user_id: int) -> CalendarFeed | None:
     """The user's working feed link, if they have one."""
     return session.scalars(
         select(CalendarFeed)
@@ -173,7 +173,7 @@ def active_feed(session: Session, user_id: int) -> CalendarFeed | None:
     ).first()
 
 
-def _revoke_all(session: Session, user_id: int, now: datetime) -> int:
+def _revoke_all(session: DbSession, user_id: int, now: datetime) -> int:
     result = session.execute(
         update(CalendarFeed)
         .where(CalendarFeed.user_id == user_id, CalendarFeed.revoked_at.is_(None))
@@ -183,7 +183,7 @@ def _revoke_all(session: Session, user_id: int, now: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def create_feed(session: Session, user: User, now: datetime) -> tuple[CalendarFeed, str]:
+def create_feed(session: DbSession, user: User, now: datetime) -> tuple[CalendarFeed, str]:
     """A new feed link for `user`, replacing any they had; the token is returned, never kept."""
     if not user.active:
         raise FeedError("This account is disabled, so it cannot have a calendar link.")
@@ -200,7 +200,7 @@ def create_feed(session: Session, user: User, now: datetime) -> tuple[CalendarFe
     return feed, token
 
 
-def revoke_feed(session: Session, user: User, now: datetime) -> int:
+def revoke_feed(session: DbSession, user: User, now: datetime) -> int:
     """Stop the user's feed link working; calendars subscribed to it stop updating."""
     revoked = _revoke_all(session, user.id, now)
     if not revoked:
@@ -211,7 +211,7 @@ def revoke_feed(session: Session, user: User, now: datetime) -> int:
     return revoked
 
 
-def revoke_when_disabled(user: User, *, session: Session, now: datetime) -> None:
+def revoke_when_disabled(user: User, *, session: DbSession, now: datetime) -> None:
     """A disabled account's feed links stop for good: enabling it again does not revive them."""
     revoked = _revoke_all(session, user.id, now)
     if revoked:
@@ -220,7 +220,7 @@ def revoke_when_disabled(user: User, *, session: Session, now: datetime) -> None
                      target=user, details={"revoked": revoked})
 
 
-def feed_owner(session: Session, token: str) -> User | None:
+def feed_owner(session: DbSession, token: str) -> User | None:
     """The user a feed token belongs to, or None if it is unknown, revoked or theirs is disabled."""
     if not token or len(token) > 200:
         return None

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, insert, select, update
-from sqlalchemy.orm import Session
 
 from engage.campaigns.errors import CampaignError
 from engage.campaigns.models import (
@@ -25,6 +24,7 @@ from engage.campaigns.models import (
     live_engagement,
     tier_for,
 )
+from engage.database import DbSession
 
 MAX_PEOPLE = 100_000
 VOID_REASON_LENGTH = 300
@@ -44,7 +44,7 @@ class Reach:
 
 
 def record_reach(
-    session: Session,
+    session: DbSession,
     reaches: Iterable[Reach],
     *,
     occurred_at: datetime,
@@ -92,7 +92,7 @@ def record_reach(
 
 
 def void_engagement(
-    session: Session, engagement_ids: Iterable[int], reason: str, now: datetime
+    session: DbSession, engagement_ids: Iterable[int], reason: str, now: datetime
 ) -> int:
     """Mark rows as void: kept, shown struck through with the reason, no longer counted.
 

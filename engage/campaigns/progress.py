@@ -24,7 +24,7 @@ from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from engage.campaigns.audience import audience_condition
 from engage.campaigns.dates import period_bounds
@@ -39,6 +39,7 @@ from engage.campaigns.models import (
     tier_rows,
     touchpoint_service,
 )
+from engage.database import DbSession
 from engage.directory.models import Locality, Organisation, OrgKind
 from engage.timezone import day_start, uk_day
 
@@ -239,7 +240,7 @@ def first_reached(campaign: Campaign, tier: EngagementTier = EngagementTier.ENGA
     return first, by_service
 
 
-def _group_counts(session: Session, campaign: Campaign,
+def _group_counts(session: DbSession, campaign: Campaign,
                   cutoffs: tuple[datetime, ...] = ()) -> Counts:
     """{(locality id, kind): audience and reached in each tier, now and before each cutoff},
     in one pass.
@@ -280,7 +281,7 @@ def _group_counts(session: Session, campaign: Campaign,
     return result
 
 
-def overall(session: Session, campaign: Campaign) -> Tally:
+def overall(session: DbSession, campaign: Campaign) -> Tally:
     """The whole audience and how many of it are engaged and contacted, in one query."""
     engaged = case((reached_condition(campaign, tier=EngagementTier.ENGAGED), 1), else_=0)
     contacted = case((reached_condition(campaign, tier=EngagementTier.CONTACTED), 1), else_=0)
@@ -289,6 +290,11 @@ def overall(session: Session, campaign: Campaign) -> Tally:
         .where(audience_condition(campaign))
     ).one()
     return Tally("Whole audience", n, int(hit or 0), int(touched or 0))
+
+
+def _three(bucket: list[int]) -> tuple[int, int, int]:
+    """A running [audience, engaged, contacted] bucket as the three fields it fills."""
+    return bucket[0], bucket[1], bucket[2]
 
 
 def _tallies(counts: Counts, names: dict[int, str]) -> tuple[Tally, list[Tally], list[Tally]]:
@@ -300,13 +306,14 @@ def _tallies(counts: Counts, names: dict[int, str]) -> tuple[Tally, list[Tally],
             bucket[0] += group.audience
             bucket[1] += group.engaged
             bucket[2] += group.contacted
-    overall = Tally("Whole audience", *total)
+    overall = Tally("Whole audience", *_three(total))
     localities = sorted(
-        (Tally(names.get(lid, "No locality") if lid is not None else "No locality", *values,
-               locality_id=lid) for lid, values in by_locality.items()),
+        (Tally(names.get(lid, "No locality") if lid is not None else "No locality",
+               *_three(values), locality_id=lid) for lid, values in by_locality.items()),
         key=lambda t: (t.locality_id is None, t.label.lower()),
     )
-    kinds = [Tally(kind.plural, *by_kind[kind], kind=kind) for kind in OrgKind if kind in by_kind]
+    kinds = [Tally(kind.plural, *_three(by_kind[kind]), kind=kind)
+             for kind in OrgKind if kind in by_kind]
     return overall, localities, kinds
 
 
@@ -338,7 +345,7 @@ def _in_scope(counts: Counts, target: CampaignTarget,
     return n, hit, other
 
 
-def campaign_progress(session: Session, campaign: Campaign, now: datetime) -> Progress:
+def campaign_progress(session: DbSession, campaign: Campaign, now: datetime) -> Progress:
     """Overall, per locality, per kind, and each target's delivered against plan.
 
     A target is judged in its own tier. One whose date has passed is judged on what had been
@@ -402,7 +409,7 @@ def show_condition(campaign: Campaign, show: Show) -> list[Any]:
 
 
 def audience_page(
-    session: Session,
+    session: DbSession,
     campaign: Campaign,
     *,
     show: Show = Show.ALL,
@@ -427,7 +434,7 @@ def audience_page(
                             error_out=False)
 
 
-def last_reached(session: Session, campaign: Campaign, org_ids: list[int],
+def last_reached(session: DbSession, campaign: Campaign, org_ids: list[int],
                  tier: EngagementTier = EngagementTier.CONTACTED) -> dict[int, datetime]:
     """{organisation id: its latest live row in the campaign (of `tier`)}, for one page of the
     audience."""
@@ -441,7 +448,7 @@ def last_reached(session: Session, campaign: Campaign, org_ids: list[int],
     return {org_id: when for org_id, when in rows if when is not None}
 
 
-def unreached_preview(session: Session, campaign: Campaign,
+def unreached_preview(session: DbSession, campaign: Campaign,
                       limit: int = UNREACHED_PREVIEW) -> list[Organisation]:
     """The first few organisations not engaged yet, by name, for the campaign page."""
     return list(session.scalars(
@@ -453,7 +460,7 @@ def unreached_preview(session: Session, campaign: Campaign,
     ))
 
 
-def campaign_touchpoints(session: Session, campaign: Campaign, page: int,
+def campaign_touchpoints(session: DbSession, campaign: Campaign, page: int,
                          per_page: int = 20) -> Pagination:
     """The campaign's touchpoints, latest first (planned ones by their planned time)."""
     when = func.coalesce(Touchpoint.actual_at, Touchpoint.planned_at)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
 
 from engage.audit.log import record_event
 from engage.auth.models import User
@@ -30,6 +29,7 @@ from engage.campaigns.models import (
     live_engagement,
 )
 from engage.campaigns.touchpoints import CLOCK_SLACK, still_to_come
+from engage.database import DbSession
 from engage.directory.models import Locality, Organisation, OrgKind, OrgStatus
 from engage.directory.vocab import organisations
 
@@ -70,7 +70,7 @@ class ReachResult:
         return text
 
 
-def choose_organisations(session: Session, touchpoint: Touchpoint,
+def choose_organisations(session: DbSession, touchpoint: Touchpoint,
                          request: ReachRequest) -> list[int]:
     """The ids the request names; raises with a message when it names none or unknown ones."""
     if request.who is Who.CODES:
@@ -124,7 +124,7 @@ def _check(touchpoint: Touchpoint, request: ReachRequest, now: datetime) -> None
         )
 
 
-def _live_organisations(session: Session, touchpoint_id: int,
+def _live_organisations(session: DbSession, touchpoint_id: int,
                         kind: EngagementKind | None = None) -> set[int]:
     query = select(Engagement.organisation_id).where(
         Engagement.touchpoint_id == touchpoint_id, live_engagement())
@@ -134,7 +134,7 @@ def _live_organisations(session: Session, touchpoint_id: int,
 
 
 def record_touchpoint_reach(
-    session: Session,
+    session: DbSession,
     touchpoint: Touchpoint,
     request: ReachRequest,
     *,
@@ -175,7 +175,7 @@ def record_touchpoint_reach(
     return ReachResult(added=added, already=len(chosen) - added)
 
 
-def void_row(session: Session, engagement: Engagement, reason: str, *, user_id: int | None,
+def void_row(session: DbSession, engagement: Engagement, reason: str, *, user_id: int | None,
              now: datetime) -> None:
     """Void one ledger row, with the reason, in the audit log too."""
     if engagement.voided_at is not None:
@@ -190,7 +190,7 @@ def void_row(session: Session, engagement: Engagement, reason: str, *, user_id: 
     )
 
 
-def void_touchpoint_reach(session: Session, touchpoint: Touchpoint, reason: str, *,
+def void_touchpoint_reach(session: DbSession, touchpoint: Touchpoint, reason: str, *,
                           user_id: int | None, now: datetime) -> int:
     """Void every live row the touchpoint produced (a newsletter recorded for the wrong list)."""
     ids = list(session.scalars(select(Engagement.id).where(
@@ -214,7 +214,7 @@ class ReachCount:
     contacted: int
 
 
-def reach_counts(session: Session, touchpoint_ids: list[int]) -> dict[int, ReachCount]:
+def reach_counts(session: DbSession, touchpoint_ids: list[int]) -> dict[int, ReachCount]:
     """{touchpoint id: organisations it engaged and contacted} over live rows, answered from
     an index."""
     if not touchpoint_ids:
@@ -238,7 +238,7 @@ class KindSummary:
     people: int
 
 
-def touchpoint_summary(session: Session, touchpoint_id: int) -> list[KindSummary]:
+def touchpoint_summary(session: DbSession, touchpoint_id: int) -> list[KindSummary]:
     """Live rows of one touchpoint by kind of contact and tier: organisations and people."""
     rows = session.execute(
         select(Engagement.kind, Engagement.tier,
@@ -250,5 +250,5 @@ def touchpoint_summary(session: Session, touchpoint_id: int) -> list[KindSummary
     return [KindSummary(kind, tier, orgs, int(people or 0)) for kind, tier, orgs, people in rows]
 
 
-def _actor(session: Session, user_id: int | None) -> User | None:
+def _actor(session: DbSession, user_id: int | None) -> User | None:
     return session.get(User, user_id) if user_id is not None else None

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import distinct, func, select
-from sqlalchemy.orm import Session
 
 from engage.campaigns.models import (
     Campaign,
@@ -17,6 +16,7 @@ from engage.campaigns.models import (
     engaged_engagement,
     live_engagement,
 )
+from engage.database import DbSession
 
 RECENT_DAYS = 90
 AHEAD_DAYS = 30
@@ -31,7 +31,7 @@ class OutreachSummary:
     last_engagement_at: datetime | None  # the latest live row, of either tier
 
 
-def outreach_summary(session: Session, now: datetime) -> OutreachSummary:
+def outreach_summary(session: DbSession, now: datetime) -> OutreachSummary:
     """Five small counts, each one indexed query, so the overview stays instant."""
     active = session.scalar(
         select(func.count()).select_from(Campaign).where(Campaign.status == CampaignStatus.ACTIVE)

@@ -13,9 +13,10 @@ from datetime import datetime
 
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from engage.campaigns.models import Channel, Engagement, live_engagement
+from engage.database import DbSession
 
 PER_PAGE = 25
 
@@ -27,7 +28,7 @@ class Timeline:
     page: Pagination
 
 
-def organisation_timeline(session: Session, organisation_id: int, page: int = 1,
+def organisation_timeline(session: DbSession, organisation_id: int, page: int = 1,
                           per_page: int = PER_PAGE) -> Timeline:
     """The organisation's ledger rows, newest first, with its last contact and channel."""
     last = session.execute(

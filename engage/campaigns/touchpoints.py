@@ -6,8 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from engage.campaigns.errors import CampaignError
 from engage.campaigns.models import (
     Campaign,
@@ -17,6 +15,7 @@ from engage.campaigns.models import (
     TouchpointStatus,
 )
 from engage.catalogue.models import Service
+from engage.database import DbSession
 from engage.timezone import uk_day
 
 # A clock a few minutes out on someone's laptop should not stop them logging what just happened.
@@ -145,7 +144,7 @@ def _apply(touchpoint: Touchpoint, fields: TouchpointFields) -> None:
 
 
 def create_touchpoint(
-    session: Session, fields: TouchpointFields, user_id: int | None, now: datetime
+    session: DbSession, fields: TouchpointFields, user_id: int | None, now: datetime
 ) -> Touchpoint:
     """Plan a touchpoint (or log one that happened: it is then done at once)."""
     problems = check_fields(fields, now)
@@ -165,7 +164,7 @@ def create_touchpoint(
 
 
 def update_touchpoint(
-    session: Session,
+    session: DbSession,
     touchpoint: Touchpoint,
     fields: TouchpointFields,
     user_id: int | None,
@@ -210,7 +209,7 @@ def update_touchpoint(
 
 
 def mark_done(
-    session: Session,
+    session: DbSession,
     touchpoint: Touchpoint,
     actual_at: datetime,
     user_id: int | None,
@@ -241,7 +240,7 @@ def mark_done(
 
 
 def cancel_touchpoint(
-    session: Session, touchpoint: Touchpoint, reason: str, user_id: int | None, now: datetime
+    session: DbSession, touchpoint: Touchpoint, reason: str, user_id: int | None, now: datetime
 ) -> None:
     """Cancel, keeping the touchpoint and any engagement it already produced on record."""
     if touchpoint.status is TouchpointStatus.CANCELLED:
@@ -262,7 +261,7 @@ def cancel_touchpoint(
 
 
 def restore_touchpoint(
-    session: Session, touchpoint: Touchpoint, user_id: int | None, now: datetime
+    session: DbSession, touchpoint: Touchpoint, user_id: int | None, now: datetime
 ) -> None:
     """Undo a cancellation: back to done if it had happened, else planned."""
     if touchpoint.status is not TouchpointStatus.CANCELLED:

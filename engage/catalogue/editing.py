@@ -6,16 +6,16 @@ from typing import Any
 
 from slugify import slugify
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from engage.catalogue.models import AccessRoute, Audience, Service
+from engage.database import DbSession
 
 
 class CatalogueError(ValueError):
     """A catalogue change that cannot be made, with a message for the person making it."""
 
 
-def _check_unique_name(session: Session, name: str, exclude_id: int | None) -> None:
+def _check_unique_name(session: DbSession, name: str, exclude_id: int | None) -> None:
     query = select(Service.id).where(func.lower(Service.name) == name.strip().lower())
     if exclude_id is not None:
         query = query.where(Service.id != exclude_id)
@@ -25,7 +25,7 @@ def _check_unique_name(session: Session, name: str, exclude_id: int | None) -> N
         )
 
 
-def _unique_slug(session: Session, name: str, exclude_id: int | None) -> str:
+def _unique_slug(session: DbSession, name: str, exclude_id: int | None) -> str:
     base = slugify(name, max_length=70) or "service"
     slug, n = base, 2
     while True:
@@ -50,7 +50,7 @@ def apply_fields(service: Service, fields: dict[str, Any]) -> None:
     service.attributable_to_organisation = bool(fields.get("attributable_to_organisation", True))
 
 
-def create_service(session: Session, fields: dict[str, Any]) -> Service:
+def create_service(session: DbSession, fields: dict[str, Any]) -> Service:
     _check_unique_name(session, fields["name"], None)
     service = Service(slug=_unique_slug(session, fields["name"], None))
     apply_fields(service, fields)
@@ -60,7 +60,7 @@ def create_service(session: Session, fields: dict[str, Any]) -> Service:
     return service
 
 
-def update_service(session: Session, service: Service, fields: dict[str, Any]) -> list[str]:
+def update_service(session: DbSession, service: Service, fields: dict[str, Any]) -> list[str]:
     """Apply the edit and say what changed; the slug stays put so printed links keep working."""
     _check_unique_name(session, fields["name"], service.id)
     before = {
@@ -87,7 +87,7 @@ def set_retired(service: Service, retired: bool) -> None:
     service.retired = retired
 
 
-def active_services(session: Session) -> list[Service]:
+def active_services(session: DbSession) -> list[Service]:
     return list(
         session.scalars(
             select(Service)

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from engage.catalogue.models import AccessRoute, Audience, Service
+from engage.database import DbSession
 
 WHO = {
     Audience.MANAGERS_ONLY: "Practice and pharmacy managers, for the staff they manage.",
@@ -61,13 +61,13 @@ def describe(service: Service) -> PublicService:
     )
 
 
-def offered_services(session: Session) -> list[Service]:
+def offered_services(session: DbSession) -> list[Service]:
     return list(session.scalars(
         select(Service).where(Service.retired.is_(False)).order_by(Service.sort_order, Service.name)
     ))
 
 
-def service_by_slug(session: Session, slug: str) -> Service | None:
+def service_by_slug(session: DbSession, slug: str) -> Service | None:
     if len(slug) > 80:
         return None
     return session.scalar(select(Service).where(Service.slug == slug))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from engage.catalogue.models import AccessRoute, Audience, Service
+from engage.database import DbSession
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ DEFAULT_SERVICES: list[DefaultService] = [
 ]
 
 
-def seed_catalogue(session: Session) -> int:
+def seed_catalogue(session: DbSession) -> int:
     """Create any default service not yet present; never touch one that exists.
 
     A service is recognised by its seed key, or by its name if a manager created it by hand,

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy.orm import Session
+from engage.database import DbSession
 
 
 @dataclass
 class DemoContext:
-    session: Session
+    session: DbSession
     now: datetime
     data_dir: Path
 

@@ -11,8 +11,8 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
+from engage.database import DbSession
 from engage.demo import directory, outreach, people
 from engage.demo import links as demo_links
 from engage.demo import reminders as demo_reminders
@@ -42,11 +42,11 @@ def default_data_dir(repo_root: Path) -> Path:
     return repo_root.parent / "shared" / "data"
 
 
-def directory_is_empty(session: Session) -> bool:
+def directory_is_empty(session: DbSession) -> bool:
     return not session.scalar(select(func.count()).select_from(Organisation))
 
 
-def load_demo(session: Session, *, now: datetime, data_dir: Path) -> list[str]:
+def load_demo(session: DbSession, *, now: datetime, data_dir: Path) -> list[str]:
     """Run every step in one transaction (the caller commits); returns what each step did."""
     ctx = DemoContext(session=session, now=now, data_dir=data_dir)
     report = []

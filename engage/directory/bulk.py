@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlalchemy import Table, column, literal, select, table
 from sqlalchemy.engine import Row
-from sqlalchemy.orm import Session
+
+from engage.database import DbSession
 
 MAX_PARAMETERS = 999  # the lowest limit on parameters in one statement of any SQLite build
 # Positional parameter markers of the drivers engage uses (sqlite3, psycopg).
@@ -25,7 +26,7 @@ _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 class BulkTable:
     """One table, written and read in its database form inside the session's transaction."""
 
-    def __init__(self, session: Session, target: Table) -> None:
+    def __init__(self, session: DbSession, target: Table) -> None:
         self.connection = session.connection()
         self.dialect = self.connection.dialect
         self.table = target

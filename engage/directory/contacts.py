@@ -6,9 +6,9 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from engage.audit.log import record_event
+from engage.database import DbSession
 from engage.directory.errors import DirectoryError
 from engage.directory.models import Contact, ContactRole, LawfulBasis, Organisation
 
@@ -23,7 +23,7 @@ def normalise_email(raw: str) -> str:
         raise DirectoryError(f"'{address}' is not a valid email address: {exc}") from None
 
 
-def find_contact(session: Session, org: Organisation, email: str) -> Contact | None:
+def find_contact(session: DbSession, org: Organisation, email: str) -> Contact | None:
     return session.scalar(
         select(Contact).where(
             Contact.organisation_id == org.id, func.lower(Contact.email) == email.lower()
@@ -32,7 +32,7 @@ def find_contact(session: Session, org: Organisation, email: str) -> Contact | N
 
 
 def save_contact(
-    session: Session,
+    session: DbSession,
     org: Organisation,
     *,
     name: str,
@@ -72,7 +72,7 @@ def save_contact(
     return contact
 
 
-def delete_contact(session: Session, contact: Contact, actor: Any = None) -> None:
+def delete_contact(session: DbSession, contact: Contact, actor: Any = None) -> None:
     """Remove a contact; the audit log keeps who removed whom and from where."""
     org = contact.organisation
     record_event(

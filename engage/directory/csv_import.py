@@ -16,8 +16,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
+from engage.database import DbSession
 from engage.directory.addresses import is_postcode, normalise_postcode
 from engage.directory.contacts import normalise_email
 from engage.directory.errors import DirectoryError, ImportRejected, RowProblems
@@ -85,7 +86,7 @@ def _heading(raw: str) -> str:
 
 
 def import_csv(
-    session: Session, data: bytes, *, now: datetime, actor: Any = None, filename: str = ""
+    session: DbSession, data: bytes, *, now: datetime, actor: Any = None, filename: str = ""
 ) -> ImportSummary:
     """Add or update the organisations in a headed CSV file, and their contacts' emails.
 
@@ -222,7 +223,7 @@ def _check_optional(row: _Row, problems: RowProblems, localities: dict[str, Loca
                                  "characters.")
 
 
-def _write(session: Session, rows: list[_Row], summary: ImportSummary, now: datetime) -> None:
+def _write(session: DbSession, rows: list[_Row], summary: ImportSummary, now: datetime) -> None:
     codes = [row.values["code"] for row in rows]
     existing: dict[str, Organisation] = {}
     for start in range(0, len(codes), 500):

@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from engage.audit.log import record_export
 from engage.csv_export import csv_text
+from engage.database import DbSession
 from engage.directory.models import Contact, Locality
 from engage.directory.organisations import DirectoryFilter
 from engage.directory.vocab import organisations
@@ -23,7 +23,7 @@ HEADINGS = (
 )
 
 
-def export_rows(session: Session, where: DirectoryFilter) -> Iterator[list[Any]]:
+def export_rows(session: DbSession, where: DirectoryFilter) -> Iterator[list[Any]]:
     """The heading row, then one row per organisation matching the filter."""
     names = dict(session.execute(select(Locality.id, Locality.name)).all())
     contacts = dict(session.execute(
@@ -40,7 +40,7 @@ def export_rows(session: Session, where: DirectoryFilter) -> Iterator[list[Any]]
         ]
 
 
-def export_directory(session: Session, where: DirectoryFilter, *, now: datetime,
+def export_directory(session: DbSession, where: DirectoryFilter, *, now: datetime,
                      actor: Any = None) -> str:
     """The filtered directory as CSV text; the export is written to the audit log (repeats of
     the same export within a minute are counted on one row)."""

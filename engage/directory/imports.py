@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from engage.audit.log import record_event
+from engage.database import DbSession
 from engage.directory.files import sha256
 from engage.directory.models import DirectoryImport
 
@@ -51,7 +51,7 @@ class ImportSummary:
 
 
 def record_import(
-    session: Session,
+    session: DbSession,
     summary: ImportSummary,
     *,
     data: bytes,
@@ -99,7 +99,7 @@ def record_import(
     return record
 
 
-def already_imported(session: Session, data: bytes, kind: str, commissioner: str = "") -> bool:
+def already_imported(session: DbSession, data: bytes, kind: str, commissioner: str = "") -> bool:
     """Whether this exact file was imported before with the same commissioner."""
     return session.scalar(
         select(DirectoryImport.id).where(
@@ -110,7 +110,7 @@ def already_imported(session: Session, data: bytes, kind: str, commissioner: str
     ) is not None
 
 
-def recent_imports(session: Session, limit: int = 10) -> list[DirectoryImport]:
+def recent_imports(session: DbSession, limit: int = 10) -> list[DirectoryImport]:
     return list(
         session.scalars(select(DirectoryImport).order_by(DirectoryImport.at.desc()).limit(limit))
     )

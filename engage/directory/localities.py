@@ -15,9 +15,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
 
 from engage.audit.log import record_event
+from engage.database import DbSession
 from engage.directory.addresses import normalise_town, town_in_line
 from engage.directory.errors import DirectoryError
 from engage.directory.models import (
@@ -84,7 +84,7 @@ class LocalityResolver:
         return ""
 
 
-def load_resolver(session: Session) -> LocalityResolver:
+def load_resolver(session: DbSession) -> LocalityResolver:
     resolver = LocalityResolver()
     tables = {
         LocalityRuleKind.POSTCODE_SECTOR: resolver.sectors,
@@ -124,12 +124,12 @@ def normalise_rule_value(kind: LocalityRuleKind, raw: str) -> str:
     return f"{match.group(1)} {match.group(2)}"
 
 
-def find_locality(session: Session, name: str) -> Locality | None:
+def find_locality(session: DbSession, name: str) -> Locality | None:
     return session.scalar(select(Locality).where(func.lower(Locality.name) == name.strip().lower()))
 
 
 def add_locality(
-    session: Session, name: str, description: str = "", *, actor: Any = None
+    session: DbSession, name: str, description: str = "", *, actor: Any = None
 ) -> Locality:
     """A new locality; names are unique regardless of case."""
     name = " ".join(name.split())
@@ -146,7 +146,7 @@ def add_locality(
 
 
 def add_rules(
-    session: Session, kind: LocalityRuleKind, values: Iterable[str], locality: Locality
+    session: DbSession, kind: LocalityRuleKind, values: Iterable[str], locality: Locality
 ) -> list[LocalityRule]:
     """A rule for each value; all are checked before any is added."""
     cleaned: list[str] = []
@@ -171,7 +171,7 @@ def add_rules(
     return rules
 
 
-def apply_rules(session: Session, now: datetime) -> int:
+def apply_rules(session: DbSession, now: datetime) -> int:
     """Re-derive the locality of every organisation nobody pinned; returns how many moved."""
     resolver = load_resolver(session)
     rows = session.execute(
@@ -190,7 +190,7 @@ def apply_rules(session: Session, now: datetime) -> int:
 
 
 def rules_added(
-    session: Session, kind: LocalityRuleKind, values: Iterable[str], locality: Locality, *,
+    session: DbSession, kind: LocalityRuleKind, values: Iterable[str], locality: Locality, *,
     now: datetime, actor: Any = None,
 ) -> tuple[list[LocalityRule], int]:
     """Add rules, move the organisations they now match, and log it; returns the rules and moves."""
@@ -203,7 +203,7 @@ def rules_added(
     return rules, moved
 
 
-def rule_removed(session: Session, rule_id: int, *, now: datetime, actor: Any = None) -> str:
+def rule_removed(session: DbSession, rule_id: int, *, now: datetime, actor: Any = None) -> str:
     """Remove a rule and re-place what it matched; returns a sentence saying what happened."""
     rule = session.get(LocalityRule, rule_id)
     if rule is None:
@@ -218,7 +218,7 @@ def rule_removed(session: Session, rule_id: int, *, now: datetime, actor: Any = 
     return f"Removed the rule {what}. {organisations(moved)} changed locality."
 
 
-def rules_reapplied(session: Session, *, now: datetime, actor: Any = None) -> int:
+def rules_reapplied(session: DbSession, *, now: datetime, actor: Any = None) -> int:
     """Apply the rules afresh to every unpinned organisation, and log it."""
     moved = apply_rules(session, now)
     record_event(session, actor, "directory.rules_apply",
@@ -226,7 +226,7 @@ def rules_reapplied(session: Session, *, now: datetime, actor: Any = None) -> in
     return moved
 
 
-def organisations_without_locality(session: Session) -> list[Organisation]:
+def organisations_without_locality(session: DbSession) -> list[Organisation]:
     """Active organisations no rule places, for the rules page to list."""
     return list(
         session.scalars(

@@ -23,8 +23,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
+from engage.database import DbSession
 from engage.directory.addresses import normalise_postcode
 from engage.directory.bulk import BulkTable
 from engage.directory.errors import ImportRejected, RowProblems
@@ -73,7 +72,7 @@ Progress = Callable[[int], None]
 
 
 def import_ods(
-    session: Session,
+    session: DbSession,
     data: bytes,
     *,
     now: datetime,

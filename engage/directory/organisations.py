@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from engage.audit.log import record_event
+from engage.database import DbSession
 from engage.directory.addresses import normalise_postcode
 from engage.directory.errors import DirectoryError
 from engage.directory.localities import load_resolver
@@ -84,7 +85,7 @@ class Counts:
     active_by_kind: dict[OrgKind, int] = field(default_factory=dict)
 
 
-def count(session: Session, where: DirectoryFilter) -> Counts:
+def count(session: DbSession, where: DirectoryFilter) -> Counts:
     """Organisations matching the filter, by kind and by status, in one query."""
     rows = session.execute(
         select(Organisation.kind, Organisation.status, func.count())
@@ -100,18 +101,18 @@ def count(session: Session, where: DirectoryFilter) -> Counts:
     return counts
 
 
-def pcn_names(session: Session) -> list[str]:
+def pcn_names(session: DbSession) -> list[str]:
     return list(session.scalars(
         select(Organisation.pcn).distinct()
         .where(Organisation.pcn.is_not(None), Organisation.pcn != "").order_by(Organisation.pcn)
     ))
 
 
-def localities(session: Session) -> list[Locality]:
+def localities(session: DbSession) -> list[Locality]:
     return list(session.scalars(select(Locality).order_by(Locality.name)))
 
 
-def find_by_code(session: Session, code: str) -> Organisation | None:
+def find_by_code(session: DbSession, code: str) -> Organisation | None:
     return session.scalar(select(Organisation).where(Organisation.ods_code == code.strip().upper()))
 
 
@@ -152,7 +153,7 @@ class OrganisationDetails:
 
 
 def add_organisation(
-    session: Session, code: str, details: OrganisationDetails, *, now: datetime, actor: Any = None
+    session: DbSession, code: str, details: OrganisationDetails, *, now: datetime, actor: Any = None
 ) -> Organisation:
     """A new organisation entered by hand; its code must not be in the directory already."""
     code = normalise_code(code)
@@ -171,7 +172,7 @@ def add_organisation(
 
 
 def update_organisation(
-    session: Session, org: Organisation, details: OrganisationDetails, *, now: datetime,
+    session: DbSession, org: Organisation, details: OrganisationDetails, *, now: datetime,
     actor: Any = None,
 ) -> list[str]:
     """Change an organisation; returns the names of the fields that changed."""
@@ -194,7 +195,7 @@ def _fields(org: Organisation) -> dict[str, Any]:
     return {name: getattr(org, name) for name in names}
 
 
-def _apply(session: Session, org: Organisation, details: OrganisationDetails) -> None:
+def _apply(session: DbSession, org: Organisation, details: OrganisationDetails) -> None:
     org.name = details.name
     org.kind = details.kind
     org.status = details.status

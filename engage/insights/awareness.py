@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, select
-from sqlalchemy.orm import Session
 
 from engage.catalogue.models import Service
+from engage.database import DbSession
 from engage.directory.models import Organisation
 from engage.insights.scope import Scope, campaign_link_ids
 from engage.links.models import AwarenessAnswer
@@ -88,7 +88,7 @@ def answer_condition(scope: Scope) -> ColumnElement[bool]:
     return and_(*conditions)
 
 
-def awareness(session: Session, scope: Scope) -> Awareness:
+def awareness(session: DbSession, scope: Scope) -> Awareness:
     """Answers and "knew before" per service and month (grouped by day in SQL)."""
     from engage.uptake.summary import month_key, months_between
 
@@ -116,7 +116,7 @@ def awareness(session: Session, scope: Scope) -> Awareness:
     return Awareness(months, services, total)
 
 
-def overall(session: Session, scope: Scope) -> Tally:
+def overall(session: DbSession, scope: Scope) -> Tally:
     """All answers in the scope: for the report's headline."""
     knew = func.sum(case((AwarenessAnswer.knew_before.is_(True), 1), else_=0))
     answers, yes = session.execute(

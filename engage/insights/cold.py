@@ -17,9 +17,9 @@ from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, case, func, select
-from sqlalchemy.orm import Session
 
 from engage.campaigns.models import Channel, Engagement, engaged_engagement, live_engagement
+from engage.database import DbSession
 from engage.directory.models import Locality, Organisation, OrgKind
 from engage.insights.coverage import NO_LOCALITY
 from engage.insights.paging import RowPagination
@@ -105,12 +105,12 @@ def _cold_query(scope: Scope, days: int, today: date) -> Select[Any]:
                       func.lower(cold.c.name), cold.c.ods_code))
 
 
-def count_cold(session: Session, scope: Scope, days: int, today: date) -> int:
+def count_cold(session: DbSession, scope: Scope, days: int, today: date) -> int:
     query = _cold_query(scope, days, today).order_by(None).subquery()
     return int(session.scalar(select(func.count()).select_from(query)) or 0)
 
 
-def count_contacted_cold(session: Session, scope: Scope, days: int, today: date) -> int:
+def count_contacted_cold(session: DbSession, scope: Scope, days: int, today: date) -> int:
     """How many cold organisations were contacted in those days all the same (invited, sent
     something) without engaging: the other tier, shown beside the cold count."""
     until = day_start(as_of(scope, today) + timedelta(days=1))
@@ -122,7 +122,7 @@ def count_contacted_cold(session: Session, scope: Scope, days: int, today: date)
                               .where(query.c.id.in_(contacted))) or 0)
 
 
-def _details(session: Session, rows: list[Any], scope: Scope, today: date
+def _details(session: DbSession, rows: list[Any], scope: Scope, today: date
              ) -> list[ColdOrganisation]:
     """Add each one's last contact of either tier and its channel, and its referrals (ever)."""
     until = day_start(as_of(scope, today) + timedelta(days=1))
@@ -162,7 +162,7 @@ def _details(session: Session, rows: list[Any], scope: Scope, today: date
                              channels.get(r.id), int(referrals.get(r.id) or 0)) for r in rows]
 
 
-def cold_page(session: Session, scope: Scope, days: int, today: date, page: int,
+def cold_page(session: DbSession, scope: Scope, days: int, today: date, page: int,
               per_page: int = 50) -> tuple[Pagination, list[ColdOrganisation]]:
     """The cold list, one page at a time (the England list runs to thousands)."""
     pagination = RowPagination(select=_cold_query(scope, days, today), session=session,
@@ -170,7 +170,7 @@ def cold_page(session: Session, scope: Scope, days: int, today: date, page: int,
     return pagination, _details(session, pagination.items, scope, today)
 
 
-def cold_list(session: Session, scope: Scope, days: int, today: date,
+def cold_list(session: DbSession, scope: Scope, days: int, today: date,
               limit: int | None = None) -> list[ColdOrganisation]:
     """The whole cold list (or its first `limit`), for exports and the report."""
     query = _cold_query(scope, days, today)
@@ -179,14 +179,14 @@ def cold_list(session: Session, scope: Scope, days: int, today: date,
     return _details(session, list(session.execute(query).all()), scope, today)
 
 
-def cold_summary(session: Session, scope: Scope, days: int, today: date,
+def cold_summary(session: DbSession, scope: Scope, days: int, today: date,
                  shown: int) -> tuple[int, list[ColdOrganisation]]:
     """How many are cold, and the first `shown` of them, from one run of the query."""
     rows = list(session.execute(_cold_query(scope, days, today)).all())
     return len(rows), _details(session, rows[:shown], scope, today)
 
 
-def organisations_for_plan(session: Session, ids: list[int]) -> list[Organisation]:
+def organisations_for_plan(session: DbSession, ids: list[int]) -> list[Organisation]:
     """The organisations a manager ticked on the cold list, by name."""
     if not ids:
         return []

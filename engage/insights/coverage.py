@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
 
 from engage.campaigns.models import EngagementTier
+from engage.database import DbSession
 from engage.directory.models import Locality, Organisation, OrgKind
 from engage.insights.scope import Scope, reached_condition, target_condition
 
@@ -88,7 +88,7 @@ def _tier_counts(scope: Scope) -> tuple[Any, Any]:
             func.sum(case((reached_condition(scope, EngagementTier.CONTACTED), 1), else_=0)))
 
 
-def target_groups(session: Session, scope: Scope) -> list[TargetGroup]:
+def target_groups(session: DbSession, scope: Scope) -> list[TargetGroup]:
     """The one pass over the targets that coverage and equity both sum from."""
     known = case((Organisation.staff_headcount.is_not(None), 1), else_=0)
     return [
@@ -111,7 +111,7 @@ def _rows(totals: dict[Any, list[int]], label_of: Any) -> list[CoverageRow]:
     return sorted(rows, key=lambda row: (row.label in (NO_LOCALITY, NO_PCN), row.label.lower()))
 
 
-def coverage(session: Session, scope: Scope,
+def coverage(session: DbSession, scope: Scope,
              groups: list[TargetGroup] | None = None) -> Coverage:
     """Engaged, contacted and target organisations overall and by locality, kind and PCN."""
     localities = dict(session.execute(select(Locality.id, Locality.name)).all())
@@ -126,14 +126,14 @@ def coverage(session: Session, scope: Scope,
             bucket[1] += g.engaged
             bucket[2] += g.contacted
     return Coverage(
-        overall=CoverageRow("All target organisations", *total),
+        overall=CoverageRow("All target organisations", total[0], total[1], total[2]),
         by_locality=_rows(by_locality, lambda k: localities.get(k, NO_LOCALITY)),
         by_kind=_rows(by_kind, lambda k: OrgKind(k).plural),
         by_pcn=_rows(by_pcn, lambda k: k or NO_PCN),
     )
 
 
-def overall(session: Session, scope: Scope) -> CoverageRow:
+def overall(session: DbSession, scope: Scope) -> CoverageRow:
     """Only the headline figures (for the report's "change since")."""
     target, engaged, contacted = session.execute(
         select(func.count(), *_tier_counts(scope)).where(target_condition(scope))).one()

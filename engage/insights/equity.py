@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import String, func, select, type_coerce
-from sqlalchemy.orm import Session
 
+from engage.database import DbSession
 from engage.directory.models import Locality, Organisation, OrgKind
 from engage.insights.coverage import NO_LOCALITY, TargetGroup, target_groups
 from engage.insights.scope import Scope, referral_condition
@@ -98,7 +98,7 @@ def _finish(groups: dict[str, Group], referrals: dict[str, int]) -> list[Group]:
                                                   g.label.lower()))
 
 
-def equity(session: Session, scope: Scope, groups: list[TargetGroup] | None = None) -> Equity:
+def equity(session: DbSession, scope: Scope, groups: list[TargetGroup] | None = None) -> Equity:
     """Every equity table for the scope."""
     localities: dict[int | None, str] = {
         locality_id: name for locality_id, name in session.execute(

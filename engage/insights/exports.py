@@ -17,10 +17,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from engage.audit.log import record_export
 from engage.csv_export import csv_text
+from engage.database import DbSession
 
 FORMATS = ("csv", "json")
 
@@ -90,7 +89,7 @@ def to_json(table: Table) -> str:
                       indent=2, allow_nan=False)
 
 
-def audit_export(session: Session, actor: Any, table: Table, fmt: str,
+def audit_export(session: DbSession, actor: Any, table: Table, fmt: str,
                  parameters: dict[str, Any], *, now: datetime) -> None:
     """Write a download or `flask insights export` to the audit log; `actor` None for the
     command line. Repeats with the same parameters within a minute fold into one row."""

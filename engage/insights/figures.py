@@ -7,9 +7,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, select
-from sqlalchemy.orm import Session
 
 from engage.catalogue.models import Service
+from engage.database import DbSession
 from engage.directory.models import Organisation
 from engage.insights import awareness as awareness_figures
 from engage.insights.coverage import overall as coverage_overall
@@ -54,12 +54,12 @@ class Uptake:
         return cls(list(data["months"]), list(data["services"]), dict(data["cells"]))
 
 
-def uptake(session: Session, scope: Scope) -> Uptake:
+def uptake(session: DbSession, scope: Scope) -> Uptake:
     """Referrals per month and service: one GROUP BY over the period's referral rows."""
     return uptake_and_previous(session, scope, previous=False)[0]
 
 
-def uptake_and_previous(session: Session, scope: Scope, *,
+def uptake_and_previous(session: DbSession, scope: Scope, *,
                         previous: bool = True) -> tuple[Uptake, int]:
     """The monthly table, and the total of the period before, from one pass over the rows
     (the report needs both, and each pass over half a million rows costs a few hundred ms)."""
@@ -90,12 +90,12 @@ def uptake_and_previous(session: Session, scope: Scope, *,
                   {m: dict(c) for m, c in cells.items()}), earlier
 
 
-def referral_total(session: Session, scope: Scope) -> int:
+def referral_total(session: DbSession, scope: Scope) -> int:
     return int(session.scalar(select(func.sum(Referral.count))
                               .where(referral_condition(scope))) or 0)
 
 
-def scan_condition(scope: Scope, session: Session | None = None) -> ColumnElement[bool]:
+def scan_condition(scope: Scope, session: DbSession | None = None) -> ColumnElement[bool]:
     """Counted scans (not bots) in the period, of the service's links, the campaign's own
     links (`scope.campaign_link_condition`) and the locality's active organisations.
 
@@ -119,12 +119,12 @@ def scan_condition(scope: Scope, session: Session | None = None) -> ColumnElemen
     return and_(*conditions)
 
 
-def scan_total(session: Session, scope: Scope) -> int:
+def scan_total(session: DbSession, scope: Scope) -> int:
     return int(session.scalar(select(func.count()).select_from(Scan)
                               .where(scan_condition(scope, session))) or 0)
 
 
-def scan_totals(session: Session, scope: Scope) -> tuple[int, int]:
+def scan_totals(session: DbSession, scope: Scope) -> tuple[int, int]:
     """Scans in the period and in the period before, from one pass over both."""
     before = scope.previous()
     widened = replace(scope, filters=replace(scope.filters, start=before.filters.start))
@@ -156,7 +156,7 @@ class Headline:
                 "detail": self.detail, "unit": self.unit, "change": self.change}
 
 
-def headlines(session: Session, scope: Scope,
+def headlines(session: DbSession, scope: Scope,
               referrals: tuple[int, int] | None = None) -> list[Headline]:
     """Organisations engaged and contacted, referrals, scans and awareness, each against the
     period before.

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -14,6 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from engage.campaigns.forms import DATETIME_FORMAT, set_choices
 from engage.campaigns.models import Campaign, Channel
 from engage.catalogue.models import Service
+from engage.database import DbSession
 from engage.directory.forms import choices
 from engage.directory.models import Locality
 from engage.form_fields import LocalTimeField
@@ -34,7 +34,7 @@ class FilterForm(FlaskForm):
     locality = SelectField("Locality", default="")
 
 
-def filter_form(session: Session, filters: InsightFilters) -> FilterForm:
+def filter_form(session: DbSession, filters: InsightFilters) -> FilterForm:
     """The filter form showing `filters` (after any bad values fell back to defaults)."""
     form = FilterForm(formdata=None)
     if filters.period_chosen:  # a default period stays empty, so a campaign brings its dates
@@ -71,7 +71,7 @@ class PlanForm(FlaskForm):
                                     description="UK time.")
     campaign_id = SelectField("Campaign", default="")
 
-    def set_campaigns(self, session: Session) -> None:
+    def set_campaigns(self, session: DbSession) -> None:
         rows: list[tuple[Any, str]] = [("", "Not part of a campaign")]
         rows += session.execute(select(Campaign.id, Campaign.name)
                                 .order_by(Campaign.start_date.desc())).all()

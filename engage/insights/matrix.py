@@ -14,9 +14,9 @@ from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
 
 from engage.campaigns.models import Channel, Engagement, EngagementTier
+from engage.database import DbSession
 from engage.directory.models import Locality, Organisation, OrgKind
 from engage.insights.coverage import NO_LOCALITY
 from engage.insights.paging import RowPagination
@@ -132,7 +132,7 @@ def _london_month(value: datetime) -> str:
     return month_key(value.astimezone(LONDON).date())
 
 
-def matrix(session: Session, scope: Scope, *, columns: Columns, sort: Sort, show: Show,
+def matrix(session: DbSession, scope: Scope, *, columns: Columns, sort: Sort, show: Show,
            kind: OrgKind | None, page: int, per_page: int = PER_PAGE) -> Matrix:
     """One page of the matrix: each cell is the number of counting ledger rows, and how many
     of them are of the engaged tier (the shading follows those)."""

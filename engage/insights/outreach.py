@@ -11,9 +11,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from engage.campaigns.models import Channel
+from engage.database import DbSession
 from engage.insights.bottom_line import ChannelAnswer, answers, bottom_line
 from engage.insights.event_study import EventStudy, event_study
 from engage.insights.exports import Figure
@@ -79,7 +78,7 @@ def effective_filters(filters: InsightFilters, now: datetime) -> InsightFilters:
     return filters
 
 
-def outreach_results(session: Session, filters: InsightFilters, *, now: datetime,
+def outreach_results(session: DbSession, filters: InsightFilters, *, now: datetime,
                      channel: Channel | None = None) -> OutreachResults:
     """The panel, event study, reached-vs-not comparison, regression and readings."""
     scope = resolve(session, effective_filters(filters, now))
@@ -107,7 +106,7 @@ def _cell(value: float | None) -> Figure:
     return Figure(value)
 
 
-def model_rows(session: Session, filters: InsightFilters, now: datetime,
+def model_rows(session: DbSession, filters: InsightFilters, now: datetime,
                channel: Channel | None = None) -> list[dict[str, Any]]:
     """The model's table for `flask insights export model` and the page's download."""
     return regression_rows(outreach_results(session, filters, now=now, channel=channel))

@@ -32,9 +32,9 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.orm import Session
 
 from engage.campaigns.models import Channel, Engagement
+from engage.database import DbSession
 from engage.directory.models import Organisation
 from engage.insights.filters import InsightFilters
 from engage.insights.scope import Scope, engagement_condition, referral_condition, target_condition
@@ -188,14 +188,17 @@ def _london_months(numbers: np.ndarray, days: np.ndarray) -> np.ndarray:
     return london
 
 
-def _read_integers(session: Session, statement: Any, columns: int) -> np.ndarray:
+def _read_integers(session: DbSession, statement: Any, columns: int) -> np.ndarray:
     """The statement's integer columns as a rows × `columns` array, read straight off the
     driver's cursor: SQLAlchemy's row objects cost more than the database's own work for a
     million rows."""
     result = session.connection().execute(statement)
     try:
         if columns == 1:
-            values = np.fromiter((row[0] for row in result.cursor), dtype=np.int64)
+            cursor = result.cursor
+            batches = iter(lambda: cursor.fetchmany(10_000), [])
+            values = np.fromiter((row[0] for batch in batches for row in batch),
+                                 dtype=np.int64)
         else:
             values = np.array(result.cursor.fetchall(), dtype=np.int64)
     finally:
@@ -220,7 +223,7 @@ def _counts(shape: tuple[int, ...], index: tuple[np.ndarray, ...],
     return np.rint(totals).astype(np.int64).reshape(shape)
 
 
-def build_panel(session: Session, scope: Scope, *, lead: int = LEAD_MONTHS,
+def build_panel(session: DbSession, scope: Scope, *, lead: int = LEAD_MONTHS,
                 channel: Channel | None = None) -> Panel:
     """The panel for the filter's organisations, service and period (plus the lead-in months).
 
@@ -299,7 +302,7 @@ def first_columns(values: np.ndarray, earlier: np.ndarray) -> np.ndarray:
     return first
 
 
-def _engaged_before(session: Session, scope: Scope, targets: Any, org_ids: np.ndarray,
+def _engaged_before(session: DbSession, scope: Scope, targets: Any, org_ids: np.ndarray,
                     before: datetime, channel: Channel | None) -> np.ndarray:
     """Which organisations had counting engagement (of the channel) before the panel starts.
 

@@ -21,10 +21,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from engage.campaigns.models import Campaign, Engagement, live_engagement
 from engage.catalogue.models import Service
+from engage.database import DbSession
 from engage.insights.filters import DEFAULT_MONTHS, InsightFilters
 from engage.links.models import Scan
 from engage.templating import long_date
@@ -35,7 +35,7 @@ NOTHING_YET = ("Nothing has been recorded yet: no engagement, referrals or scans
                "below are empty until outreach is logged or referrals are imported.")
 
 
-def latest_data_day(session: Session, until: date) -> date | None:
+def latest_data_day(session: DbSession, until: date) -> date | None:
     """The last UK day, on or before `until`, with a live ledger row, a referral or a scan.
 
     Rows dated after `until` (planned engagement) do not count. Each part walks an index from
@@ -45,7 +45,7 @@ def latest_data_day(session: Session, until: date) -> date | None:
     return max(days) if days else None
 
 
-def latest_days(session: Session, until: date) -> tuple[date | None, date | None, date | None]:
+def latest_days(session: DbSession, until: date) -> tuple[date | None, date | None, date | None]:
     """The last UK day, on or before `until`, with a live ledger row; with a referral; with a
     scan (each None when there is none)."""
     engagement = (select(Engagement.occurred_at)
@@ -83,7 +83,7 @@ def _month(day: date) -> str:
     return f"{day:%B %Y}"
 
 
-def with_default_period(session: Session, filters: InsightFilters, *,
+def with_default_period(session: DbSession, filters: InsightFilters, *,
                         today: date) -> InsightFilters:
     """`filters` with the period filled in when the user chose none, and a note in words on
     what is shown; a period (chosen, or a campaign's) with no data at all gets a note on
@@ -99,7 +99,7 @@ def with_default_period(session: Session, filters: InsightFilters, *,
     return _check_not_empty(session, filters, today)
 
 
-def _latest_period(session: Session, filters: InsightFilters, today: date) -> InsightFilters:
+def _latest_period(session: DbSession, filters: InsightFilters, today: date) -> InsightFilters:
     days = latest_days(session, today)
     present = [d for d in days if d is not None]
     if not present:
@@ -120,7 +120,7 @@ def _latest_period(session: Session, filters: InsightFilters, today: date) -> In
         f"so they cannot show uptake; choose a later period to see that outreach."))
 
 
-def _check_not_empty(session: Session, filters: InsightFilters, today: date) -> InsightFilters:
+def _check_not_empty(session: DbSession, filters: InsightFilters, today: date) -> InsightFilters:
     """A note when nothing at all was recorded in the period, with the latest months to offer."""
     before_end = latest_data_day(session, min(filters.end, today))
     if before_end is not None and before_end >= filters.start:
@@ -136,7 +136,7 @@ def _check_not_empty(session: Session, filters: InsightFilters, today: date) -> 
         f"or show the latest {DEFAULT_MONTHS} months with data."))
 
 
-def read_filters(session: Session, args: Mapping[str, Any], *, today: date) -> InsightFilters:
+def read_filters(session: DbSession, args: Mapping[str, Any], *, today: date) -> InsightFilters:
     """The filters from a query (or form, or saved snapshot), with the default period."""
     return with_default_period(session, InsightFilters.from_args(args, today=today),
                                today=today)

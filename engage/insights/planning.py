@@ -9,11 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from engage.audit.log import record_event
 from engage.campaigns.models import Campaign, Channel, Touchpoint
 from engage.campaigns.touchpoints import TouchpointFields, create_touchpoint
+from engage.database import DbSession
 from engage.directory.models import Organisation
 
 
@@ -23,7 +22,7 @@ def default_title(organisations: list[Organisation]) -> str:
     return f"Practice visits: {len(organisations)} organisations with no recent contact"
 
 
-def plan_touchpoint(session: Session, *, organisations: list[Organisation], channel: Channel,
+def plan_touchpoint(session: DbSession, *, organisations: list[Organisation], channel: Channel,
                     title: str, planned_at: datetime, campaign: Campaign | None, actor: Any,
                     now: datetime) -> Touchpoint:
     """Create a planned touchpoint for the organisations; raises CampaignError if invalid."""

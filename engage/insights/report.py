@@ -11,8 +11,7 @@ import logging
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
+from engage.database import DbSession
 from engage.insights.cold import DEFAULT_DAYS, cold_summary, count_contacted_cold
 from engage.insights.coverage import coverage, target_groups
 from engage.insights.equity import as_dict as equity_dict
@@ -29,7 +28,7 @@ FIGURES_VERSION = 2  # 2: coverage and equity in two tiers, engaged and contacte
 log = logging.getLogger(__name__)
 
 
-def figures(session: Session, scope: Scope, *, today: date, now: datetime,
+def figures(session: DbSession, scope: Scope, *, today: date, now: datetime,
             cold_days: int = DEFAULT_DAYS) -> dict[str, Any]:
     """Headlines with change since the period before, coverage by locality, the coldest
     organisations, referrals per month and the equity tables."""
@@ -65,7 +64,7 @@ def add_outreach(data: dict[str, Any], outreach: Any | None) -> dict[str, Any]:
     return data
 
 
-def outreach_summary(session: Session, scope: Scope, now: datetime,
+def outreach_summary(session: DbSession, scope: Scope, now: datetime,
                      targets: int | None = None) -> Any | None:
     """The outreach-and-uptake results, once that module exists; None until then, if the
     models cannot be fitted to these data, or past `OUTREACH_INLINE_LIMIT` targets, so the

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, select, true
-from sqlalchemy.orm import Session
 
 from engage.campaigns.audience import audience_condition
 from engage.campaigns.dates import period_bounds
@@ -26,6 +25,7 @@ from engage.campaigns.models import (
 )
 from engage.campaigns.progress import counting_rows
 from engage.catalogue.models import Service
+from engage.database import DbSession
 from engage.directory.models import Locality, Organisation, OrgStatus
 from engage.insights.filters import InsightFilters
 from engage.insights.sqlite_hints import unindexed
@@ -67,7 +67,7 @@ class Scope:
         return replace(self, filters=self.filters.previous())
 
 
-def resolve(session: Session, filters: InsightFilters) -> Scope:
+def resolve(session: DbSession, filters: InsightFilters) -> Scope:
     """Look the filter ids up; an id that names nothing is dropped with a message."""
     problems = list(filters.problems)
     found: dict[str, Any] = {}

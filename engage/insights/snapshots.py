@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from engage.audit.log import record_event
+from engage.database import DbSession
 from engage.insights.models import ReportSnapshot
 
 TITLE_LENGTH = 150
@@ -20,7 +20,7 @@ class SnapshotError(ValueError):
     """A snapshot that cannot be saved, with the message to show."""
 
 
-def save_snapshot(session: Session, *, title: str, figures: dict[str, Any], actor: Any,
+def save_snapshot(session: DbSession, *, title: str, figures: dict[str, Any], actor: Any,
                   now: datetime) -> ReportSnapshot:
     """Freeze the figures under a title, and record who saved them in the audit log."""
     title = title.strip()
@@ -41,7 +41,7 @@ def save_snapshot(session: Session, *, title: str, figures: dict[str, Any], acto
     return snapshot
 
 
-def snapshots(session: Session) -> list[ReportSnapshot]:
+def snapshots(session: DbSession) -> list[ReportSnapshot]:
     """Every saved snapshot, newest first."""
     return list(session.scalars(select(ReportSnapshot)
                                 .order_by(ReportSnapshot.taken_at.desc(),

@@ -15,7 +15,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, literal_column, select
-from sqlalchemy.orm import Session
+
+from engage.database import DbSession
 
 # Past this share of a table's stored time span, a range is read by scanning the table.
 INDEX_SHARE_LIMIT = 1 / 3
@@ -27,7 +28,7 @@ def unindexed(column: Any) -> Any:
     return literal_column(f"+{column.table.name}.{column.name}", column.type)
 
 
-def grouping(session: Session, *columns: Any) -> list[Any]:
+def grouping(session: DbSession, *columns: Any) -> list[Any]:
     """GROUP BY columns that make SQLite sort the rows it found (a few thousand groups)
     instead of reading the whole range through an index in the grouping's order."""
     if session.get_bind().dialect.name != "sqlite":
@@ -35,7 +36,7 @@ def grouping(session: Session, *columns: Any) -> list[Any]:
     return [unindexed(column) for column in columns]
 
 
-def range_column(session: Session, column: Any, start: date | datetime,
+def range_column(session: DbSession, column: Any, start: date | datetime,
                  end: date | datetime) -> Any:
     """`column` to compare with the range [start, end): on SQLite, unindexed when the range
     spans more than `INDEX_SHARE_LIMIT` of the column's stored span.

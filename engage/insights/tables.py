@@ -6,8 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
+from engage.database import DbSession
 from engage.insights.awareness import awareness
 from engage.insights.cold import DEFAULT_DAYS, cold_list
 from engage.insights.coverage import coverage
@@ -22,7 +21,7 @@ TIERS_ABOUT = ("Engaged: someone at the organisation did something (attended, wa
                "delivered something; includes the engaged.")
 
 
-def coverage_table(session: Session, scope: Scope, **_: Any) -> Table:
+def coverage_table(session: DbSession, scope: Scope, **_: Any) -> Table:
     """Target, engaged and contacted organisations, overall and by locality, kind and PCN."""
     cov = coverage(session, scope)
     table = Table("coverage", ["breakdown", "group", "target", "engaged", "not engaged",
@@ -36,7 +35,7 @@ def coverage_table(session: Session, scope: Scope, **_: Any) -> Table:
     return table
 
 
-def cold_table(session: Session, scope: Scope, *, today: date, days: int = DEFAULT_DAYS,
+def cold_table(session: DbSession, scope: Scope, *, today: date, days: int = DEFAULT_DAYS,
                **_: Any) -> Table:
     """Every cold organisation (not engaged in N days), never engaged first."""
     table = Table("cold", ["ods code", "name", "kind", "locality", "last engaged",
@@ -53,7 +52,7 @@ def cold_table(session: Session, scope: Scope, *, today: date, days: int = DEFAU
     return table
 
 
-def uptake_table(session: Session, scope: Scope, **_: Any) -> Table:
+def uptake_table(session: DbSession, scope: Scope, **_: Any) -> Table:
     """Referrals per month and service."""
     figures = uptake(session, scope)
     table = Table("uptake", ["month", *figures.services, "all"], about=scope.describe())
@@ -63,7 +62,7 @@ def uptake_table(session: Session, scope: Scope, **_: Any) -> Table:
     return table
 
 
-def awareness_table(session: Session, scope: Scope, **_: Any) -> Table:
+def awareness_table(session: DbSession, scope: Scope, **_: Any) -> Table:
     """Awareness answers per service and month, and the share who knew the service before."""
     figures = awareness(session, scope)
     table = Table("awareness", ["service", "month", "answers", "knew before",
@@ -77,7 +76,7 @@ def awareness_table(session: Session, scope: Scope, **_: Any) -> Table:
     return table
 
 
-def equity_table(session: Session, scope: Scope, **_: Any) -> Table:
+def equity_table(session: DbSession, scope: Scope, **_: Any) -> Table:
     """Equity tables, small referral counts shown as "<5" exactly as on the page."""
     figures = equity(session, scope)
     table = Table("equity", ["breakdown", "group", "organisations", "engaged", "contacted",
@@ -114,7 +113,7 @@ TABLES: dict[str, TableBuilder] = {
 }
 
 
-def model_table(session: Session, scope: Scope, *, now: datetime, **_: Any) -> Table | None:
+def model_table(session: DbSession, scope: Scope, *, now: datetime, **_: Any) -> Table | None:
     """The outreach-and-uptake model's rows, from that module once it offers them."""
     import importlib.util
 

@@ -14,9 +14,9 @@ from datetime import datetime
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
 
 from engage.catalogue.models import Service
+from engage.database import DbSession
 from engage.links.codes import normalise
 from engage.links.devices import device_family
 from engage.links.models import AwarenessAnswer, ShortLink
@@ -36,7 +36,7 @@ def _serializer(secret_key: str) -> URLSafeSerializer:
     return URLSafeSerializer(secret_key, salt=_SALT)
 
 
-def link_for_visit(session: Session, service: Service, via: str | None) -> ShortLink | None:
+def link_for_visit(session: DbSession, service: Service, via: str | None) -> ShortLink | None:
     """The live link a visit came through, if `via` names one that points at this service."""
     code = normalise(via or "")
     if code is None:
@@ -85,7 +85,7 @@ def parse_answer(raw: str | None) -> bool:
 
 
 def record_answer(
-    session: Session,
+    session: DbSession,
     service: Service,
     token: TokenData,
     knew_before: bool,
@@ -122,7 +122,7 @@ class AwarenessTally:
         return round(100 * self.knew / self.answers) if self.answers else None
 
 
-def tally(session: Session, *conditions: object) -> AwarenessTally:
+def tally(session: DbSession, *conditions: object) -> AwarenessTally:
     """Answers and how many knew already, for the answers matching `conditions`."""
     answers, knew = session.execute(
         select(func.count(AwarenessAnswer.id),

@@ -28,7 +28,6 @@ from typing import Any
 from sqlalchemy import Date, Engine, Integer, bindparam, case, literal, null, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Session
 
 from engage.campaigns.models import (
     Channel,
@@ -39,6 +38,7 @@ from engage.campaigns.models import (
     tier_for,
 )
 from engage.catalogue.models import Service
+from engage.database import DbSession
 from engage.links.codes import normalise
 from engage.links.devices import device_profile
 from engage.links.driver import DriverStatement, autocommit_engine, compile_for, kept_cursor
@@ -91,7 +91,7 @@ def ledger_ref(link_id: int, day: object) -> str:
 
 
 def handle_scan(
-    session: Session,
+    session: DbSession,
     raw_code: str,
     *,
     address: str | None,
@@ -118,7 +118,7 @@ def handle_scan(
 
 def record_scan(
     engine: Engine,
-    session: Session,
+    session: DbSession,
     raw_code: str,
     *,
     address: str | None,

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from engage.campaigns.audience import audience_organisations
 from engage.campaigns.models import Touchpoint
 from engage.catalogue.models import Service
+from engage.database import DbSession
 from engage.directory.models import Organisation
 from engage.links.codes import new_code
 from engage.links.models import Medium, ShortLink
@@ -28,7 +28,7 @@ def short_url(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/q/{code}"
 
 
-def _unused_code(session: Session, taken: set[str]) -> str:
+def _unused_code(session: DbSession, taken: set[str]) -> str:
     for _ in range(_ATTEMPTS):
         code = new_code()
         if code in taken:
@@ -40,7 +40,7 @@ def _unused_code(session: Session, taken: set[str]) -> str:
 
 
 def create_link(
-    session: Session,
+    session: DbSession,
     *,
     service: Service | None,
     organisation: Organisation | None = None,
@@ -88,7 +88,7 @@ class PackResult:
 
 
 def make_poster_pack(
-    session: Session,
+    session: DbSession,
     touchpoint: Touchpoint,
     service: Service | None,
     *,
@@ -135,7 +135,7 @@ def make_poster_pack(
     return PackResult(created=created, existing=len(have))
 
 
-def pack_links(session: Session, touchpoint_id: int) -> list[ShortLink]:
+def pack_links(session: DbSession, touchpoint_id: int) -> list[ShortLink]:
     """A touchpoint's live printed links for organisations, in organisation name order."""
     return list(session.scalars(
         select(ShortLink)

@@ -11,8 +11,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, select
-from sqlalchemy.orm import Session
 
+from engage.database import DbSession
 from engage.links.models import (
     Device,
     MissReason,
@@ -54,7 +54,7 @@ def _link_ids(condition: ColumnElement[bool]) -> Select[Any]:
     return select(ShortLink.id).where(condition)
 
 
-def link_figures(session: Session, condition: ColumnElement[bool]) -> list[LinkFigures]:
+def link_figures(session: DbSession, condition: ColumnElement[bool]) -> list[LinkFigures]:
     """Every link matching `condition` (on ShortLink) with its figures, newest link first."""
     links = session.scalars(
         select(ShortLink).where(condition)
@@ -97,7 +97,7 @@ def totals(rows: list[LinkFigures]) -> Totals:
     )
 
 
-def daily(session: Session, condition: ColumnElement[bool], limit: int = 60) -> list[Day]:
+def daily(session: DbSession, condition: ColumnElement[bool], limit: int = 60) -> list[Day]:
     """Counted scans and unique visitors per UK day for the matching links, latest first."""
     ids = _link_ids(condition)
     scans: dict[date, int] = dict(session.execute(  # type: ignore[arg-type]
@@ -129,7 +129,7 @@ class UnknownCode:
     last: datetime
 
 
-def unknown_codes(session: Session, limit: int = 50) -> list[UnknownCode]:
+def unknown_codes(session: DbSession, limit: int = 50) -> list[UnknownCode]:
     """Codes that were tried but never existed, most tried first (a typo on a poster?)."""
     return [
         UnknownCode(code, int(misses), last)
@@ -141,6 +141,6 @@ def unknown_codes(session: Session, limit: int = 50) -> list[UnknownCode]:
     ]
 
 
-def unlisted_misses(session: Session) -> int:
+def unlisted_misses(session: DbSession) -> int:
     """Scans of unknown codes counted but not stored one by one (days past the daily cap)."""
     return int(session.scalar(select(func.coalesce(func.sum(ScanMissDay.overflow), 0))) or 0)

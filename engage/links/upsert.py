@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+
+from engage.database import DbSession
 
 
 def dialect_insert(dialect: str, table: Table) -> Any:
@@ -46,7 +47,7 @@ def upsert_statement(dialect: str, table: Table, columns: Sequence[str], keys: S
 
 
 def insert_ignoring_conflicts(
-    session: Session, model: Any, rows: Sequence[Mapping[str, Any]], keys: list[str]
+    session: DbSession, model: Any, rows: Sequence[Mapping[str, Any]], keys: list[str]
 ) -> int:
     """Insert rows one by one, skipping any that clash on `keys`; returns how many went in.
 

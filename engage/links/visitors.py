@@ -24,8 +24,8 @@ import weakref
 from datetime import date
 
 from sqlalchemy import Engine, delete, select
-from sqlalchemy.orm import Session
 
+from engage.database import DbSession
 from engage.links.models import VisitorSalt
 from engage.links.upsert import insert_ignoring_conflicts
 
@@ -58,7 +58,7 @@ def _cached(key: str, day: date) -> bytes | None:
     return None
 
 
-def salt_for(session: Session, day: date) -> bytes:
+def salt_for(session: DbSession, day: date) -> bytes:
     """The salt of `day`, made if it does not exist yet (older days' salts are then deleted).
 
     Two workers may race to make it: the insert ignores a conflict and both read back the one

@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import insert
-from sqlalchemy.orm import Session
 
+from engage.database import DbSession
 from engage.messaging.models import MailboxMessage
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ class SendResult:
 class Backend(Protocol):
     name: str
 
-    def send_iter(self, session: Session, messages: Sequence[Outgoing], *,
+    def send_iter(self, session: DbSession, messages: Sequence[Outgoing], *,
                   now: datetime) -> Iterator[list[tuple[int, SendResult]]]:
         """Results as each request completes: (index into `messages`, result) pairs.
 
@@ -90,7 +90,7 @@ class MailboxBackend:
     def __init__(self, mail_from: str) -> None:
         self.mail_from = mail_from
 
-    def send_many(self, session: Session, messages: Sequence[Outgoing], *,
+    def send_many(self, session: DbSession, messages: Sequence[Outgoing], *,
                   now: datetime) -> list[SendResult]:
         if not messages:
             return []
@@ -112,7 +112,7 @@ class MailboxBackend:
         return [SendResult(Outcome.SENT, provider_message_id=f"mailbox-{m.outbox_id}")
                 for m in messages]
 
-    def send_iter(self, session: Session, messages: Sequence[Outgoing], *,
+    def send_iter(self, session: DbSession, messages: Sequence[Outgoing], *,
                   now: datetime) -> Iterator[list[tuple[int, SendResult]]]:
         # Rows and results commit together, so one group per batch is exactly-once anyway.
         yield list(enumerate(self.send_many(session, messages, now=now)))
@@ -330,7 +330,7 @@ class SendGridBackend:
             stop.set()
         return [(i, result) for i in unit]
 
-    def send_iter(self, session: Session, messages: Sequence[Outgoing], *,
+    def send_iter(self, session: DbSession, messages: Sequence[Outgoing], *,
                   now: datetime) -> Iterator[list[tuple[int, SendResult]]]:
         """One group per request, each yielded as it completes; a sending thread makes its
         next request only once the caller has come back for the next group, that is, once it
@@ -381,7 +381,7 @@ class SendGridBackend:
                     finished.get_nowait()[1].set()
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def send_many(self, session: Session, messages: Sequence[Outgoing], *,
+    def send_many(self, session: DbSession, messages: Sequence[Outgoing], *,
                   now: datetime) -> list[SendResult]:
         results: dict[int, SendResult] = {}
         for group in self.send_iter(session, messages, now=now):

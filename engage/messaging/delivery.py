@@ -26,6 +26,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, scoped_session
 
+from engage.database import DbSession
 from engage.messaging.backends import (
     Backend,
     Outcome,
@@ -63,7 +64,7 @@ def backoff(attempts: int, *, rng: random.Random | None = None) -> timedelta:
     return ceiling * fraction
 
 
-def active_pause(session: Session, backend_name: str) -> DeliveryPause | None:
+def active_pause(session: DbSession, backend_name: str) -> DeliveryPause | None:
     """The unresolved pause for a backend, if an earlier 401 stopped delivery."""
     return session.scalar(
         select(DeliveryPause)
@@ -73,7 +74,7 @@ def active_pause(session: Session, backend_name: str) -> DeliveryPause | None:
     )
 
 
-def recover_stuck(session: Session, *, now: datetime,
+def recover_stuck(session: DbSession, *, now: datetime,
                   timeout: timedelta = SENDING_TIMEOUT) -> int:
     """Put rows left in "sending" by a process that died back in the queue."""
     result = session.execute(
@@ -88,7 +89,7 @@ def recover_stuck(session: Session, *, now: datetime,
     return result.rowcount or 0  # type: ignore[attr-defined]
 
 
-def claim(session: Session, *, now: datetime, limit: int) -> list[OutboxMessage]:
+def claim(session: DbSession, *, now: datetime, limit: int) -> list[OutboxMessage]:
     """Claim up to `limit` due rows for this step and commit; returns only rows it won."""
     token = uuid.uuid4().hex
     candidates = (
@@ -117,7 +118,9 @@ def claim(session: Session, *, now: datetime, limit: int) -> list[OutboxMessage]
     ))
 
 
-def _finish(session: Session, message: OutboxMessage | Claimed, token: str, **values: Any) -> None:
+def _finish(
+    session: DbSession, message: OutboxMessage | Claimed, token: str, **values: Any
+) -> None:
     """Record a result, only while the row is still ours (not recovered and re-claimed)."""
     session.execute(
         update(OutboxMessage)
@@ -128,12 +131,14 @@ def _finish(session: Session, message: OutboxMessage | Claimed, token: str, **va
     )
 
 
-def recipient_problem(session: Session, message: OutboxMessage) -> tuple[OutboxStatus, str] | None:
+def recipient_problem(
+    session: DbSession, message: OutboxMessage
+) -> tuple[OutboxStatus, str] | None:
     """Why this message may not go out now (checked again at delivery), or None."""
     return recipient_problems(session, [message]).get(message.id)
 
 
-def recipient_problems(session: Session, messages: list[OutboxMessage]
+def recipient_problems(session: DbSession, messages: list[OutboxMessage]
                        ) -> dict[int, tuple[OutboxStatus, str]]:
     """Why each message may not go out now, by id; checked in two queries for a batch."""
     refusals = refusals_for(session, [(m.to_email, m.contact_id) for m in messages])
@@ -185,8 +190,9 @@ def deliver_due(source: SessionSource, *, now: datetime, backend: Backend,
     session.commit()
     # Forget what this step loaded: every commit below would otherwise expire each of those
     # objects again (most of the step's time on a big batch). The caller's objects stay.
-    for key, obj in list(session.identity_map.items()):
-        if key not in already_loaded:
+    for key in list(session.identity_map.keys()):
+        obj = session.identity_map.get(key)
+        if key not in already_loaded and obj is not None:
             session.expunge(obj)
 
     sent = 0
@@ -233,7 +239,7 @@ def _outgoing(message: OutboxMessage) -> Outgoing:
     )
 
 
-def _mark_sent(session: Session, accepted: list[tuple[int, str | None]], token: str, *,
+def _mark_sent(session: DbSession, accepted: list[tuple[int, str | None]], token: str, *,
                now: datetime) -> int:
     """Mark accepted rows sent in one executemany UPDATE, each with its provider message id."""
     if not accepted:
@@ -251,7 +257,7 @@ def _mark_sent(session: Session, accepted: list[tuple[int, str | None]], token: 
     return count if count is not None and count >= 0 else len(accepted)
 
 
-def _record(session: Session, message: Claimed, token: str, result: SendResult, *,
+def _record(session: DbSession, message: Claimed, token: str, result: SendResult, *,
             now: datetime, max_attempts: int) -> int:
     if result.outcome is Outcome.SENT:
         _finish(session, message, token, status=OutboxStatus.SENT, sent_at=now,
@@ -280,7 +286,7 @@ def _record(session: Session, message: Claimed, token: str, result: SendResult, 
     return 0
 
 
-def _release(session: Session, token: str, *, now: datetime) -> None:
+def _release(session: DbSession, token: str, *, now: datetime) -> None:
     """Give back rows claimed but not tried because delivery paused; no attempt spent."""
     session.execute(
         update(OutboxMessage)
@@ -291,7 +297,7 @@ def _release(session: Session, token: str, *, now: datetime) -> None:
     )
 
 
-def _pause(session: Session, backend_name: str, reason: str, *, now: datetime) -> None:
+def _pause(session: DbSession, backend_name: str, reason: str, *, now: datetime) -> None:
     from engage.audit.log import record_event
 
     if active_pause(session, backend_name) is not None:
@@ -304,7 +310,7 @@ def _pause(session: Session, backend_name: str, reason: str, *, now: datetime) -
     log.error("email delivery paused: %s", reason)
 
 
-def resume(session: Session, backend_name: str, *, user: Any, now: datetime) -> bool:
+def resume(session: DbSession, backend_name: str, *, user: Any, now: datetime) -> bool:
     """An administrator fixed the key: deliver again. False when nothing was paused."""
     from engage.audit.log import record_event
 
@@ -322,7 +328,7 @@ class RetryRefused(ValueError):
     """Only a failed message can be sent again."""
 
 
-def retry_message(session: Session, message: OutboxMessage, *, user: Any,
+def retry_message(session: DbSession, message: OutboxMessage, *, user: Any,
                   now: datetime) -> None:
     """Queue a failed message again with fresh attempts (a manager's decision, audited)."""
     from engage.audit.log import record_event

@@ -25,7 +25,6 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from engage.campaigns.models import (
     Channel,
@@ -35,6 +34,7 @@ from engage.campaigns.models import (
     Touchpoint,
     tier_for,
 )
+from engage.database import DbSession
 from engage.directory.models import Contact, SuppressionReason
 from engage.messaging.event_check import CheckedEvent, EventProblem, check_event, safe_id
 from engage.messaging.models import EmailEvent, OutboxMessage
@@ -59,7 +59,7 @@ SCANNER_CLICK_WINDOW = timedelta(seconds=15)
 CHUNK = 500
 
 
-def process_events(session: Session, events: Sequence[Any], *, now: datetime,
+def process_events(session: DbSession, events: Sequence[Any], *, now: datetime,
                    nul_possible: bool = True) -> Counter[str]:
     """Apply a webhook post's events; returns counts by outcome for the response and logs.
 
@@ -125,7 +125,7 @@ class _Message:
 class _Post:
     """What one application of events has looked up and what it will write."""
 
-    session: Session
+    session: DbSession
     now: datetime
     messages: dict[int, _Message] = field(default_factory=dict)
     by_prefix: dict[str, list[_Message]] = field(default_factory=dict)
@@ -137,7 +137,7 @@ class _Post:
     engagement: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _apply(session: Session, events: list[CheckedEvent], *, now: datetime) -> Counter[str]:
+def _apply(session: DbSession, events: list[CheckedEvent], *, now: datetime) -> Counter[str]:
     counts: Counter[str] = Counter()
     fresh: list[CheckedEvent] = []
     seen: set[str] = set()
@@ -160,7 +160,7 @@ def _apply(session: Session, events: list[CheckedEvent], *, now: datetime) -> Co
     return counts
 
 
-def _in(session: Session, query: Any, column: Any, values: Iterable[Any]) -> Iterator[Any]:
+def _in(session: DbSession, query: Any, column: Any, values: Iterable[Any]) -> Iterator[Any]:
     """`query` WHERE column IN values, a chunk at a time: rows, or scalars for one column."""
     values = list(values)
     one_column = len(query.selected_columns) == 1
@@ -298,7 +298,7 @@ def _engagement(post: _Post, message: _Message, event: CheckedEvent,
     return "Engagement recorded" + ("" if counted else f" ({why})")
 
 
-def _insert_ignoring(session: Session, table: Any, conflict: list[str]) -> Any:
+def _insert_ignoring(session: DbSession, table: Any, conflict: list[str]) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING on either database."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert

@@ -19,8 +19,8 @@ from flask import current_app, render_template
 from jinja2 import TemplateNotFound
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
+from engage.database import DbSession
 from engage.messaging.models import OutboxMessage, OutboxStatus
 from engage.messaging.suppression import why_not_send
 from engage.messaging.unsubscribe import unsubscribe_url
@@ -107,7 +107,7 @@ def unsubscribe_headers(url: str) -> dict[str, str]:
     return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
-def queue_email(session: Session, email: Email, *, now: datetime) -> OutboxMessage | None:
+def queue_email(session: DbSession, email: Email, *, now: datetime) -> OutboxMessage | None:
     """Write one message to the outbox; None when its idempotency key was queued before.
 
     Runs in the caller's transaction (a savepoint guards the unique key), so the message
@@ -164,7 +164,7 @@ def queue_email(session: Session, email: Email, *, now: datetime) -> OutboxMessa
     return message
 
 
-def withdraw(session: Session, *, now: datetime, reason: str, touchpoint_id: int | None = None,
+def withdraw(session: DbSession, *, now: datetime, reason: str, touchpoint_id: int | None = None,
              kind: str | None = None, key_prefix: str | None = None,
              ids: Iterable[int] | None = None) -> int:
     """Withdraw queued, not yet sent messages matching every filter given; returns how many.
@@ -197,13 +197,13 @@ def withdraw(session: Session, *, now: datetime, reason: str, touchpoint_id: int
     return result.rowcount or 0  # type: ignore[attr-defined]
 
 
-def withdraw_for_touchpoint(session: Session, touchpoint_id: int, *, now: datetime,
+def withdraw_for_touchpoint(session: DbSession, touchpoint_id: int, *, now: datetime,
                             reason: str, kind: str | None = None) -> int:
     """Withdraw every queued message about a touchpoint (cancelled, deleted, rule removed)."""
     return withdraw(session, now=now, reason=reason, touchpoint_id=touchpoint_id, kind=kind)
 
 
-def withdraw_by_key_prefix(session: Session, key_prefix: str, *, now: datetime,
+def withdraw_by_key_prefix(session: DbSession, key_prefix: str, *, now: datetime,
                            reason: str) -> int:
     """Withdraw every queued message whose idempotency key starts with `key_prefix`."""
     return withdraw(session, now=now, reason=reason, key_prefix=key_prefix)

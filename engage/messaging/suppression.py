@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
 
+from engage.database import DbSession
 from engage.directory.models import Contact, SuppressionReason
 from engage.messaging.models import Suppression
 
@@ -22,11 +22,11 @@ def address_key(email: str) -> str:
     return email.strip().lower()
 
 
-def suppression_for(session: Session, email: str) -> Suppression | None:
+def suppression_for(session: DbSession, email: str) -> Suppression | None:
     return session.scalar(select(Suppression).where(Suppression.email == address_key(email)))
 
 
-def why_not_send(session: Session, email: str, contact_id: int | None) -> str | None:
+def why_not_send(session: DbSession, email: str, contact_id: int | None) -> str | None:
     """The reason nothing may be sent to this recipient, or None when it may."""
     if contact_id is not None:
         contact = session.get(Contact, contact_id)
@@ -41,7 +41,7 @@ def why_not_send(session: Session, email: str, contact_id: int | None) -> str | 
     return None
 
 
-def refusals_for(session: Session, recipients: list[tuple[str, int | None]]
+def refusals_for(session: DbSession, recipients: list[tuple[str, int | None]]
                  ) -> list[str | None]:
     """`why_not_send` for many recipients at once (two queries), in the same order."""
     contact_ids = {c for _, c in recipients if c is not None}
@@ -67,7 +67,7 @@ def refusals_for(session: Session, recipients: list[tuple[str, int | None]]
     return answers
 
 
-def suppress(session: Session, email: str, reason: SuppressionReason, *, now: datetime,
+def suppress(session: DbSession, email: str, reason: SuppressionReason, *, now: datetime,
              source: str, note: str = "") -> bool:
     """Suppress an address (and its contacts); False when it already was."""
     key = address_key(email)
@@ -88,7 +88,7 @@ def suppress(session: Session, email: str, reason: SuppressionReason, *, now: da
     return True
 
 
-def unsuppress(session: Session, email: str, *, user: Any, now: datetime) -> bool:
+def unsuppress(session: DbSession, email: str, *, user: Any, now: datetime) -> bool:
     """Allow an address again (a manager's decision, audited); False when it was not suppressed."""
     from engage.audit.log import record_event
 

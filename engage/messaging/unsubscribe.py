@@ -20,8 +20,8 @@ from typing import Any
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
+from engage.database import DbSession
 from engage.directory.models import SuppressionReason
 from engage.messaging.models import EmailEvent, UnsubscribeToken
 from engage.messaging.suppression import address_key, suppress, suppression_for
@@ -39,7 +39,7 @@ def _serializers(config: Mapping[str, Any], salt: str) -> list[URLSafeSerializer
     return [URLSafeSerializer(key, salt=salt) for key in keys]
 
 
-def token_id_for(session: Session, email: str, *, now: datetime) -> str:
+def token_id_for(session: DbSession, email: str, *, now: datetime) -> str:
     """The address's random id, made (in a savepoint, once per address) on first use."""
     key = address_key(email)
     existing = session.scalar(select(UnsubscribeToken.token).where(UnsubscribeToken.email == key))
@@ -59,7 +59,7 @@ def make_token(config: Mapping[str, Any], token_id: str) -> str:
     return str(_serializers(config, SALT)[0].dumps(token_id))
 
 
-def read_token(session: Session, config: Mapping[str, Any], token: str) -> str:
+def read_token(session: DbSession, config: Mapping[str, Any], token: str) -> str:
     """The address a token stands for; BadUnsubscribeToken when it is not one of ours."""
     for serializer in _serializers(config, SALT):
         try:
@@ -82,18 +82,18 @@ def read_token(session: Session, config: Mapping[str, Any], token: str) -> str:
     raise BadUnsubscribeToken("This unsubscribe link is not valid.")
 
 
-def unsubscribe_url(session: Session, config: Mapping[str, Any], email: str, *,
+def unsubscribe_url(session: DbSession, config: Mapping[str, Any], email: str, *,
                     now: datetime) -> str:
     """The public address of the unsubscribe page for `email` (PUBLIC_BASE_URL based)."""
     base = str(config.get("PUBLIC_BASE_URL", "")).rstrip("/")
     return f"{base}/unsubscribe/{make_token(config, token_id_for(session, email, now=now))}"
 
 
-def is_unsubscribed(session: Session, email: str) -> bool:
+def is_unsubscribed(session: DbSession, email: str) -> bool:
     return suppression_for(session, email) is not None
 
 
-def unsubscribe(session: Session, email: str, *, now: datetime, one_click: bool) -> bool:
+def unsubscribe(session: DbSession, email: str, *, now: datetime, one_click: bool) -> bool:
     """Suppress the address and log it; False (and nothing logged) when it already was."""
     if not suppress(session, email, SuppressionReason.UNSUBSCRIBED, now=now, source="link"):
         return False

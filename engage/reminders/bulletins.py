@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from engage.audit.log import record_event
 from engage.campaigns.audience import audience_ids_query
@@ -22,6 +21,7 @@ from engage.campaigns.ledger import Reach, record_reach
 from engage.campaigns.models import Campaign, Channel, EngagementKind, EngagementSource
 from engage.campaigns.touchpoints import TouchpointFields, create_touchpoint
 from engage.catalogue.markdown import markdown_to_text, render_markdown
+from engage.database import DbSession
 from engage.messaging.outbox import Email, queue_email
 from engage.reminders import keys
 from engage.reminders.errors import ReminderError
@@ -60,7 +60,7 @@ def check_fields(fields: BulletinFields) -> list[str]:
     return problems
 
 
-def save_bulletin(session: Session, campaign: Campaign, fields: BulletinFields, user: Any,
+def save_bulletin(session: DbSession, campaign: Campaign, fields: BulletinFields, user: Any,
                   now: datetime, bulletin: Bulletin | None = None) -> Bulletin:
     """Create a draft, or change one that has not been sent."""
     problems = check_fields(fields)
@@ -81,7 +81,7 @@ def save_bulletin(session: Session, campaign: Campaign, fields: BulletinFields, 
     return bulletin
 
 
-def schedule_bulletin(session: Session, bulletin: Bulletin, send_at: datetime, user: Any,
+def schedule_bulletin(session: DbSession, bulletin: Bulletin, send_at: datetime, user: Any,
                       now: datetime) -> None:
     """Set it to go at `send_at` (UTC); a time just past means now."""
     if bulletin.status not in (BulletinStatus.DRAFT, BulletinStatus.SCHEDULED):
@@ -103,7 +103,7 @@ def schedule_bulletin(session: Session, bulletin: Bulletin, send_at: datetime, u
     session.flush()
 
 
-def cancel_bulletin(session: Session, bulletin: Bulletin, user: Any, now: datetime) -> None:
+def cancel_bulletin(session: DbSession, bulletin: Bulletin, user: Any, now: datetime) -> None:
     if bulletin.status not in (BulletinStatus.DRAFT, BulletinStatus.SCHEDULED):
         raise ReminderError(f"This bulletin is {bulletin.status.label.lower()}: there is "
                             "nothing to cancel.")
@@ -114,7 +114,7 @@ def cancel_bulletin(session: Session, bulletin: Bulletin, user: Any, now: dateti
     session.flush()
 
 
-def bulletin_recipients(session: Session, bulletin: Bulletin) -> list[Recipient]:
+def bulletin_recipients(session: DbSession, bulletin: Bulletin) -> list[Recipient]:
     """Every contact of every organisation in the campaign's audience now."""
     org_ids = list(session.scalars(audience_ids_query(bulletin.campaign)))
     return everyone_at(session, org_ids)
@@ -131,7 +131,7 @@ def bulletin_context(bulletin: Bulletin, recipient: Recipient | None) -> dict[st
     }
 
 
-def send_bulletin(session: Session, bulletin: Bulletin, *, now: datetime) -> int:
+def send_bulletin(session: DbSession, bulletin: Bulletin, *, now: datetime) -> int:
     """Claim a scheduled bulletin and send it; 0 if another process got it first."""
     won = session.execute(
         update(Bulletin)
@@ -181,7 +181,7 @@ def send_bulletin(session: Session, bulletin: Bulletin, *, now: datetime) -> int
     return queued
 
 
-def send_due_bulletins(session: Session, *, now: datetime) -> int:
+def send_due_bulletins(session: DbSession, *, now: datetime) -> int:
     """The bulletin step: send every scheduled bulletin whose time has come, each whole or not."""
     due = list(session.scalars(
         select(Bulletin.id).where(Bulletin.status == BulletinStatus.SCHEDULED,

@@ -14,7 +14,6 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from engage.auth.models import Role, User
 from engage.campaigns.models import (
@@ -25,6 +24,7 @@ from engage.campaigns.models import (
     engaged_engagement,
     live_engagement,
 )
+from engage.database import DbSession
 from engage.directory.models import Organisation, OrgStatus
 from engage.messaging.outbox import Email, queue_email
 from engage.reminders import keys
@@ -62,7 +62,7 @@ def due_at(now: datetime, config: Mapping[str, Any]) -> datetime:
                             tzinfo=LONDON).astimezone(UTC)
 
 
-def recipients(session: Session, config: Mapping[str, Any]) -> list[tuple[str, str, int | None]]:
+def recipients(session: DbSession, config: Mapping[str, Any]) -> list[tuple[str, str, int | None]]:
     """(email, name, user id): DIGEST_RECIPIENTS if set, else every active manager."""
     listed = [e.lower() for e in config.get("DIGEST_RECIPIENTS", []) or []]
     if listed:
@@ -74,7 +74,7 @@ def recipients(session: Session, config: Mapping[str, Any]) -> list[tuple[str, s
         select(User).where(User.role == Role.MANAGER, User.active.is_(True)).order_by(User.id))]
 
 
-def build_digest(session: Session, now: datetime, config: Mapping[str, Any]) -> Digest:
+def build_digest(session: DbSession, now: datetime, config: Mapping[str, Any]) -> Digest:
     since = now - timedelta(days=7)
     cold_days = int(config.get("DIGEST_COLD_DAYS", 60))
     digest = Digest(week_label(now), since, now, cold_days=cold_days)
@@ -102,7 +102,7 @@ def build_digest(session: Session, now: datetime, config: Mapping[str, Any]) -> 
     return digest
 
 
-def new_referrals(session: Session, since: datetime, until: datetime) -> int | None:
+def new_referrals(session: DbSession, since: datetime, until: datetime) -> int | None:
     """Referrals dated in the last week, once the uptake feature is installed; else None."""
     if importlib.util.find_spec("engage.uptake.models") is None:
         return None
@@ -117,7 +117,7 @@ def new_referrals(session: Session, since: datetime, until: datetime) -> int | N
         referral.referred_on >= first, referral.referred_on <= last)) or 0)
 
 
-def queue_digest(session: Session, *, now: datetime, config: Mapping[str, Any]) -> int:
+def queue_digest(session: DbSession, *, now: datetime, config: Mapping[str, Any]) -> int:
     """The digest step: queue this week's digest to each recipient once it is due."""
     if not config.get("DIGEST_ENABLED", True) or now < due_at(now, config):
         return 0

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from engage.campaigns.models import Touchpoint, TouchpointStatus
+from engage.database import DbSession
 from engage.messaging.models import OutboxMessage, OutboxStatus
 from engage.messaging.outbox import Attachment, Email, queue_email
 from engage.reminders import keys
@@ -38,7 +38,7 @@ TEMPLATES = {
 }
 
 
-def withdraw(session: Session, message_id: int, key: str, reason: str, now: datetime) -> bool:
+def withdraw(session: DbSession, message_id: int, key: str, reason: str, now: datetime) -> bool:
     """Withdraw one queued row (only if still queued) and free its key; True if it was."""
     result = session.execute(
         update(OutboxMessage)
@@ -78,7 +78,7 @@ def stale_reason(key: str, rule: ReminderRule | None, touchpoint: Touchpoint | N
     return None
 
 
-def withdraw_stale(session: Session, *, now: datetime) -> int:
+def withdraw_stale(session: DbSession, *, now: datetime) -> int:
     """Withdraw every queued reminder and follow-up that no longer applies."""
     queued = session.execute(
         select(OutboxMessage.id, OutboxMessage.idempotency_key, OutboxMessage.touchpoint_id)
@@ -102,7 +102,7 @@ def withdraw_stale(session: Session, *, now: datetime) -> int:
     return withdrawn
 
 
-def withdraw_for_rule(session: Session, rule: ReminderRule, reason: str, now: datetime) -> int:
+def withdraw_for_rule(session: DbSession, rule: ReminderRule, reason: str, now: datetime) -> int:
     """Withdraw what a rule has queued (it was removed)."""
     rows = session.execute(select(OutboxMessage.id, OutboxMessage.idempotency_key).where(
         OutboxMessage.status == OutboxStatus.QUEUED,
@@ -151,7 +151,7 @@ def message_context(rule: ReminderRule, recipient: Any, base_url: str) -> dict[s
     }
 
 
-def expand_rule(session: Session, rule: ReminderRule, *, now: datetime,
+def expand_rule(session: DbSession, rule: ReminderRule, *, now: datetime,
                 config: Mapping[str, Any], limit: int | None = None) -> int:
     """Queue one rule's due messages, at most `limit`; returns how many were queued now."""
     found = occasion(session, rule, business_hours(config), now)
@@ -193,14 +193,14 @@ def _key_prefix(rule: ReminderRule) -> str:
     return f"{'follow_up' if rule.kind.is_follow_up else 'reminder'}:{rule.id}:"
 
 
-def queued_keys(session: Session, prefix: str) -> set[str]:
+def queued_keys(session: DbSession, prefix: str) -> set[str]:
     """Every idempotency key already used under `prefix` (withdrawn rows' keys included, which
     is harmless: their new keys never match a fresh one)."""
     return set(session.scalars(select(OutboxMessage.idempotency_key).where(
         OutboxMessage.idempotency_key.startswith(prefix, autoescape=True))))
 
 
-def active_rules(session: Session, now: datetime) -> list[ReminderRule]:
+def active_rules(session: DbSession, now: datetime) -> list[ReminderRule]:
     """Rules that might send: live, and their touchpoint not long past."""
     recent = now - timedelta(days=60)
     return list(session.scalars(
@@ -214,7 +214,7 @@ def active_rules(session: Session, now: datetime) -> list[ReminderRule]:
     ))
 
 
-def expand_due(session: Session, *, now: datetime, config: Mapping[str, Any]) -> int:
+def expand_due(session: DbSession, *, now: datetime, config: Mapping[str, Any]) -> int:
     """One pass: withdraw what no longer applies, queue what is due; commits per rule.
 
     A rule whose template fails to render is rolled back alone, its error kept on the rule
@@ -237,7 +237,10 @@ def expand_due(session: Session, *, now: datetime, config: Mapping[str, Any]) ->
                 count += queued
                 if queued < CHUNK:
                     break
-                rule = session.get(ReminderRule, rule_id)  # type: ignore[assignment]
+                again = session.get(ReminderRule, rule_id)
+                if again is None:
+                    break
+                rule = again
         except Exception as exc:  # noqa: BLE001 - one bad rule must not stop the others
             session.rollback()
             reason = f"{type(exc).__name__}: {exc}"[:2000]

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from engage.database import DbSession
 from engage.reminders.digest import due_at, recipients, week_label
 from engage.reminders.expand import active_rules
 from engage.reminders.models import Bulletin, BulletinStatus, ReminderRule
@@ -27,7 +27,7 @@ class Upcoming:
     bulletin: Bulletin | None = None
 
 
-def upcoming(session: Session, *, now: datetime, config: Mapping[str, Any],
+def upcoming(session: DbSession, *, now: datetime, config: Mapping[str, Any],
              days: int = 14) -> list[Upcoming]:
     """Sends due from now to `days` ahead (and rules waiting on something), soonest first."""
     until = now + timedelta(days=days)

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
+from engage.database import DbSession
 from engage.messaging.outbox import render_email
 from engage.reminders.bulletins import bulletin_context, bulletin_recipients
 from engage.reminders.expand import TEMPLATES, message_context
@@ -46,7 +45,7 @@ def _sample(people: list[Recipient]) -> Recipient:
     return Recipient(0, 0, "Example Surgery", "Alex Example", "alex@example.org")
 
 
-def preview_rule(session: Session, rule: ReminderRule, *, now: datetime,
+def preview_rule(session: DbSession, rule: ReminderRule, *, now: datetime,
                  config: Mapping[str, Any]) -> Preview:
     found = occasion(session, rule, business_hours(config), now)
     preview = Preview(found.send_at, found.waiting, found.recipients)
@@ -56,7 +55,7 @@ def preview_rule(session: Session, rule: ReminderRule, *, now: datetime,
     return preview
 
 
-def preview_bulletin(session: Session, bulletin: Bulletin) -> Preview:
+def preview_bulletin(session: DbSession, bulletin: Bulletin) -> Preview:
     people = bulletin_recipients(session, bulletin)
     waiting = {
         BulletinStatus.DRAFT: "it is a draft: choose when it goes.",

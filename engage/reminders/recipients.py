@@ -8,9 +8,10 @@ from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import contains_eager
 
 from engage.campaigns.models import Engagement, EngagementKind, live_engagement
+from engage.database import DbSession
 from engage.directory.models import Contact, ContactRole, Organisation
 
 # The people at an organisation who decide on referrals: nudges go to them.
@@ -76,7 +77,7 @@ def as_recipients(contacts: Iterable[Contact]) -> list[Recipient]:
     ]
 
 
-def _contacts_of(session: Session, org_ids: Iterable[int],
+def _contacts_of(session: DbSession, org_ids: Iterable[int],
                  roles: Iterable[ContactRole] | None = None) -> list[Contact]:
     ids = sorted(set(org_ids))
     found: list[Contact] = []
@@ -89,47 +90,47 @@ def _contacts_of(session: Session, org_ids: Iterable[int],
     return found
 
 
-def _orgs_with(session: Session, touchpoint_id: int, kind: EngagementKind) -> set[int]:
+def _orgs_with(session: DbSession, touchpoint_id: int, kind: EngagementKind) -> set[int]:
     return set(session.scalars(
         select(Engagement.organisation_id).where(
             Engagement.touchpoint_id == touchpoint_id, Engagement.kind == kind, live_engagement())
     ))
 
 
-def invited_organisations(session: Session, touchpoint_id: int) -> set[int]:
+def invited_organisations(session: DbSession, touchpoint_id: int) -> set[int]:
     """Organisations with a live 'invited' record for the touchpoint."""
     return _orgs_with(session, touchpoint_id, EngagementKind.INVITED)
 
 
-def attended_organisations(session: Session, touchpoint_id: int) -> set[int]:
+def attended_organisations(session: DbSession, touchpoint_id: int) -> set[int]:
     return _orgs_with(session, touchpoint_id, EngagementKind.ATTENDED)
 
 
-def absent_organisations(session: Session, touchpoint_id: int) -> set[int]:
+def absent_organisations(session: DbSession, touchpoint_id: int) -> set[int]:
     """Invited (or recorded absent), and nobody from them came."""
     invited = invited_organisations(session, touchpoint_id) | _orgs_with(
         session, touchpoint_id, EngagementKind.ABSENT)
     return invited - attended_organisations(session, touchpoint_id)
 
 
-def invitees(session: Session, touchpoint_id: int) -> list[Recipient]:
+def invitees(session: DbSession, touchpoint_id: int) -> list[Recipient]:
     """Every contact of every organisation invited to the touchpoint."""
     return as_recipients(_contacts_of(session, invited_organisations(session, touchpoint_id)))
 
 
-def attendees(session: Session, touchpoint_id: int) -> list[Recipient]:
+def attendees(session: DbSession, touchpoint_id: int) -> list[Recipient]:
     return as_recipients(_contacts_of(session, attended_organisations(session, touchpoint_id)))
 
 
-def absentees(session: Session, touchpoint_id: int) -> list[Recipient]:
+def absentees(session: DbSession, touchpoint_id: int) -> list[Recipient]:
     return as_recipients(_contacts_of(session, absent_organisations(session, touchpoint_id)))
 
 
-def referral_managers(session: Session, org_ids: Iterable[int]) -> list[Recipient]:
+def referral_managers(session: DbSession, org_ids: Iterable[int]) -> list[Recipient]:
     """The referral managers, practice managers and pharmacy leads of these organisations."""
     return as_recipients(_contacts_of(session, org_ids, REFERRAL_ROLES))
 
 
-def everyone_at(session: Session, org_ids: Iterable[int]) -> list[Recipient]:
+def everyone_at(session: DbSession, org_ids: Iterable[int]) -> list[Recipient]:
     """Every contact of these organisations (a bulletin's readers)."""
     return as_recipients(_contacts_of(session, org_ids))

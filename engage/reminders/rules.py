@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from engage.audit.log import record_event
 from engage.campaigns.models import Campaign, Touchpoint, TouchpointStatus
+from engage.database import DbSession
 from engage.reminders.errors import ReminderError
 from engage.reminders.expand import withdraw_for_rule
 from engage.reminders.models import OffsetUnit, ReminderRule, RuleKind
@@ -47,7 +46,7 @@ def check_fields(fields: RuleFields) -> list[str]:
     return problems
 
 
-def add_touchpoint_rule(session: Session, touchpoint: Touchpoint, fields: RuleFields, user: Any,
+def add_touchpoint_rule(session: DbSession, touchpoint: Touchpoint, fields: RuleFields, user: Any,
                         now: datetime) -> ReminderRule:
     """A reminder before, or a follow-up after, a webinar or training session."""
     if fields.kind is RuleKind.NUDGE:
@@ -72,7 +71,7 @@ def add_touchpoint_rule(session: Session, touchpoint: Touchpoint, fields: RuleFi
     return rule
 
 
-def add_nudge_rule(session: Session, campaign: Campaign, fields: RuleFields, user: Any,
+def add_nudge_rule(session: DbSession, campaign: Campaign, fields: RuleFields, user: Any,
                    now: datetime) -> ReminderRule:
     fields.kind = RuleKind.NUDGE
     problems = check_fields(fields)
@@ -90,7 +89,7 @@ def add_nudge_rule(session: Session, campaign: Campaign, fields: RuleFields, use
     return rule
 
 
-def remove_rule(session: Session, rule: ReminderRule, user: Any, now: datetime) -> int:
+def remove_rule(session: DbSession, rule: ReminderRule, user: Any, now: datetime) -> int:
     """Switch a rule off and withdraw what it queued; returns how many messages were withdrawn."""
     if not rule.active:
         raise ReminderError("This rule was already removed.")

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from engage.campaigns.audience import audience_ids_query
 from engage.campaigns.ics import DEFAULT_DURATION
@@ -20,6 +19,7 @@ from engage.campaigns.models import (
     TouchpointStatus,
     engaged_engagement,
 )
+from engage.database import DbSession
 from engage.directory.models import Organisation
 from engage.reminders import recipients as who
 from engage.reminders.models import OffsetUnit, ReminderRule, RuleKind
@@ -74,7 +74,7 @@ def touchpoint_send_time(rule: ReminderRule, touchpoint: Touchpoint, hours: Busi
     return (next_business_time(moment, hours) if rule.business_hours else moment), None
 
 
-def touchpoint_occasion(session: Session, rule: ReminderRule, hours: BusinessHours,
+def touchpoint_occasion(session: DbSession, rule: ReminderRule, hours: BusinessHours,
                         now: datetime) -> Occasion:
     """The send of a reminder or follow-up rule, with its recipients."""
     touchpoint = rule.touchpoint
@@ -112,7 +112,7 @@ def nudge_period(rule: ReminderRule, campaign: Campaign, now: datetime) -> int:
     return max(int(elapsed / timedelta(days=rule.period_days or 1)), 0)
 
 
-def quiet_organisations(session: Session, campaign: Campaign, since: datetime) -> list[int]:
+def quiet_organisations(session: DbSession, campaign: Campaign, since: datetime) -> list[int]:
     """Audience organisations that have not engaged (the engaged tier: being sent something is
     not engaging) since `since`."""
     engaged = select(Engagement.organisation_id).where(
@@ -121,7 +121,7 @@ def quiet_organisations(session: Session, campaign: Campaign, since: datetime) -
         audience_ids_query(campaign).where(Organisation.id.not_in(engaged))))
 
 
-def last_nudges(session: Session, rule_id: int) -> dict[int, datetime]:
+def last_nudges(session: DbSession, rule_id: int) -> dict[int, datetime]:
     """When each organisation was last nudged under this rule (queued or sent)."""
     from engage.messaging.models import OutboxMessage, OutboxStatus
 
@@ -135,7 +135,7 @@ def last_nudges(session: Session, rule_id: int) -> dict[int, datetime]:
     return {org_id: at for org_id, at in rows if org_id is not None}
 
 
-def nudge_occasion(session: Session, rule: ReminderRule, hours: BusinessHours,
+def nudge_occasion(session: DbSession, rule: ReminderRule, hours: BusinessHours,
                    now: datetime) -> Occasion:
     """Whom a nudge rule would nudge now, and when it goes."""
     campaign = rule.campaign
@@ -162,7 +162,7 @@ def nudge_occasion(session: Session, rule: ReminderRule, hours: BusinessHours,
                     "No quiet organisation with a referral manager to nudge.", people)
 
 
-def occasion(session: Session, rule: ReminderRule, hours: BusinessHours,
+def occasion(session: DbSession, rule: ReminderRule, hours: BusinessHours,
              now: datetime) -> Occasion:
     if rule.kind is RuleKind.NUDGE:
         return nudge_occasion(session, rule, hours, now)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from engage.catalogue.models import Service
+from engage.database import DbSession
 from engage.uptake.columns import norm
 from engage.uptake.errors import UptakeRejected
 from engage.uptake.models import ServiceAlias
@@ -13,7 +13,7 @@ from engage.uptake.models import ServiceAlias
 ALIAS_LENGTH = 120  # ServiceAlias.alias
 
 
-def find_service(session: Session, key: str) -> Service:
+def find_service(session: DbSession, key: str) -> Service:
     """A catalogue service by id, slug or name (any case); UptakeRejected if there is none."""
     key = key.strip()
     service = None
@@ -31,7 +31,9 @@ def find_service(session: Session, key: str) -> Service:
     return service
 
 
-def remember_alias(session: Session, alias: str, service: Service, *, by: str = "") -> ServiceAlias:
+def remember_alias(
+    session: DbSession, alias: str, service: Service, *, by: str = ""
+) -> ServiceAlias:
     """Map the provider's name `alias` to `service` (changing an earlier mapping of it)."""
     key = norm(alias)
     if not key:
@@ -51,5 +53,5 @@ def remember_alias(session: Session, alias: str, service: Service, *, by: str = 
     return existing
 
 
-def aliases(session: Session) -> list[ServiceAlias]:
+def aliases(session: DbSession) -> list[ServiceAlias]:
     return list(session.scalars(select(ServiceAlias).order_by(ServiceAlias.alias)))

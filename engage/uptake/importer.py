@@ -17,10 +17,10 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, func, select, update
-from sqlalchemy.orm import Session
 
 from engage.audit.log import record_event
 from engage.catalogue.models import Service
+from engage.database import DbSession
 from engage.timezone import LONDON, next_month
 from engage.uptake.columns import CHARACTERISTICS
 from engage.uptake.dates import AUTO
@@ -88,7 +88,7 @@ def file_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def earlier_batch(session: Session, digest: str) -> UptakeBatch | None:
+def earlier_batch(session: DbSession, digest: str) -> UptakeBatch | None:
     """The active batch that imported a file with this digest, if any."""
     return session.scalar(select(UptakeBatch).where(
         UptakeBatch.sha256 == digest, UptakeBatch.rolled_back_at.is_(None)))
@@ -104,7 +104,7 @@ def describe_batch(batch: UptakeBatch) -> str:
 
 
 def check_file(
-    session: Session,
+    session: DbSession,
     data: bytes,
     filename: str,
     *,
@@ -141,7 +141,7 @@ def _active() -> Any:
                     UptakeBatch.rolled_back_at.is_(None))))
 
 
-def _compare(session: Session, checked: Checked, preview: Preview) -> None:
+def _compare(session: DbSession, checked: Checked, preview: Preview) -> None:
     """Totals per month and service in the file, beside what is recorded for them now."""
     names = dict(session.execute(select(Service.id, Service.name)).all())
     cells: dict[tuple[str, int], dict[str, Any]] = {}
@@ -179,7 +179,7 @@ def _compare(session: Session, checked: Checked, preview: Preview) -> None:
     preview.totals = sorted(cells.values(), key=lambda e: (e["month"], e["service"]))
 
 
-def _recorded(session: Session, keys: Iterable[tuple[str, int]]
+def _recorded(session: DbSession, keys: Iterable[tuple[str, int]]
               ) -> list[tuple[str, int, int, int]]:
     """(month, service id, total, rows) recorded now, for the months and services given."""
     wanted = set(keys)
@@ -208,7 +208,7 @@ def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
 
 
 def confirm_import(
-    session: Session,
+    session: DbSession,
     data: bytes,
     filename: str,
     *,
@@ -231,7 +231,7 @@ def confirm_import(
     return record_checked(session, preview, checked, now=now, actor=actor, mode=mode)
 
 
-def record_checked(session: Session, preview: Preview, checked: Checked, *, now: datetime,
+def record_checked(session: DbSession, preview: Preview, checked: Checked, *, now: datetime,
                    actor: Any = None, mode: str | None = None) -> Outcome:
     """Write a checked file as one batch (see confirm_import)."""
     if preview.duplicate_of:
@@ -271,7 +271,7 @@ def record_checked(session: Session, preview: Preview, checked: Checked, *, now:
     return Outcome(batch, replaced)
 
 
-def _supersede(session: Session, batch_id: int, checked: Checked, preview: Preview, *,
+def _supersede(session: DbSession, batch_id: int, checked: Checked, preview: Preview, *,
                replace: bool) -> int:
     replaced = 0
     references = sorted({row[R_REFERENCE] for row in checked.rows if row[R_REFERENCE]})
@@ -296,7 +296,7 @@ def _supersede(session: Session, batch_id: int, checked: Checked, preview: Previ
     return replaced
 
 
-def _insert_rows(session: Session, batch_id: int, rows: list[tuple[Any, ...]]) -> None:
+def _insert_rows(session: DbSession, batch_id: int, rows: list[tuple[Any, ...]]) -> None:
     """Write the rows with the driver's executemany, in chunks.
 
     Rows are plain tuples already checked, so SQLAlchemy's per-value processing is skipped:
@@ -320,7 +320,7 @@ def _insert_rows(session: Session, batch_id: int, rows: list[tuple[Any, ...]]) -
         ])
 
 
-def rollback_batch(session: Session, batch: UptakeBatch, *, now: datetime,
+def rollback_batch(session: DbSession, batch: UptakeBatch, *, now: datetime,
                    actor: Any = None) -> int:
     """Remove exactly the batch's rows and restore what it replaced; returns rows removed."""
     if batch.rolled_back_at is not None:

@@ -22,8 +22,8 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
 
+from engage.database import DbSession
 from engage.timezone import LONDON
 from engage.uptake.errors import UptakeRejected
 from engage.uptake.importer import Preview, check_file
@@ -43,7 +43,7 @@ STALLED_AFTER = timedelta(minutes=10)
 CHECKING, READY, FAILED = "checking", "ready", "failed"
 
 
-def create_pending(session: Session, data: bytes, filename: str, *, user_id: int | None,
+def create_pending(session: DbSession, data: bytes, filename: str, *, user_id: int | None,
                    now: datetime, sheet: str | None = None, date_order: str = "auto"
                    ) -> PendingUpload:
     """Keep an upload for checking; forget uploads older than a day, and the user's oldest
@@ -69,7 +69,7 @@ def create_pending(session: Session, data: bytes, filename: str, *, user_id: int
     return pending
 
 
-def discard_pending(session: Session, pending: PendingUpload) -> None:
+def discard_pending(session: DbSession, pending: PendingUpload) -> None:
     """Forget an upload the manager abandoned; nothing was recorded from it."""
     session.delete(pending)
     session.flush()
@@ -81,7 +81,7 @@ def bounded_message(message: str) -> str:
     return message[:MAX_MESSAGE - 1] + "…"
 
 
-def find_pending(session: Session, token: str) -> PendingUpload | None:
+def find_pending(session: DbSession, token: str) -> PendingUpload | None:
     return session.scalar(select(PendingUpload).where(PendingUpload.token == token))
 
 
@@ -93,7 +93,7 @@ def needs_background(pending: PendingUpload) -> bool:
     return row_estimate(pending.data, pending.filename, pending.sheet) > BACKGROUND_ROWS
 
 
-def run_check(session: Session, pending: PendingUpload, *, now: datetime,
+def run_check(session: DbSession, pending: PendingUpload, *, now: datetime,
               commit_progress: bool = False) -> Preview | None:
     """Check the upload and store its preview (or why it cannot be read) on the record."""
     pending.status, pending.rows_done, pending.message, pending.preview = CHECKING, 0, "", None

@@ -12,9 +12,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from engage.catalogue.models import Service
+from engage.database import DbSession
 from engage.directory.models import Locality, Organisation, OrgKind, OrgStatus
 from engage.uptake.columns import CHARACTERISTICS
 from engage.uptake.importer import active_referrals
@@ -95,7 +95,7 @@ class Overview:
         }
 
 
-def overview(session: Session) -> Overview:
+def overview(session: DbSession) -> Overview:
     """Every figure on the uptake page."""
     result = Overview()
     names = dict(session.execute(select(Service.id, Service.name)).all())
@@ -181,7 +181,7 @@ def _shares(orgs: dict[int, Any], per_org: Counter[int], label_of: Any) -> list[
     return sorted(groups.values(), key=lambda s: (-s.referrals, s.label))
 
 
-def characteristics(session: Session) -> dict[str, Breakdown]:
+def characteristics(session: DbSession) -> dict[str, Breakdown]:
     """Referrals by each staff characteristic the provider recorded, suppressed."""
     out: dict[str, Breakdown] = {}
     for name in CHARACTERISTICS:
@@ -194,7 +194,7 @@ def characteristics(session: Session) -> dict[str, Breakdown]:
     return out
 
 
-def organisation_months(session: Session, organisation_id: int) -> list[tuple[str, str, int]]:
+def organisation_months(session: DbSession, organisation_id: int) -> list[tuple[str, str, int]]:
     """An organisation's referrals as (month, service, total), newest month first."""
     rows: Counter[tuple[str, str]] = Counter()
     for referred_on, name, total in session.execute(
@@ -208,7 +208,7 @@ def organisation_months(session: Session, organisation_id: int) -> list[tuple[st
                   reverse=True)
 
 
-def monthly_rows(session: Session) -> list[tuple[str, str, int, int]]:
+def monthly_rows(session: DbSession) -> list[tuple[str, str, int, int]]:
     """(month, service, referrals, distinct organisations) for `flask uptake summary`."""
     totals: Counter[tuple[str, str]] = Counter()
     orgs: dict[tuple[str, str], set[int]] = defaultdict(set)
@@ -226,7 +226,7 @@ def monthly_rows(session: Session) -> list[tuple[str, str, int, int]]:
     return [(m, s, totals[(m, s)], len(orgs[(m, s)])) for m, s in sorted(totals)]
 
 
-def batches(session: Session, limit: int | None = None) -> list[UptakeBatch]:
+def batches(session: DbSession, limit: int | None = None) -> list[UptakeBatch]:
     query = select(UptakeBatch).order_by(UptakeBatch.imported_at.desc(), UptakeBatch.id.desc())
     if limit:
         query = query.limit(limit)

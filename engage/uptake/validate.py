@@ -15,9 +15,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from engage.catalogue.models import Service
+from engage.database import DbSession
 from engage.directory.models import Organisation
 from engage.timezone import month_start
 from engage.uptake.aliases import ALIAS_LENGTH
@@ -66,7 +66,7 @@ class Catalogue:
     attributable: set[int]
 
     @classmethod
-    def load(cls, session: Session) -> Catalogue:
+    def load(cls, session: DbSession) -> Catalogue:
         by_name: dict[str, int] = {}
         names: dict[int, str] = {}
         attributable: set[int] = set()
@@ -90,7 +90,7 @@ class Directory:
     names: dict[str, str]
 
     @classmethod
-    def load(cls, session: Session) -> Directory:
+    def load(cls, session: DbSession) -> Directory:
         ids: dict[str, int] = {}
         names: dict[str, str] = {}
         for org_id, code, name in session.execute(
@@ -189,7 +189,7 @@ def parse_count(value: Any) -> int:
 
 
 def check_table(
-    session: Session,
+    session: DbSession,
     table: Table,
     *,
     today: date,

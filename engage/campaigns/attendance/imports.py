@@ -21,7 +21,6 @@ from typing import Any
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import case, select, true
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from engage.audit.log import record_event
 from engage.auth.models import User
@@ -44,6 +43,7 @@ from engage.campaigns.models import (
 )
 from engage.campaigns.touchpoints import CLOCK_SLACK, still_to_come
 from engage.config import DEFAULT_ATTENDANCE_MIN_MINUTES
+from engage.database import DbSession
 from engage.directory.models import Organisation
 from engage.timezone import LONDON, uk_day
 
@@ -191,7 +191,7 @@ def check_touchpoint(touchpoint: Touchpoint, now: datetime) -> None:
         raise AttendanceRejected(problem, status=409)
 
 
-def earlier_import(session: Session, touchpoint_id: int, digest: str) -> AttendanceImport | None:
+def earlier_import(session: DbSession, touchpoint_id: int, digest: str) -> AttendanceImport | None:
     return session.scalar(
         select(AttendanceImport).where(
             AttendanceImport.touchpoint_id == touchpoint_id, AttendanceImport.sha256 == digest
@@ -199,7 +199,7 @@ def earlier_import(session: Session, touchpoint_id: int, digest: str) -> Attenda
     )
 
 
-def _refuse_duplicate(session: Session, touchpoint: Touchpoint, digest: str) -> None:
+def _refuse_duplicate(session: DbSession, touchpoint: Touchpoint, digest: str) -> None:
     earlier = earlier_import(session, touchpoint.id, digest)
     if earlier is None:
         return
@@ -215,7 +215,7 @@ def _refuse_duplicate(session: Session, touchpoint: Touchpoint, digest: str) -> 
 
 
 def preview_attendance(
-    session: Session,
+    session: DbSession,
     touchpoint: Touchpoint,
     data: bytes,
     filename: str,
@@ -327,7 +327,7 @@ def open_preview(
 # --- what the touchpoint already holds ----------------------------------------------------------
 
 
-def _live_orgs(session: Session, touchpoint_id: int, kind: EngagementKind) -> set[int]:
+def _live_orgs(session: DbSession, touchpoint_id: int, kind: EngagementKind) -> set[int]:
     return set(session.scalars(
         select(Engagement.organisation_id).where(
             Engagement.touchpoint_id == touchpoint_id,
@@ -339,7 +339,7 @@ def _live_orgs(session: Session, touchpoint_id: int, kind: EngagementKind) -> se
 
 
 def invited_not_attending(
-    session: Session, touchpoint_id: int, attending: set[int]
+    session: DbSession, touchpoint_id: int, attending: set[int]
 ) -> list[Organisation]:
     """Invited organisations that neither this list nor an earlier one shows anyone from."""
     absent = (_live_orgs(session, touchpoint_id, EngagementKind.INVITED)
@@ -351,7 +351,7 @@ def invited_not_attending(
     ))
 
 
-def already_attended(session: Session, touchpoint_id: int, org_ids: set[int]) -> set[int]:
+def already_attended(session: DbSession, touchpoint_id: int, org_ids: set[int]) -> set[int]:
     """Those of `org_ids` the touchpoint already records as attending (earlier imports, logs)."""
     return _live_orgs(session, touchpoint_id, EngagementKind.ATTENDED) & org_ids
 
@@ -394,7 +394,7 @@ def _people_by_org(
 
 
 def confirm_attendance(
-    session: Session,
+    session: DbSession,
     touchpoint: Touchpoint,
     preview: Preview,
     assignments: Mapping[int, int | None],
@@ -479,7 +479,7 @@ def confirm_attendance(
 
 
 def _void_absences(
-    session: Session, touchpoint_id: int, attended: set[int], import_id: int, now: datetime
+    session: DbSession, touchpoint_id: int, attended: set[int], import_id: int, now: datetime
 ) -> int:
     """An earlier list recorded these as absent; this one shows they came (another session)."""
     if not attended:
@@ -499,7 +499,9 @@ def _void_absences(
 # --- reading back ---------------------------------------------------------------------------------
 
 
-def touchpoint_imports(session: Session, touchpoint_id: int) -> list[tuple[AttendanceImport, str]]:
+def touchpoint_imports(
+    session: DbSession, touchpoint_id: int
+) -> list[tuple[AttendanceImport, str]]:
     """A touchpoint's imports, newest first, each with the email of who made it."""
     rows = session.execute(
         select(AttendanceImport, User.email)
@@ -511,7 +513,7 @@ def touchpoint_imports(session: Session, touchpoint_id: int) -> list[tuple[Atten
 
 
 def import_rows(
-    session: Session, record: AttendanceImport
+    session: DbSession, record: AttendanceImport
 ) -> list[tuple[Engagement, Organisation]]:
     """The ledger rows an import wrote, with their organisations, attended first then absent."""
     rows = session.execute(

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
 
 from engage.campaigns.attendance.files import Attendee
+from engage.database import DbSession
 from engage.directory.models import Contact, Organisation, OrgStatus
 
 # Addresses at these domains belong to people at many unrelated employers (see is_shared_domain).
@@ -61,7 +61,7 @@ def domain_of(email: str) -> str:
     return email.rpartition("@")[2].lower()
 
 
-def _orgs_by_email(session: Session, emails: list[str]) -> dict[str, set[int]]:
+def _orgs_by_email(session: DbSession, emails: list[str]) -> dict[str, set[int]]:
     found: dict[str, set[int]] = defaultdict(set)
     for start in range(0, len(emails), CHUNK):
         rows = session.execute(
@@ -79,7 +79,7 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _orgs_by_domain(session: Session, domains: list[str]) -> dict[str, set[int]]:
+def _orgs_by_domain(session: DbSession, domains: list[str]) -> dict[str, set[int]]:
     found: dict[str, set[int]] = defaultdict(set)
     for start in range(0, len(domains), 50):
         batch = domains[start:start + 50]
@@ -95,7 +95,7 @@ def _orgs_by_domain(session: Session, domains: list[str]) -> dict[str, set[int]]
     return found
 
 
-def _names(session: Session, ids: Iterable[int]) -> str:
+def _names(session: DbSession, ids: Iterable[int]) -> str:
     names = session.scalars(
         select(Organisation.name).where(Organisation.id.in_(list(ids))).order_by(Organisation.name)
     ).all()
@@ -103,7 +103,7 @@ def _names(session: Session, ids: Iterable[int]) -> str:
     return shown + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
-def match_attendees(session: Session, attendees: Iterable[Attendee]) -> Matching:
+def match_attendees(session: DbSession, attendees: Iterable[Attendee]) -> Matching:
     """Match by a contact's exact address (any case), then by a domain only one organisation uses.
 
     Closed organisations are left out. An attendee neither way matches is returned with the
@@ -149,7 +149,7 @@ class OrganisationNotFound(ValueError):
     """Typed text that names no organisation, or several; the message says what to type."""
 
 
-def find_organisation(session: Session, text: str) -> Organisation:
+def find_organisation(session: DbSession, text: str) -> Organisation:
     """The organisation a person typed: an ODS code, "Name (CODE)" from the list, or a name."""
     typed = " ".join(text.split())
     labelled = CODE_IN_LABEL.search(typed)

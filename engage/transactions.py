@@ -42,7 +42,7 @@ class saving(Generic[E]):  # noqa: N801 - read as a phrase: `with saving(...) as
                  tb: TracebackType | None) -> bool:
         if exc is None:
             try:
-                db.session.commit()
+                self._end()
             except BaseException as failed:  # the commit itself refused (a constraint, say)
                 db.session.rollback()
                 if not isinstance(failed, self.errors):
@@ -65,6 +65,17 @@ class saving(Generic[E]):  # noqa: N801 - read as a phrase: `with saving(...) as
 
     def __bool__(self) -> bool:
         return self.ok
+
+    def _end(self) -> None:
+        db.session.commit()
+
+
+class previewing(saving[E]):  # noqa: N801
+    """Like ``saving``, but the block's work is always rolled back: a preview shows what a change
+    would do and keeps none of it."""
+
+    def _end(self) -> None:
+        db.session.rollback()
 
 
 def done(message: str, url: str) -> Response:

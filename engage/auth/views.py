@@ -27,6 +27,7 @@ from engage.auth.sessions import end_session, start_session
 from engage.auth.throttle import clear_failures, record_failure, seconds_to_wait
 from engage.database import utcnow
 from engage.extensions import db, limiter
+from engage.transactions import commit, saving
 
 log = logging.getLogger(__name__)
 
@@ -76,13 +77,13 @@ def login() -> Response | str | tuple[str, int, dict[str, str]]:
         if user is not None:
             if throttled:
                 clear_failures(db.session, email)
-            db.session.commit()
+            commit()
             start_session(user)
             log.info("signed in: user %s", user.id)
             return redirect(safe_next_path(form.next.data, home))
         if throttled:
             record_failure(db.session, email, now)
-            db.session.commit()
+            commit()
         log.info("failed sign-in")
         form.email.errors = list(form.email.errors) + [
             "The email address or password is not right, or the account is disabled"
@@ -94,8 +95,8 @@ def login() -> Response | str | tuple[str, int, dict[str, str]]:
 @access(Access.SELF)
 def logout() -> Response:
     """Sign out everywhere: the session version moves on, so copied cookies stop working."""
-    end_all_sessions(current_user)
-    db.session.commit()
+    with saving():
+        end_all_sessions(current_user)
     log.info("signed out: user %s", current_user.id)
     end_session()
     flash("You have signed out.")
@@ -108,13 +109,12 @@ def change_password() -> Response | str:
     """Change your own password; every other session you have ends."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
+        with saving(AccountError) as saved:
             change_own_password(db.session, current_user, form.current_password.data or "",
                                 form.new_password.data or "")
-        except AccountError as exc:
-            add_error(form, exc, default="new_password")
-        else:
-            db.session.commit()
+        if saved.refused:
+            add_error(form, saved.refused, default="new_password")
+        if saved:
             start_session(current_user._get_current_object())  # this device carries on
             flash("Your password has been changed. You have been signed out everywhere else.")
             return redirect(url_for("home.index"))
@@ -135,14 +135,13 @@ def new_user() -> Response | str:
     """Add a user; there is no self-registration."""
     form = NewUserForm()
     if form.validate_on_submit():
-        try:
+        with saving(AccountError) as saved:
             user = add_user_by(db.session, current_user, form.email.data or "",
                                form.password.data or "", Role(form.role.data),
                                name=form.name.data or "")
-        except AccountError as exc:
-            add_error(form, exc, default="email")
-        else:
-            db.session.commit()
+        if saved.refused:
+            add_error(form, saved.refused, default="email")
+        if saved:
             flash(f"Added {user.email}.")
             return redirect(url_for("auth.users"))
     return render_template("auth/new_user.html", form=form)
@@ -155,15 +154,13 @@ def edit_user(user_id: int) -> Response | str:
     user = db.get_or_404(User, user_id)
     form = EditUserForm(obj=user if request.method == "GET" else None)
     if form.validate_on_submit():
-        try:
+        with saving(AccountError) as saved:
             changes = update_user_by(db.session, current_user, user, role=Role(form.role.data),
                                      active=bool(form.active.data),
                                      new_password=form.new_password.data or "")
-        except AccountError as exc:
-            db.session.rollback()
-            add_error(form, exc, default="role")
-        else:
-            db.session.commit()
+        if saved.refused:
+            add_error(form, saved.refused, default="role")
+        if saved:
             flash(f"Saved {user.email}." if changes else "Nothing changed.")
             return redirect(url_for("auth.users"))
     return render_template("auth/edit_user.html", form=form, user=user)

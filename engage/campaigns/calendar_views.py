@@ -28,6 +28,7 @@ from engage.directory.forms import choices
 from engage.errors import render_error
 from engage.extensions import db, limiter
 from engage.timezone import uk_day
+from engage.transactions import saving
 
 ANY = ""
 CURRENT = "current"  # planned or done: everything but the cancelled
@@ -149,12 +150,10 @@ def calendar_subscribe() -> tuple[str, int]:
 @access(Access.SELF)
 def calendar_feed_create() -> BaseResponse | tuple[str, int]:
     """Make a new link (the old one stops); this response shows it once, never again."""
-    try:
+    with saving(ics.FeedError) as saved:
         _feed, token = ics.create_feed(db.session, current_user, utcnow())
-    except ics.FeedError as exc:
-        db.session.rollback()
-        return render_error(400, "The calendar link could not be made", str(exc))
-    db.session.commit()
+    if not saved:
+        return render_error(400, "The calendar link could not be made", saved.error)
     return _subscribe_page(token=token)
 
 
@@ -162,13 +161,11 @@ def calendar_feed_create() -> BaseResponse | tuple[str, int]:
 @access(Access.SELF)
 def calendar_feed_revoke() -> BaseResponse | tuple[str, int]:
     """Turn your link off: calendars subscribed to it get nothing more from engage."""
-    try:
+    with saving(ics.FeedError) as saved:
         ics.revoke_feed(db.session, current_user, utcnow())
-    except ics.FeedError as exc:
-        db.session.rollback()
-        flash(str(exc))
+    if not saved:
+        flash(saved.error)
         return _subscribe_page(status=409)
-    db.session.commit()
     flash("Your calendar link has been turned off. Remove the calendar from Outlook or Google "
           "Calendar too: it will not update again.")
     return redirect(url_for("campaigns.calendar_subscribe"))

@@ -25,6 +25,7 @@ from engage.campaigns.reach import (
 from engage.database import utcnow
 from engage.directory.models import OrgKind
 from engage.extensions import db
+from engage.transactions import saving
 
 # The kind of contact a channel usually makes, offered first on the reach form.
 USUAL_KIND = {
@@ -64,16 +65,12 @@ def reach(touchpoint_id: int) -> Response | tuple[str, int]:
             locality_id=int(form.locality_id.data) if form.locality_id.data else None,
             org_kinds=[OrgKind(k) for k in form.org_kinds.data or []], note=form.note.data or "",
             tier=form.contact_tier())
-        try:
+        field = {Who.CODES: form.codes, Who.LOCALITY: form.locality_id}.get(
+            request_.who, form.who)
+        with saving(CampaignError, field=field) as saved:
             result = record_touchpoint_reach(db.session, touchpoint, request_,
                                              user_id=current_user.id, now=utcnow())
-        except CampaignError as exc:
-            db.session.rollback()
-            field = {Who.CODES: form.codes, Who.LOCALITY: form.locality_id}.get(
-                request_.who, form.who)
-            field.errors = [*field.errors, str(exc)]
-        else:
-            db.session.commit()
+        if saved:
             flash(result.message(touchpoint))
             return redirect(url_for("campaigns.touchpoint", touchpoint_id=touchpoint.id))
     return (render_template("campaigns/reach.html", touchpoint=touchpoint, form=form),
@@ -98,14 +95,10 @@ def void(engagement_id: int) -> Response | tuple[str, int]:
         form.reason.errors = ["This record was already voided."]
         status = 409
     elif form.validate_on_submit():
-        try:
+        with saving(CampaignError, field=form.reason) as saved:
             void_row(db.session, engagement, form.reason.data or "", user_id=current_user.id,
                      now=utcnow())
-        except CampaignError as exc:
-            db.session.rollback()
-            form.reason.errors = [str(exc)]
-        else:
-            db.session.commit()
+        if saved:
             flash(f"Voided the record of {engagement.organisation.name}.")
             return redirect(_back(engagement))
     if form.errors and status == 200:
@@ -121,14 +114,10 @@ def void_reach(touchpoint_id: int) -> Response | tuple[str, int]:
     touchpoint = db.get_or_404(Touchpoint, touchpoint_id)
     form = VoidForm()
     if form.validate_on_submit():
-        try:
+        with saving(CampaignError, field=form.reason) as saved:
             voided = void_touchpoint_reach(db.session, touchpoint, form.reason.data or "",
                                            user_id=current_user.id, now=utcnow())
-        except CampaignError as exc:
-            db.session.rollback()
-            form.reason.errors = [str(exc)]
-        else:
-            db.session.commit()
+        if saved:
             flash(f"Voided {voided} record{'' if voided == 1 else 's'} of {touchpoint.title}.")
             return redirect(url_for("campaigns.touchpoint", touchpoint_id=touchpoint.id))
     return (render_template("campaigns/void_reach.html", touchpoint=touchpoint, form=form),

@@ -32,6 +32,7 @@ from engage.campaigns.touchpoints import (
 from engage.catalogue.models import Service
 from engage.database import utcnow
 from engage.extensions import db
+from engage.transactions import saving
 from engage.web import page_arg
 
 PER_PAGE = 50
@@ -108,7 +109,7 @@ def _save(form: TouchpointForm, touchpoint: Touchpoint | None) -> Response | tup
         fields = _fields(form)
         warning = campaign_date_warning(fields)
         if warning is None or form.confirm_outside.data:
-            try:
+            with saving(CampaignError, field=form.title) as saved:
                 if touchpoint is None:
                     touchpoint = create_touchpoint(db.session, fields, current_user.id, utcnow())
                     message = f"Added {touchpoint.title}."
@@ -116,11 +117,8 @@ def _save(form: TouchpointForm, touchpoint: Touchpoint | None) -> Response | tup
                     changed = update_touchpoint(db.session, touchpoint, fields, current_user.id,
                                                 utcnow())
                     message = f"Saved {touchpoint.title}." if changed else "Nothing was changed."
-            except CampaignError as exc:
-                db.session.rollback()
-                form.title.errors = [*form.title.errors, str(exc)]
-            else:
-                db.session.commit()
+            if saved:
+                assert touchpoint is not None  # made or changed in the block just committed
                 flash(message + (" It is outside its campaign's dates, as confirmed."
                                  if warning else ""))
                 return redirect(url_for("campaigns.touchpoint", touchpoint_id=touchpoint.id))
@@ -190,14 +188,10 @@ def touchpoint_done(touchpoint_id: int) -> Response | tuple[str, int] | str:
     touchpoint = _touchpoint(touchpoint_id)
     form = _done_form(touchpoint)
     if form.validate_on_submit():
-        try:
+        with saving(CampaignError, field=form.actual_at) as saved:
             mark_done(db.session, touchpoint, london_to_utc(form.actual_at.data),  # type: ignore[arg-type]
                       current_user.id, utcnow())
-        except CampaignError as exc:
-            db.session.rollback()
-            form.actual_at.errors = [str(exc)]
-        else:
-            db.session.commit()
+        if saved:
             flash(f"Marked {touchpoint.title} as done. Now record whom it reached.")
             return redirect(url_for("campaigns.touchpoint", touchpoint_id=touchpoint.id))
     return _touchpoint_page(touchpoint, done_form=form, status=400)
@@ -210,14 +204,10 @@ def touchpoint_cancel(touchpoint_id: int) -> Response | tuple[str, int] | str:
     touchpoint = _touchpoint(touchpoint_id)
     form = CancelForm()
     if form.validate_on_submit():
-        try:
+        with saving(CampaignError, field=form.reason) as saved:
             cancel_touchpoint(db.session, touchpoint, form.reason.data or "", current_user.id,
                               utcnow())
-        except CampaignError as exc:
-            db.session.rollback()
-            form.reason.errors = [str(exc)]
-        else:
-            db.session.commit()
+        if saved:
             flash(f"Cancelled {touchpoint.title}.")
             return redirect(url_for("campaigns.touchpoint", touchpoint_id=touchpoint.id))
     return _touchpoint_page(touchpoint, cancel_form=form, status=400)
@@ -228,11 +218,9 @@ def touchpoint_cancel(touchpoint_id: int) -> Response | tuple[str, int] | str:
 def touchpoint_restore(touchpoint_id: int) -> Response | tuple[str, int] | str:
     """Undo a cancellation."""
     touchpoint = _touchpoint(touchpoint_id)
-    try:
+    with saving(CampaignError) as saved:
         restore_touchpoint(db.session, touchpoint, current_user.id, utcnow())
-    except CampaignError as exc:
-        db.session.rollback()
-        return _touchpoint_page(touchpoint, problem=str(exc), status=409)
-    db.session.commit()
+    if not saved:
+        return _touchpoint_page(touchpoint, problem=saved.error, status=409)
     flash(f"Restored {touchpoint.title}.")
     return redirect(url_for("campaigns.touchpoint", touchpoint_id=touchpoint.id))

@@ -35,6 +35,7 @@ from engage.database import utcnow
 from engage.directory.models import Organisation, OrgKind
 from engage.directory.organisations import NO_LOCALITY, pcn_names
 from engage.extensions import db
+from engage.transactions import saving
 from engage.web import page_arg, page_number
 
 
@@ -147,13 +148,9 @@ def new() -> Response | tuple[str, int]:
     """Plan a campaign: dates, services, audience rule."""
     form = _campaign_form(None)
     if form.validate_on_submit():
-        try:
+        with saving(CampaignError, field=form.name) as saved:
             campaign = create_campaign(db.session, _campaign_fields(form), now=utcnow())
-        except CampaignError as exc:
-            db.session.rollback()
-            form.name.errors = [*form.name.errors, str(exc)]
-        else:
-            db.session.commit()
+        if saved:
             flash(f"Added the campaign {campaign.name}.")
             return redirect(url_for("campaigns.show", campaign_id=campaign.id))
     return (render_template("campaigns/edit.html", form=form, campaign=None),
@@ -167,13 +164,9 @@ def edit(campaign_id: int) -> Response | tuple[str, int]:
     campaign = _campaign(campaign_id)
     form = _campaign_form(campaign)
     if form.validate_on_submit():
-        try:
+        with saving(CampaignError, field=form.name) as saved:
             changed = update_campaign(db.session, campaign, _campaign_fields(form))
-        except CampaignError as exc:
-            db.session.rollback()
-            form.name.errors = [*form.name.errors, str(exc)]
-        else:
-            db.session.commit()
+        if saved:
             flash(f"Saved {campaign.name}: changed {', '.join(changed)}." if changed
                   else "Nothing was changed.")
             return redirect(url_for("campaigns.show", campaign_id=campaign.id))
@@ -196,18 +189,14 @@ def add_target_view(campaign_id: int) -> Response | tuple[str, int]:
     campaign = _campaign(campaign_id)
     form = _target_form(campaign)
     if form.validate_on_submit():
-        try:
+        with saving(CampaignError, field=form.target_count) as saved:
             add_target(db.session, campaign, target_count=form.target_count.data or 0,
                        due_date=form.due_date.data,  # type: ignore[arg-type]
                        locality_id=int(form.locality_id.data) if form.locality_id.data else None,
                        kind=OrgKind(form.kind.data) if form.kind.data else None,
                        tier=EngagementTier(form.tier.data or EngagementTier.ENGAGED.value),
                        measure=TargetMeasure(form.measure.data or TargetMeasure.COUNT.value))
-        except CampaignError as exc:
-            db.session.rollback()
-            form.target_count.errors = [*form.target_count.errors, str(exc)]
-        else:
-            db.session.commit()
+        if saved:
             flash("Added the target.")
             return redirect(url_for("campaigns.show", campaign_id=campaign.id, _anchor="targets"))
     return render_template("campaigns/target.html", campaign=campaign, form=form), 400
@@ -218,11 +207,10 @@ def add_target_view(campaign_id: int) -> Response | tuple[str, int]:
 def remove_target_view(campaign_id: int, target_id: int) -> Response:
     """Remove one of the campaign's targets."""
     campaign = _campaign(campaign_id)
-    try:
+    with saving(CampaignError) as saved:
         remove_target(db.session, campaign, target_id)
-    except CampaignError:
+    if not saved:
         abort(404)
-    db.session.commit()
     flash("Removed the target.")
     return redirect(url_for("campaigns.show", campaign_id=campaign.id, _anchor="targets"))
 

@@ -14,6 +14,7 @@ from engage.catalogue.editing import CatalogueError, create_service, set_retired
 from engage.catalogue.forms import ServiceForm
 from engage.catalogue.models import Service
 from engage.extensions import db
+from engage.transactions import done, saving
 
 # No url_prefix: the manager pages live under /catalogue and the public pages under /services,
 # both on this one blueprint.
@@ -42,12 +43,8 @@ def new() -> Response | tuple[str, int]:
     """Add a service to the catalogue."""
     form = ServiceForm()
     if form.validate_on_submit():
-        try:
+        with saving(CatalogueError, field=form.name) as saved:
             service = create_service(db.session, form.data)
-        except CatalogueError as exc:
-            db.session.rollback()
-            form.name.errors = [*form.name.errors, str(exc)]
-        else:
             record_event(
                 db.session,
                 current_user,
@@ -55,7 +52,7 @@ def new() -> Response | tuple[str, int]:
                 f"Added service {service.name}",
                 target=service,
             )
-            db.session.commit()
+        if saved:
             flash(f"Added {service.name}.")
             return redirect(url_for("catalogue.show", service_id=service.id))
     return (render_template("catalogue/edit.html", form=form, service=None),
@@ -69,12 +66,8 @@ def edit(service_id: int) -> Response | tuple[str, int]:
     service = db.get_or_404(Service, service_id)
     form = ServiceForm(obj=service)
     if form.validate_on_submit():
-        try:
+        with saving(CatalogueError, field=form.name) as saved:
             changed = update_service(db.session, service, form.data)
-        except CatalogueError as exc:
-            db.session.rollback()
-            form.name.errors = [*form.name.errors, str(exc)]
-        else:
             if changed:
                 record_event(
                     db.session,
@@ -83,7 +76,7 @@ def edit(service_id: int) -> Response | tuple[str, int]:
                     f"Changed {service.name}: {', '.join(changed)}",
                     target=service,
                 )
-            db.session.commit()
+        if saved:
             flash(f"Saved {service.name}." if changed else "Nothing changed.")
             return redirect(url_for("catalogue.show", service_id=service.id))
     return (render_template("catalogue/edit.html", form=form, service=service),
@@ -115,7 +108,5 @@ def _set_retired(service_id: int, retired: bool) -> Response:
         f"{word} {service.name}",
         target=service,
     )
-    db.session.commit()
-    flash(f"{word} {service.name}.")
-    return redirect(url_for("catalogue.show", service_id=service.id))
+    return done(f"{word} {service.name}.", url_for("catalogue.show", service_id=service.id))
 

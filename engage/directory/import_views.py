@@ -20,6 +20,7 @@ from engage.directory.imports import recent_imports
 from engage.directory.models import DirectoryImport
 from engage.directory.ods_import import import_ods
 from engage.extensions import db
+from engage.transactions import saving
 
 
 def _upload(field: FileStorage) -> tuple[bytes, str]:
@@ -30,8 +31,6 @@ def _page(
     template: str, form: FlaskForm, rejected: ImportRejected | None = None
 ) -> tuple[str, int]:
     """The upload page; 400 when the form or the file was refused."""
-    if rejected is not None:
-        db.session.rollback()
     status = 400 if rejected is not None or form.errors else 200
     return render_template(template, form=form, rejected=rejected, aliases=ALIASES,
                            imports=recent_imports(db.session)), status
@@ -44,14 +43,13 @@ def import_ods_file() -> Response | tuple[str, int]:
     form = OdsImportForm()
     if form.validate_on_submit():
         data, filename = _upload(form.file.data)
-        try:
+        with saving(ImportRejected) as saved:
             summary = import_ods(db.session, data, now=utcnow(), actor=current_user,
                                  commissioner=form.commissioner.data,
                                  include_other=form.other_settings.data == "other",
                                  filename=filename)
-        except ImportRejected as exc:
-            return _page("directory/import_ods.html", form, exc)
-        db.session.commit()
+        if not saved:
+            return _page("directory/import_ods.html", form, saved.refused)
         flash(f"Imported {filename}: {summary.added} added, {summary.updated} updated.")
         return redirect(url_for("directory.import_result", import_id=summary.import_id))
     return _page("directory/import_ods.html", form)
@@ -64,12 +62,11 @@ def import_csv_file() -> Response | tuple[str, int]:
     form = CsvImportForm()
     if form.validate_on_submit():
         data, filename = _upload(form.file.data)
-        try:
+        with saving(ImportRejected) as saved:
             summary = import_csv(db.session, data, now=utcnow(), actor=current_user,
                                  filename=filename)
-        except ImportRejected as exc:
-            return _page("directory/import_csv.html", form, exc)
-        db.session.commit()
+        if not saved:
+            return _page("directory/import_csv.html", form, saved.refused)
         flash(f"Imported {filename}: {summary.added} added, {summary.updated} updated.")
         return redirect(url_for("directory.import_result", import_id=summary.import_id))
     return _page("directory/import_csv.html", form)

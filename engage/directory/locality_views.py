@@ -22,6 +22,7 @@ from engage.directory.localities import (
 from engage.directory.models import Locality, LocalityRuleKind, Organisation
 from engage.directory.vocab import organisations
 from engage.extensions import db
+from engage.transactions import done, saving
 
 
 def _rule_form() -> LocalityRuleForm:
@@ -58,12 +59,9 @@ def new_locality() -> Response | tuple[str, int]:
     """Add a locality (then give it rules)."""
     form = LocalityForm()
     if form.validate_on_submit():
-        try:
+        with saving(DirectoryError, field=form.name) as saved:
             locality = add_locality(db.session, form.name.data or "", actor=current_user)
-        except DirectoryError as exc:
-            form.name.errors = [str(exc)]
-        else:
-            db.session.commit()
+        if saved:
             flash(f"Added {locality.name}. Now give it rules.")
             return redirect(url_for("directory.localities"))
     return _page(locality_form=form, status=400)
@@ -76,14 +74,11 @@ def new_rule() -> Response | tuple[str, int]:
     form = _rule_form()
     if form.validate_on_submit():
         locality = db.get_or_404(Locality, int(form.locality.data))
-        try:
+        with saving(DirectoryError, field=form.values) as saved:
             rules, moved = rules_added(db.session, LocalityRuleKind(form.kind.data),
                                        (form.values.data or "").split(","), locality,
                                        now=utcnow(), actor=current_user)
-        except DirectoryError as exc:
-            form.values.errors = [str(exc)]
-        else:
-            db.session.commit()
+        if saved:
             flash(f"Added {', '.join(rule.value for rule in rules)} to {locality.name}. "
                   f"{organisations(moved)} changed locality.")
             return redirect(url_for("directory.localities"))
@@ -94,11 +89,9 @@ def new_rule() -> Response | tuple[str, int]:
 @access(Access.MANAGE)
 def remove_rule(rule_id: int) -> Response:
     """Remove a rule, and re-place the organisations it matched."""
-    try:
-        flash(rule_removed(db.session, rule_id, now=utcnow(), actor=current_user))
-    except DirectoryError as exc:
-        flash(str(exc))
-    db.session.commit()
+    with saving(DirectoryError) as saved:
+        message = rule_removed(db.session, rule_id, now=utcnow(), actor=current_user)
+    flash(message if saved else saved.error)
     return redirect(url_for("directory.localities"))
 
 
@@ -107,6 +100,5 @@ def remove_rule(rule_id: int) -> Response:
 def reapply_rules() -> Response:
     """Apply the rules afresh to every organisation without a pinned locality."""
     moved = rules_reapplied(db.session, now=utcnow(), actor=current_user)
-    db.session.commit()
-    flash(f"Rules re-applied. {organisations(moved)} changed locality.")
-    return redirect(url_for("directory.localities"))
+    return done(f"Rules re-applied. {organisations(moved)} changed locality.",
+                url_for("directory.localities"))

@@ -37,6 +37,7 @@ from engage.directory.organisations import (
 )
 from engage.directory.vocab import DEFAULT_ROLE
 from engage.extensions import db
+from engage.transactions import done, saving
 
 PER_PAGE = 50
 
@@ -78,8 +79,8 @@ def index() -> str:
 def export() -> Response:
     """The list as CSV, with the same filters; every export goes in the audit log."""
     _form, where = _filters()
-    text = export_directory(db.session, where, now=utcnow(), actor=current_user)
-    db.session.commit()
+    with saving():
+        text = export_directory(db.session, where, now=utcnow(), actor=current_user)
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     return Response(text, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="engage-directory-{stamp}.csv"'})
@@ -126,13 +127,10 @@ def new() -> BaseResponse | tuple[str, int]:
     """Add an organisation by hand (a federation, say, that no file lists)."""
     form = _organisation_form()
     if form.validate_on_submit():
-        try:
+        with saving(DirectoryError, field=form.code) as saved:
             org = add_organisation(db.session, form.code.data or "", _details(form), now=utcnow(),
                                    actor=current_user)
-        except DirectoryError as exc:
-            form.code.errors = [str(exc)]
-        else:
-            db.session.commit()
+        if saved:
             flash(f"Added {org.name}.")
             return redirect(url_for("directory.show", code=org.ods_code))
     return render_template("directory/edit.html", form=form, org=None), 400 if form.errors else 200
@@ -146,13 +144,10 @@ def edit(code: str) -> BaseResponse | tuple[str, int]:
     form = _organisation_form(org)
     del form.code  # the code is the organisation's identity
     if form.validate_on_submit():
-        try:
+        with saving(DirectoryError, field=form.locality) as saved:
             changed = update_organisation(db.session, org, _details(form), now=utcnow(),
                                           actor=current_user)
-        except DirectoryError as exc:
-            form.locality.errors = [str(exc)]
-        else:
-            db.session.commit()
+        if saved:
             flash(f"Saved {org.name}." if changed else "Nothing was changed.")
             return redirect(url_for("directory.show", code=org.ods_code))
     return render_template("directory/edit.html", form=form, org=org), 400 if form.errors else 200
@@ -160,18 +155,14 @@ def edit(code: str) -> BaseResponse | tuple[str, int]:
 
 def _save_contact(form: ContactForm, org: Organisation, contact: Contact | None) -> bool:
     """Save the contact from the form; False (with the message on the form) if it cannot be."""
-    try:
+    with saving(DirectoryError, field=form.email) as saved:
         contact_logic.save_contact(
             db.session, org, name=form.name.data or "", role=ContactRole(form.role.data),
             email=form.email.data or "", phone=form.phone.data or "",
             do_not_email=form.do_not_email.data, contact=contact, actor=current_user,
             lawful_basis=LawfulBasis(form.lawful_basis.data),
         )
-    except DirectoryError as exc:
-        form.email.errors = [str(exc)]
-        return False
-    db.session.commit()
-    return True
+    return bool(saved)
 
 
 @bp.route("/organisations/<code>/contacts/new", methods=["GET", "POST"])
@@ -210,7 +201,5 @@ def delete_contact(contact_id: int) -> BaseResponse:
     contact = db.get_or_404(Contact, contact_id)
     code, name = contact.organisation.ods_code, contact.name or contact.email
     contact_logic.delete_contact(db.session, contact, actor=current_user)
-    db.session.commit()
-    flash(f"Removed {name}.")
-    return redirect(url_for("directory.show", code=code))
+    return done(f"Removed {name}.", url_for("directory.show", code=code))
 

@@ -22,6 +22,7 @@ from engage.insights.period import read_filters
 from engage.insights.ratios import interval, ratio
 from engage.insights.regression import LAGS
 from engage.timezone import uk_day
+from engage.transactions import saving
 
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
@@ -78,10 +79,10 @@ def outreach_download(table: str, fmt: str) -> Response | tuple[str, int, dict[s
     built = Table(f"outreach-{table}", headers, [list(r.values()) for r in rows],
                   about=results.scope.describe())
     body = render(built, fmt)
-    audit_export(db.session, current_user, built, fmt,
-                 {**filters.period_args(), "channel": channel.value if channel else ""},
-                 now=utcnow())
-    db.session.commit()
+    with saving():
+        audit_export(db.session, current_user, built, fmt,
+                     {**filters.period_args(), "channel": channel.value if channel else ""},
+                     now=utcnow())
     name = f"outreach-{table}-{filters.start.isoformat()}-to-{filters.end.isoformat()}.{fmt}"
     return Response(body, content_type=CONTENT_TYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

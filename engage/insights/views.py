@@ -49,6 +49,7 @@ from engage.insights.tables import TABLES, model_table
 from engage.request_values import bounded_int
 from engage.templating import london, long_date
 from engage.timezone import uk_day
+from engage.transactions import saving
 from engage.web import page_arg
 
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
@@ -176,7 +177,7 @@ def plan() -> WerkzeugResponse | tuple[str, int]:
     if not form.validate_on_submit():
         return render_template("insights/plan.html", form=form, orgs=orgs, problems=[]), 400
     chosen = set(form.org.data or [])
-    try:
+    with saving(CampaignError) as saved:
         touchpoint = plan_touchpoint(
             db.session, organisations=[o for o in orgs if o.id in chosen],
             channel=Channel(form.channel.data), title=form.title.data or "",
@@ -184,11 +185,9 @@ def plan() -> WerkzeugResponse | tuple[str, int]:
             campaign=db.session.get(Campaign, int(form.campaign_id.data))
             if (form.campaign_id.data or "").isdigit() else None,
             actor=current_user, now=utcnow())
-    except CampaignError as exc:
-        db.session.rollback()
+    if not saved:
         return render_template("insights/plan.html", form=form, orgs=orgs,
-                               problems=[str(exc)], page_has_errors=True), 400
-    db.session.commit()
+                               problems=[saved.error], page_has_errors=True), 400
     flash(f"Planned {touchpoint.title}. Record who it reached once it has happened.")
     return redirect(url_for("campaigns.touchpoint", touchpoint_id=touchpoint.id))
 
@@ -249,15 +248,12 @@ def snapshot_save() -> WerkzeugResponse | tuple[str, int]:
     problems: list[str] = []
     if scope.problems or not form.validate_on_submit():
         return _refused(scope, form)
-    try:
+    with saving(SnapshotError, field=form.title) as saved:
         snapshot = save_snapshot(db.session, title=form.title.data or "",
                                  figures=_report_with_outreach(scope, problems)[0],
                                  actor=current_user, now=utcnow())
-    except SnapshotError as exc:
-        db.session.rollback()
-        form.title.errors = [*form.title.errors, str(exc)]
+    if not saved:
         return _refused(scope, form)
-    db.session.commit()
     flash(f"Saved the snapshot {snapshot.title!r}.")
     return redirect(url_for("insights.snapshot", report_snapshot_id=snapshot.id))
 
@@ -304,10 +300,11 @@ def export(table: str) -> Response | tuple[str, int, dict[str, str]]:
     else:
         built = TABLES[table](db.session, scope, today=_today(), days=days, now=utcnow())
     body = render(built, fmt)
-    audit_export(db.session, current_user, built, fmt,
-                 {**scope.filters.period_args(), **({"days": days} if table == "cold" else {})},
-                 now=utcnow())
-    db.session.commit()
+    with saving():
+        audit_export(db.session, current_user, built, fmt,
+                     {**scope.filters.period_args(),
+                      **({"days": days} if table == "cold" else {})},
+                     now=utcnow())
     name = f"engage-{table}-{scope.filters.start}-to-{scope.filters.end}.{fmt}"
     return Response(body, content_type=CONTENT_TYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -20,6 +20,7 @@ from engage.links.forms import LIST, PackForm
 from engage.links.models import ShortLink
 from engage.links.posters import poster, svg_zip
 from engage.links.shortlinks import LinkError, make_poster_pack, pack_links
+from engage.transactions import saving
 
 
 def _base() -> str:
@@ -54,11 +55,11 @@ def pack_zip(touchpoint_id: int) -> Response:
     touchpoint = db.get_or_404(Touchpoint, touchpoint_id)
     links = pack_links(db.session, touchpoint.id)
     body = svg_zip(links, _base())
-    record_export(db.session, current_user, "links.poster_pack_export",
-                  f"Downloaded the QR codes of {len(links)} posters for {touchpoint.title}",
-                  parameters={"touchpoint": touchpoint.id}, now=utcnow(), target=touchpoint,
-                  details={"posters": len(links)})
-    db.session.commit()
+    with saving():
+        record_export(db.session, current_user, "links.poster_pack_export",
+                      f"Downloaded the QR codes of {len(links)} posters for {touchpoint.title}",
+                      parameters={"touchpoint": touchpoint.id}, now=utcnow(), target=touchpoint,
+                      details={"posters": len(links)})
     response = Response(body, mimetype="application/zip")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="posters-touchpoint-{touchpoint.id}.zip"')
@@ -79,18 +80,15 @@ def make_pack(touchpoint_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         service = None if form.service.data == LIST else service_by_slug(db.session,
                                                                         form.service.data)
-        try:
+        with saving(LinkError) as saved:
             result = make_poster_pack(db.session, touchpoint, service,
                                       message=form.message.data or "",
                                       user_id=current_user.id, now=utcnow())
-        except LinkError as exc:
-            db.session.rollback()
-            problem = str(exc)
-        else:
             record_event(db.session, current_user, "links.pack",
                          f"Made {result.created} poster links for {touchpoint.title}",
                          target=touchpoint)
-            db.session.commit()
+        problem = saved.error or None
+        if saved:
             made = f"Made {result.created} new poster{'' if result.created == 1 else 's'}"
             has = " already has" if result.existing == 1 else "s already have"
             kept = f"; {result.existing} organisation{has} one" if result.existing else ""

@@ -27,6 +27,7 @@ from engage.links.models import AwarenessAnswer, Medium, ShortLink
 from engage.links.qr import qr_png, qr_svg
 from engage.links.scans import record_scan
 from engage.links.shortlinks import LinkError, create_link, restore_link, retire_link, short_url
+from engage.transactions import done, saving
 
 # Per address (hashed), generous enough for a staff room behind one address.
 AWARENESS_LIMIT = "20 per minute;300 per day"
@@ -119,11 +120,11 @@ def answer(slug: str) -> tuple[str, int]:
         knew = awareness.parse_answer(request.form.get("answer"))
     except awareness.AwarenessError as exc:
         return render_template("links/answer.html", service=service, problem=str(exc)), 400
-    stored = awareness.record_answer(
-        db.session, service, token, knew, address=request.remote_addr,
-        user_agent=request.headers.get("User-Agent"), now=now,
-    )
-    db.session.commit()
+    with saving():
+        stored = awareness.record_answer(
+            db.session, service, token, knew, address=request.remote_addr,
+            user_agent=request.headers.get("User-Agent"), now=now,
+        )
     return render_template("links/answer.html", service=service, stored=stored), 200
 
 
@@ -226,18 +227,14 @@ def new(touchpoint_id: int) -> Response | tuple[str, int]:
         if form.service.data != LIST and service is None:
             form.service.errors = ["Choose a page from the list"]
         if not form.errors:
-            try:
+            with saving(LinkError, field=form.message) as saved:
                 link = create_link(db.session, service=service, organisation=organisation,
                                    touchpoint=touchpoint, medium=Medium(form.medium.data),
                                    message=form.message.data or "", user_id=current_user.id,
                                    now=utcnow())
-            except LinkError as exc:
-                db.session.rollback()
-                form.message.errors = [str(exc)]
-            else:
                 record_event(db.session, current_user, "links.create",
                              f"Made short link {link.code} for {touchpoint.title}", target=link)
-                db.session.commit()
+            if saved:
                 flash(f"Made the short link {link_url(link)}.")
                 return redirect(url_for("links.show", short_link_id=link.id))
     return (render_template("links/new.html", form=form, touchpoint=touchpoint),
@@ -252,9 +249,8 @@ def retire(short_link_id: int) -> Response:
     retire_link(link, utcnow())
     record_event(db.session, current_user, "links.retire", f"Retired short link {link.code}",
                  target=link)
-    db.session.commit()
-    flash(f"Retired {link.code}: it now shows a 'not found' page that links to the services.")
-    return redirect(url_for("links.show", short_link_id=link.id))
+    return done(f"Retired {link.code}: it now shows a 'not found' page that links to the services.",
+                url_for("links.show", short_link_id=link.id))
 
 
 @bp.post("/links/<int:short_link_id>/restore")
@@ -265,9 +261,7 @@ def restore(short_link_id: int) -> Response:
     restore_link(link)
     record_event(db.session, current_user, "links.restore", f"Restored short link {link.code}",
                  target=link)
-    db.session.commit()
-    flash(f"{link.code} works again.")
-    return redirect(url_for("links.show", short_link_id=link.id))
+    return done(f"{link.code} works again.", url_for("links.show", short_link_id=link.id))
 
 
 # --- sections on other features' pages ---------------------------------------------------------

@@ -42,6 +42,7 @@ from engage.messaging.webhook import (
     parse_events,
     verify,
 )
+from engage.transactions import done, saving
 from engage.web import page_arg
 
 log = logging.getLogger(__name__)
@@ -118,13 +119,10 @@ def outbox_message(outbox_message_id: int) -> str:
 def retry(outbox_message_id: int) -> Response:
     """Queue a failed message again."""
     message = db.get_or_404(OutboxMessage, outbox_message_id)
-    try:
+    with saving(delivery.RetryRefused) as saved:
         delivery.retry_message(db.session, message, user=current_user, now=utcnow())
-    except delivery.RetryRefused as exc:
-        flash(str(exc))
-        return redirect(url_for("messaging.outbox_message", outbox_message_id=message.id))
-    db.session.commit()
-    flash(f"The message to {message.to_email} will be sent again at the next delivery.")
+    flash(f"The message to {message.to_email} will be sent again at the next delivery."
+          if saved else saved.error)
     return redirect(url_for("messaging.outbox_message", outbox_message_id=message.id))
 
 
@@ -134,10 +132,8 @@ def resume() -> Response:
     """An administrator fixed SendGrid's key: deliver again."""
     backend = delivery.backend_from_config(current_app.config)
     if delivery.resume(db.session, backend.name, user=current_user, now=utcnow()):
-        db.session.commit()
-        flash("Email delivery resumed.")
-    else:
-        flash("Email delivery was not paused.")
+        return done("Email delivery resumed.", url_for("messaging.outbox"))
+    flash("Email delivery was not paused.")
     return redirect(url_for("messaging.outbox"))
 
 
@@ -175,8 +171,8 @@ def unsubscribe_post(token: str) -> str | tuple[str, int]:
     except BadUnsubscribeToken:
         return render_template("messaging/unsubscribe_invalid.html"), 404
     one_click = request.form.get("List-Unsubscribe") == "One-Click"
-    changed = unsubscribe(db.session, email, now=utcnow(), one_click=one_click)
-    db.session.commit()
+    with saving():
+        changed = unsubscribe(db.session, email, now=utcnow(), one_click=one_click)
     if changed:
         log.info("unsubscribed an address%s", " (one-click)" if one_click else "")
     return render_template("messaging/unsubscribe.html", token=token, email=email, done=True,
@@ -209,13 +205,12 @@ def sendgrid_webhook() -> tuple[Response, int]:
         return jsonify(error=str(exc)), 413
     except WebhookMalformed as exc:
         return jsonify(error=str(exc)), 400
-    try:
+    with saving(SQLAlchemyError) as saved:
         counts = process_events(db.session, events, now=now,
                                 nul_possible=b"\\u0000" in raw)
-        db.session.commit()
-    except SQLAlchemyError:
-        db.session.rollback()
-        log.exception("SendGrid webhook: database unavailable; SendGrid will retry")
+    if not saved:
+        log.error("SendGrid webhook: database unavailable; SendGrid will retry",
+                  exc_info=saved.refused)
         return jsonify(error="Temporarily unavailable; please retry."), 503
     return jsonify(dict(counts)), 200
 

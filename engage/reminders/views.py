@@ -41,6 +41,7 @@ from engage.reminders.rules import (
     remove_rule,
 )
 from engage.reminders.schedule import business_hours, occasion
+from engage.transactions import done, saving
 
 MESSAGE_KINDS = ("reminder", "follow_up", "nudge", "digest", "bulletin")
 RECENT = 50
@@ -111,13 +112,10 @@ def new_rule(touchpoint_id: int) -> Response | str | tuple[str, int]:
         fields = _rule_fields(form)
         problems = check_fields(fields)
         if not problems and request.form.get("action") == "save":
-            try:
+            with saving(ReminderError) as saved:
                 add_touchpoint_rule(db.session, touchpoint, fields, current_user, utcnow())
-            except ReminderError as exc:
-                db.session.rollback()
-                problems = [str(exc)]
-            else:
-                db.session.commit()
+            problems = [saved.error] if saved.error else []
+            if saved:
                 what = "follow-up" if fields.kind.is_follow_up else "reminder"
                 flash(f"Saved the {what}. It is listed below with when it goes.")
                 return redirect(url_for("campaigns.touchpoint", touchpoint_id=touchpoint.id,
@@ -161,15 +159,10 @@ def remove(reminder_rule_id: int) -> Response:
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with saving(ReminderError) as saved:
         withdrawn = remove_rule(db.session, found, current_user, utcnow())
-    except ReminderError as exc:
-        db.session.rollback()
-        flash(str(exc))
-    else:
-        db.session.commit()
-        flash(f"Removed the rule. {withdrawn} queued message"
-              f"{'' if withdrawn == 1 else 's'} withdrawn.")
+    flash(f"Removed the rule. {withdrawn} queued message"
+          f"{'' if withdrawn == 1 else 's'} withdrawn." if saved else saved.error)
     if found.touchpoint_id:
         return redirect(url_for("campaigns.touchpoint", touchpoint_id=found.touchpoint_id,
                                 _anchor="reminders"))
@@ -196,10 +189,8 @@ def new_nudge(campaign_id: int) -> Response | str | tuple[str, int]:
         problems = check_fields(fields)
         if not problems and request.form.get("action") == "save":
             add_nudge_rule(db.session, campaign, fields, current_user, utcnow())
-            db.session.commit()
-            flash("Saved the nudge rule.")
-            return redirect(url_for("campaigns.show", campaign_id=campaign.id,
-                                    _anchor="reminders"))
+            return done("Saved the nudge rule.", url_for("campaigns.show", campaign_id=campaign.id,
+                                                         _anchor="reminders"))
         if not problems:
             draft = ReminderRule(kind=RuleKind.NUDGE, quiet_days=fields.quiet_days,
                                  period_days=fields.period_days, offset_amount=0,
@@ -232,14 +223,11 @@ def new_bulletin(campaign_id: int) -> Response | str | tuple[str, int]:
     form = BulletinForm()
     problems: list[str] = []
     if form.validate_on_submit():
-        try:
+        with saving(ReminderError) as saved:
             bulletin = save_bulletin(db.session, campaign, _bulletin_fields(form), current_user,
                                      utcnow())
-        except ReminderError as exc:
-            db.session.rollback()
-            problems = [str(exc)]
-        else:
-            db.session.commit()
+        problems = [saved.error] if saved.error else []
+        if saved:
             flash("Saved as a draft. Check the preview, then choose when it goes.")
             return redirect(url_for("reminders.bulletin", bulletin_id=bulletin.id))
     status = 400 if form.errors or problems else 200
@@ -258,14 +246,11 @@ def edit_bulletin(bulletin_id: int) -> Response | str | tuple[str, int]:
         form.channel.data = bulletin.channel.value
     problems: list[str] = []
     if form.validate_on_submit():
-        try:
+        with saving(ReminderError) as saved:
             save_bulletin(db.session, bulletin.campaign, _bulletin_fields(form), current_user,
                           utcnow(), bulletin=bulletin)
-        except ReminderError as exc:
-            db.session.rollback()
-            problems = [str(exc)]
-        else:
-            db.session.commit()
+        problems = [saved.error] if saved.error else []
+        if saved:
             flash("Saved the changes.")
             return redirect(url_for("reminders.bulletin", bulletin_id=bulletin.id))
     status = 400 if form.errors or problems else 200
@@ -303,13 +288,11 @@ def schedule(bulletin_id: int) -> Response | str | tuple[str, int]:
     found = db.get_or_404(Bulletin, bulletin_id)
     form = ScheduleForm()
     if form.validate_on_submit():
-        try:
+        with saving(ReminderError) as saved:
             schedule_bulletin(db.session, found, london_to_utc(form.send_at.data),  # type: ignore[arg-type]
                               current_user, utcnow())
-        except ReminderError as exc:
-            db.session.rollback()
-            return _bulletin_page(found, form, [str(exc)], 400)
-        db.session.commit()
+        if not saved:
+            return _bulletin_page(found, form, [saved.error], 400)
         flash("Scheduled. It goes to the campaign's audience at the time below.")
         return redirect(url_for("reminders.bulletin", bulletin_id=found.id))
     return _bulletin_page(found, form, status=400)
@@ -322,11 +305,9 @@ def cancel(bulletin_id: int) -> Response | str | tuple[str, int]:
     found = db.get_or_404(Bulletin, bulletin_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
+    with saving(ReminderError) as saved:
         cancel_bulletin(db.session, found, current_user, utcnow())
-    except ReminderError as exc:
-        db.session.rollback()
-        return _bulletin_page(found, problems=[str(exc)], status=400)
-    db.session.commit()
+    if not saved:
+        return _bulletin_page(found, problems=[saved.error], status=400)
     flash("Cancelled: it will not be sent.")
     return redirect(url_for("reminders.bulletin", bulletin_id=found.id))

@@ -14,6 +14,7 @@ from engage.catalogue.models import Service
 from engage.database import utcnow
 from engage.directory.models import Organisation
 from engage.extensions import db
+from engage.transactions import commit, done, saving
 from engage.uptake.aliases import remember_alias
 from engage.uptake.blueprint import bp
 from engage.uptake.columns import ALIASES
@@ -86,13 +87,11 @@ def rollback(uptake_batch_id: int) -> Response | tuple[str, int]:
     form = ConfirmForm()
     if not form.validate_on_submit():
         return render_template("uptake/batch.html", batch=found, form=form), 400
-    try:
+    with saving(UptakeRejected) as saved:
         removed = rollback_batch(db.session, found, now=utcnow(), actor=current_user)
-    except UptakeRejected as exc:
-        db.session.rollback()
+    if saved.refused:
         return render_template("uptake/batch.html", batch=found, form=form,
-                               rejected=exc), exc.status
-    db.session.commit()
+                               rejected=saved.refused), saved.refused.status
     flash(f"Rolled back batch {found.id}: {removed:,} rows removed.")
     return redirect(url_for("uptake.batch", uptake_batch_id=found.id))
 
@@ -118,12 +117,12 @@ def _check(pending: PendingUpload) -> None:
     """Check now, or start the background check of a large file; commits either way."""
     if needs_background(pending):
         pending.status = CHECKING
-        db.session.commit()
+        commit()  # before the background check reads it
         start_background_check(current_app._get_current_object(),  # type: ignore[attr-defined]
                                pending.id, utcnow())
     else:
-        run_check(db.session, pending, now=utcnow())
-        db.session.commit()
+        with saving():
+            run_check(db.session, pending, now=utcnow())
 
 
 def _estimate(pending: PendingUpload) -> int:
@@ -220,16 +219,15 @@ def confirm(token: str) -> Response | tuple[str, int]:
     form = ConfirmForm()
     if pending.status != "ready" or not form.validate_on_submit():
         return _preview_page(pending, confirm=form, status=400)
-    try:
+    with saving(UptakeRejected) as saved:
         outcome = confirm_import(db.session, pending.data, pending.filename, now=utcnow(),
                                  actor=current_user, mode=form.mode.data or None,
                                  sheet=pending.sheet, date_order=pending.date_order)
-    except UptakeRejected as exc:
-        db.session.rollback()
+        db.session.delete(pending)
+    if saved.refused:
         pending = _pending_or_404(token)
-        return _preview_page(pending, confirm=form, rejected=exc, status=exc.status)
-    db.session.delete(pending)
-    db.session.commit()
+        return _preview_page(pending, confirm=form, rejected=saved.refused,
+                             status=saved.refused.status)
     flash(f"Imported {outcome.batch.rows:,} rows ({outcome.batch.total:,} referrals) as batch "
           f"{outcome.batch.id}" + (f"; {outcome.replaced:,} earlier rows replaced."
                                    if outcome.replaced else "."))
@@ -244,6 +242,5 @@ def discard(token: str) -> Response | tuple[str, int]:
     if not ConfirmForm().validate_on_submit():
         return _preview_page(pending, status=400)
     discard_pending(db.session, pending)
-    db.session.commit()
-    flash("The uploaded file was discarded; nothing was recorded from it.")
-    return redirect(url_for("uptake.upload"))
+    return done("The uploaded file was discarded; nothing was recorded from it.",
+                url_for("uptake.upload"))

@@ -33,6 +33,7 @@ from engage.database import utcnow
 from engage.directory.models import Organisation, OrgStatus
 from engage.extensions import db
 from engage.timezone import uk_day
+from engage.transactions import previewing, saving
 
 # A list longer than this would make the page heavy; people then type the ODS code.
 DATALIST_LIMIT = 3000
@@ -101,7 +102,7 @@ def attendance_upload(touchpoint_id: int) -> tuple[str, int]:
     if not form.validate_on_submit():
         return _upload_page(touchpoint, form)
     upload = form.file.data
-    try:
+    with previewing(AttendanceRejected) as checked:
         preview = preview_attendance(db.session, touchpoint, upload.read(),
                                      os.path.basename(upload.filename or ""), now=utcnow(),
                                      min_minutes=current_app.config["ATTENDANCE_MIN_MINUTES"])
@@ -109,9 +110,7 @@ def attendance_upload(touchpoint_id: int) -> tuple[str, int]:
                              AttendanceConfirmForm.for_preview(
                                  preview.unmatched, mismatched=bool(preview.mismatches),
                                  formdata=None))
-    except AttendanceRejected as exc:
-        db.session.rollback()
-        return _upload_page(touchpoint, form, exc)
+    return _upload_page(touchpoint, form, checked.refused)
 
 
 @bp.post("/touchpoints/<int:touchpoint_id>/attendance/confirm")
@@ -127,14 +126,12 @@ def attendance_confirm(touchpoint_id: int) -> Response | tuple[str, int]:
                                              mismatched=bool(preview.mismatches))
     if not form.validate_on_submit():
         return _preview_page(touchpoint, preview, form, status=400)
-    try:
+    with saving(AttendanceRejected) as saved:
         outcome = confirm_attendance(db.session, touchpoint, preview, form.assignments,
                                      user_id=current_user.id, now=utcnow(),
                                      same_meeting=bool(form.same_meeting.data))
-    except AttendanceRejected as exc:
-        db.session.rollback()
-        return _upload_page(touchpoint, AttendanceUploadForm(formdata=None), exc)
-    db.session.commit()
+    if not saved:
+        return _upload_page(touchpoint, AttendanceUploadForm(formdata=None), saved.refused)
     brief = f"{len(outcome.brief)} joined briefly (not counted), " if outcome.brief else ""
     flash(f"Saved the attendance: {len(outcome.attended)} organisations attended, {brief}"
           f"{len(outcome.absent)} invited and absent.")

@@ -215,8 +215,8 @@ def delete_contact(contact_id: int) -> BaseResponse | str:
             lost=[("Name", contact.name or "None"), ("Email", contact.email or "None"),
                   ("Phone", contact.phone or "None"), ("Role", contact.role.label),
                   ("Organisation", f"{contact.organisation.name} ({code})")],
-            consequence=(f"Their details go from {contact.organisation.name}. Messages already "
-                         "sent to them stay, without their name."),
+            consequence=(f"Their details go from {contact.organisation.name}. Outreach and "
+                         "messages already recorded stay."),
             button="Delete the contact", back=url_for("directory.show", code=code))
     contact_logic.delete_contact(db.session, contact, actor=current_user)
     db.session.commit()

@@ -4,6 +4,7 @@ The POST needing a CSRF token is checked for every route in test_access.py."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,9 +13,11 @@ from sqlalchemy import func, select
 from engage.audit.models import AuditEvent
 from engage.auth.models import Role
 from engage.campaigns.models import CampaignTarget
+from engage.database import utcnow
 from engage.directory.localities import add_rules
 from engage.directory.models import Contact, LocalityRule, LocalityRuleKind
 from engage.extensions import db
+from engage.reminders.models import ReminderRule
 from tests.factories import (
     make_campaign,
     make_campaign_target,
@@ -22,6 +25,7 @@ from tests.factories import (
     make_locality,
     make_organisation,
 )
+from tests.reminders.support import rule, webinar
 
 
 def contact_case() -> dict[str, Any]:
@@ -56,13 +60,25 @@ def rule_case() -> dict[str, Any]:
             "missing": "/directory/localities/rules/999999/delete"}
 
 
-CASES = pytest.mark.parametrize("make", [contact_case, target_case, rule_case],
-                                ids=["contact", "target", "locality-rule"])
+def reminder_case() -> dict[str, Any]:
+    touchpoint = webinar(utcnow() + timedelta(days=3), organisations=1, title="Flu webinar")
+    made = rule(touchpoint)
+    db.session.commit()
+    return {"url": f"/reminders/rules/{made.id}/remove", "model": ReminderRule, "id": made.id,
+            "shows": ["remove this rule", "Flu webinar", "stays on record"],
+            "back": f"/campaigns/touchpoints/{touchpoint.id}#reminders",
+            "action": "reminders.rule_remove", "missing": "/reminders/rules/999999/remove"}
+
+
+CASES = pytest.mark.parametrize("make", [contact_case, target_case, rule_case, reminder_case],
+                                ids=["contact", "target", "locality-rule", "reminder-rule"])
 
 
 def still_there(case: dict[str, Any]) -> bool:
     db.session.expire_all()
-    return db.session.get(case["model"], case["id"]) is not None
+    found = db.session.get(case["model"], case["id"])
+    # A reminder rule is removed but kept on record, marked with when.
+    return found is not None and getattr(found, "removed_at", None) is None
 
 
 @CASES
@@ -71,7 +87,7 @@ def test_the_page_says_what_will_be_lost_and_deletes_nothing(app, manager_client
     response = manager_client.get(case["url"])
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Are you sure you want to delete" in page and "This cannot be undone" in page
+    assert "Are you sure you want to" in page and "This cannot be undone" in page
     for words in case["shows"]:
         assert words in page, words
     assert "nhsuk-button--warning" in page

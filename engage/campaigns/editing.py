@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 
+from engage.audit.log import record_event
 from engage.campaigns.audience import (
     audience_condition,
     organisations_by_code,
@@ -200,11 +202,20 @@ def target_audience(session: DbSession, campaign: Campaign, locality_id: int | N
                               .where(*conditions)) or 0)
 
 
-def remove_target(session: DbSession, campaign: Campaign, target_id: int) -> CampaignTarget:
-    """Drop one of the campaign's targets."""
+def remove_target(session: DbSession, campaign: Campaign, target_id: int,
+                  actor: Any = None) -> CampaignTarget:
+    """Drop one of the campaign's targets; the audit log keeps what it asked for."""
     target = next((t for t in campaign.targets if t.id == target_id), None)
     if target is None:
         raise CampaignError("That target is not one of this campaign's. Reload the page.")
+    record_event(
+        session, actor, "campaigns.target_delete",
+        f"{campaign.name}: removed the target of {target.target_count} by {target.due_date}",
+        target=campaign,
+        details={"target_id": target.id, "target_count": target.target_count,
+                 "due_date": target.due_date.isoformat(), "tier": target.tier.value,
+                 "measure": target.measure.value, "locality_id": target.locality_id,
+                 "kind": target.kind})
     campaign.targets.remove(target)
     session.flush()
     return target

@@ -202,13 +202,29 @@ def add_target_view(campaign_id: int) -> Response | tuple[str, int]:
     return render_template("campaigns/target.html", campaign=campaign, form=form), 400
 
 
-@bp.post("/<int:campaign_id>/targets/<int:target_id>/remove")
+@bp.route("/<int:campaign_id>/targets/<int:target_id>/remove", methods=["GET", "POST"])
 @access(Access.MANAGE)
-def remove_target_view(campaign_id: int, target_id: int) -> Response:
-    """Remove one of the campaign's targets."""
+def remove_target_view(campaign_id: int, target_id: int) -> Response | str:
+    """Remove one of the campaign's targets (recorded in the audit log), once asked on a page of
+    its own."""
     campaign = _campaign(campaign_id)
+    target = next((t for t in campaign.targets if t.id == target_id), None)
+    if target is None:
+        abort(404)
+    back = url_for("campaigns.show", campaign_id=campaign.id, _anchor="targets")
+    if request.method == "GET":
+        progress = progress_logic.campaign_progress(db.session, campaign, utcnow())
+        item = next((i for i in progress.targets if i.target.id == target_id), None)
+        lost = [("Campaign", campaign.name), ("Due by", target.due_date.strftime("%-d %B %Y"))]
+        if item is not None:
+            lost[1:1] = [("Who", item.label), ("Goal", item.goal)]
+        return render_template(
+            "confirm_delete.html", what="this target", lost=lost,
+            consequence=("The campaign stops measuring progress against it. The outreach "
+                         "recorded stays."),
+            button="Delete the target", back=back)
     with saving(CampaignError) as saved:
-        remove_target(db.session, campaign, target_id)
+        remove_target(db.session, campaign, target_id, actor=current_user)
     if not saved:
         abort(404)
     flash("Removed the target.")

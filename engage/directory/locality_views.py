@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -19,7 +19,7 @@ from engage.directory.localities import (
     rules_added,
     rules_reapplied,
 )
-from engage.directory.models import Locality, LocalityRuleKind, Organisation
+from engage.directory.models import Locality, LocalityRule, LocalityRuleKind, Organisation
 from engage.directory.vocab import organisations
 from engage.extensions import db
 from engage.transactions import done, saving
@@ -85,10 +85,19 @@ def new_rule() -> Response | tuple[str, int]:
     return _page(rule_form=form, status=400)
 
 
-@bp.post("/localities/rules/<int:rule_id>/delete")
+@bp.route("/localities/rules/<int:rule_id>/delete", methods=["GET", "POST"])
 @access(Access.MANAGE)
-def remove_rule(rule_id: int) -> Response:
-    """Remove a rule, and re-place the organisations it matched."""
+def remove_rule(rule_id: int) -> Response | str:
+    """Remove a rule, and re-place the organisations it matched, once asked on a page of its own."""
+    if request.method == "GET":
+        rule = db.get_or_404(LocalityRule, rule_id)
+        return render_template(
+            "confirm_delete.html", what=f"the rule {rule.value}",
+            lost=[("Locality", rule.locality.name), ("Rule", rule.kind.label),
+                  ("Value", rule.value)],
+            consequence=("The organisations it placed are placed again by the remaining "
+                         "rules; a locality set by hand stays."),
+            button="Delete the rule", back=url_for("directory.localities"))
     with saving(DirectoryError) as saved:
         message = rule_removed(db.session, rule_id, now=utcnow(), actor=current_user)
     flash(message if saved else saved.error)

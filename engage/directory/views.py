@@ -194,12 +194,21 @@ def edit_contact(contact_id: int) -> BaseResponse | tuple[str, int]:
             400 if form.errors else 200)
 
 
-@bp.post("/contacts/<int:contact_id>/delete")
+@bp.route("/contacts/<int:contact_id>/delete", methods=["GET", "POST"])
 @access(Access.MANAGE)
-def delete_contact(contact_id: int) -> BaseResponse:
-    """Remove a contact (recorded in the audit log)."""
+def delete_contact(contact_id: int) -> BaseResponse | str:
+    """Remove a contact (recorded in the audit log), once asked on a page of its own."""
     contact = db.get_or_404(Contact, contact_id)
     code, name = contact.organisation.ods_code, contact.name or contact.email
+    if request.method == "GET":
+        return render_template(
+            "confirm_delete.html", what=f"the contact {name or 'without a name'}",
+            lost=[("Name", contact.name or "None"), ("Email", contact.email or "None"),
+                  ("Phone", contact.phone or "None"), ("Role", contact.role.label),
+                  ("Organisation", f"{contact.organisation.name} ({code})")],
+            consequence=(f"Their details go from {contact.organisation.name}. Outreach and "
+                         "messages already recorded stay."),
+            button="Delete the contact", back=url_for("directory.show", code=code))
     contact_logic.delete_contact(db.session, contact, actor=current_user)
     return done(f"Removed {name}.", url_for("directory.show", code=code))
 

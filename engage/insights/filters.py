@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
+from engage.form_fields import REAL_DATE, DateProblem, date_from_parts, typed_parts
 from engage.request_values import FIRST_YEAR, LAST_YEAR, bounded_int, parse_day
 from engage.timezone import add_months, month_start
 
@@ -45,12 +46,22 @@ class InsightFilters:
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any], *, today: date) -> InsightFilters:
-        """Read `start`, `end` (YYYY-MM-DD), `campaign`, `service`, `locality` from a query."""
+        """Read `start`, `end` (YYYY-MM-DD, or the date input's day, month and year boxes),
+        `campaign`, `service`, `locality` from a query."""
         base = cls.default(today)
         problems: list[str] = []
 
         def read_date(name: str, fallback: date) -> date:
             raw = (args.get(name) or "").strip()
+            parts = typed_parts(args, name)
+            if parts is not None:
+                try:
+                    return date_from_parts(parts, f"The {name} date")
+                except DateProblem as problem:
+                    message = (f"Enter a real {name} date" if str(problem) == REAL_DATE
+                               else str(problem).replace("Year", f"The {name} date's year"))
+                    problems.append(f"{message}; showing {fallback.isoformat()} instead.")
+                    return fallback
             if not raw:
                 return fallback
             day = parse_day(raw)
@@ -76,7 +87,8 @@ class InsightFilters:
         if end < start:
             problems.append("The period ends before it starts; the dates have been swapped.")
             start, end = end, start
-        chosen = any((args.get(name) or "").strip() for name in ("start", "end"))
+        chosen = any((args.get(name) or "").strip() or typed_parts(args, name) is not None
+                     for name in ("start", "end"))
         return cls(start=start, end=end, campaign_id=read_id("campaign"),
                    service_id=read_id("service"), locality_id=read_id("locality"),
                    problems=tuple(problems), period_chosen=chosen)

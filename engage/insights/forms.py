@@ -16,7 +16,7 @@ from engage.catalogue.models import Service
 from engage.database import DbSession
 from engage.directory.forms import choices
 from engage.directory.models import Locality
-from engage.form_fields import LocalTimeField
+from engage.form_fields import DayField, LocalTimeField
 from engage.insights.filters import InsightFilters
 from engage.insights.snapshots import TITLE_LENGTH
 
@@ -27,8 +27,8 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = StringField("From")
-    end = StringField("To")
+    start = DayField("From")
+    end = DayField("To")
     campaign = SelectField("Campaign", default="")
     service = SelectField("Service", default="")
     locality = SelectField("Locality", default="")
@@ -38,8 +38,8 @@ def filter_form(session: DbSession, filters: InsightFilters) -> FilterForm:
     """The filter form showing `filters` (after any bad values fell back to defaults)."""
     form = FilterForm(formdata=None)
     if filters.period_chosen:  # a default period stays empty, so a campaign brings its dates
-        form.start.data = filters.start.isoformat()
-        form.end.data = filters.end.isoformat()
+        form.start.data = filters.start
+        form.end.data = filters.end
     for field, model, order, value, every in (
         (form.campaign, Campaign, Campaign.start_date.desc(), filters.campaign_id,
          "Every campaign"),

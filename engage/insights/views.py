@@ -181,7 +181,7 @@ def plan() -> WerkzeugResponse | tuple[str, int]:
         touchpoint = plan_touchpoint(
             db.session, organisations=[o for o in orgs if o.id in chosen],
             channel=Channel(form.channel.data), title=form.title.data or "",
-            planned_at=london_to_utc(form.planned_at.data),
+            planned_at=london_to_utc(form.planned_at.data),  # type: ignore[arg-type]
             campaign=db.session.get(Campaign, int(form.campaign_id.data))
             if (form.campaign_id.data or "").isdigit() else None,
             actor=current_user, now=utcnow())

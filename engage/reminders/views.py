@@ -151,11 +151,28 @@ def rule(reminder_rule_id: int) -> str:
                            form=ConfirmForm())
 
 
-@bp.post("/rules/<int:reminder_rule_id>/remove")
+@bp.route("/rules/<int:reminder_rule_id>/remove", methods=["GET", "POST"])
 @access(Access.MANAGE)
-def remove(reminder_rule_id: int) -> Response:
-    """Switch a rule off; what it queued and has not gone is withdrawn."""
+def remove(reminder_rule_id: int) -> Response | str:
+    """Switch a rule off, once asked on a page of its own; what it queued and has not gone is
+    withdrawn."""
     found = db.get_or_404(ReminderRule, reminder_rule_id)
+    if request.method == "GET":
+        if not found.active:
+            flash("That rule was already removed.")
+            return redirect(url_for("reminders.rule", reminder_rule_id=found.id))
+        back = (url_for("campaigns.touchpoint", touchpoint_id=found.touchpoint_id,
+                        _anchor="reminders") if found.touchpoint_id else
+                url_for("campaigns.show", campaign_id=found.campaign_id, _anchor="reminders")
+                if found.campaign_id else url_for("reminders.rule", reminder_rule_id=found.id))
+        where = (found.touchpoint.title if found.touchpoint else
+                 found.campaign.name if found.campaign else "")
+        return render_template(
+            "confirm_delete.html", verb="remove", what="this rule",
+            lost=[("Kind", found.kind.label), ("Rule", found.describe()), ("For", where)],
+            consequence=("It stops sending, and what it queued and has not gone is withdrawn. "
+                         "The rule stays on record, marked as removed."),
+            button="Remove the rule", back=back)
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)

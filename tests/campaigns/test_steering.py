@@ -23,7 +23,8 @@ def test_steering_reads_everything_without_the_buttons(app, steering_client):
     db.session.commit()
     pages = {
         "/campaigns/": ("Plan a campaign",),
-        f"/campaigns/{campaign.id}": ("Change the campaign", "Add a target", "Remove"),
+        f"/campaigns/{campaign.id}": ("Change the campaign", "Add a target", "Remove",
+                                     "Delete"),
         f"/campaigns/{campaign.id}/organisations": (),
         "/campaigns/touchpoints/": ("Plan or log a touchpoint",),
         f"/campaigns/touchpoints/{touchpoint.id}": ("Record who it reached", "Mark as done",

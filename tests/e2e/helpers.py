@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from playwright.sync_api import Page, expect
 
 from engage.auth.models import Role, User
@@ -34,3 +36,13 @@ def follow_nav(page: Page, name: str) -> None:
     if not link.first.is_visible():
         nav.get_by_role("button", name="Browse More").click()
     link.first.click()
+
+
+def fill_date(page: Page, legend: str, day: date, time: str | None = None) -> None:
+    """Type a date (and a time) into the NHS.UK date input whose fieldset has `legend`."""
+    group = page.get_by_role("group", name=legend, exact=True)
+    group.get_by_label("Day").fill(str(day.day))
+    group.get_by_label("Month").fill(str(day.month))
+    group.get_by_label("Year").fill(str(day.year))
+    if time is not None:
+        group.get_by_label("Time").fill(time)

@@ -16,7 +16,7 @@ from engage.demo.outreach import CAMPAIGN
 from engage.directory.models import OrgKind
 from engage.extensions import db
 from tests.e2e.conftest import BrowserLog
-from tests.e2e.helpers import follow_nav, make_signed_up_user, sign_in
+from tests.e2e.helpers import fill_date, follow_nav, make_signed_up_user, sign_in
 from tests.factories import make_locality, make_organisation, make_service
 
 pytestmark = pytest.mark.e2e
@@ -40,10 +40,6 @@ def small_directory(app) -> None:
     db.session.commit()
 
 
-def uk(day: date) -> str:
-    return day.isoformat()
-
-
 def test_manager_plans_a_campaign_and_records_reach(app, small_directory, page: Page, check,
                                                     browser_log: BrowserLog):
     browser_log.allow_status(400, "/campaigns/new")
@@ -62,8 +58,8 @@ def test_manager_plans_a_campaign_and_records_reach(app, small_directory, page: 
     page.get_by_label("Name").fill("Practice launch")
     page.get_by_label("Objective").fill("Every practice hears about the OH service.")
     page.get_by_label("Active").check()
-    page.get_by_label("Start date").fill(uk(start))
-    page.get_by_label("End date").fill(uk(start - timedelta(days=1)))
+    fill_date(page, "Start date", start)
+    fill_date(page, "End date", start - timedelta(days=1))
     page.get_by_label("Wellbeing App").check()
     page.get_by_label("GP practice", exact=True).check()
     page.get_by_role("button", name="Add the campaign").click()
@@ -73,7 +69,7 @@ def test_manager_plans_a_campaign_and_records_reach(app, small_directory, page: 
     expect(page).to_have_title(re.compile(r"^Error: "))
     check("campaign-end-before-start")
 
-    page.get_by_label("End date").fill(uk(end))
+    fill_date(page, "End date", end)
     page.get_by_role("button", name="Add the campaign").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Practice launch")
     expect(page.get_by_role("status")).to_contain_text("Added the campaign Practice launch.")
@@ -96,7 +92,7 @@ def test_manager_plans_a_campaign_and_records_reach(app, small_directory, page: 
     expect(page.get_by_label("Campaign")).to_have_value(re.compile(r"\d+"))
     page.get_by_label("Channel").select_option(label="Webinar")
     page.get_by_label("Title").fill("Managing sickness absence with OH")
-    page.get_by_label("Planned date and time").fill(f"{uk(end + timedelta(days=10))}T12:30")
+    fill_date(page, "Planned date and time", end + timedelta(days=10), "12:30")
     page.get_by_role("button", name="Save the touchpoint").click()
     warning = page.locator(".nhsuk-warning-callout")
     expect(warning).to_contain_text("is outside the campaign")
@@ -104,7 +100,7 @@ def test_manager_plans_a_campaign_and_records_reach(app, small_directory, page: 
     check("touchpoint-outside-dates")
 
     # The date was wrong: a week ago, inside the campaign.
-    page.get_by_label("Planned date and time").fill(f"{uk(today - timedelta(days=7))}T12:30")
+    fill_date(page, "Planned date and time", today - timedelta(days=7), "12:30")
     page.get_by_role("button", name="Save anyway").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(
         "Managing sickness absence with OH")

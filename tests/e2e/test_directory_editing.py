@@ -73,6 +73,19 @@ def test_manager_changes_an_organisation_and_adds_a_contact(app, practice, page:
     expect(contacts).to_contain_text("priya.shah@example.org")
     check("contact-added")
 
+    # Deleting asks first, on a page of its own; cancel leaves the contact, confirming deletes.
+    contacts.get_by_role("link", name="Delete Priya Shah").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Are you sure you want to delete the contact Priya Shah?")
+    expect(page.locator(".nhsuk-summary-list")).to_contain_text("priya.shah@example.org")
+    check("contact-delete-confirm")
+    page.get_by_role("link", name="Cancel").click()
+    expect(contacts).to_contain_text("priya.shah@example.org")
+    contacts.get_by_role("link", name="Delete Priya Shah").click()
+    page.get_by_role("button", name="Delete the contact").click()
+    expect(page.get_by_role("status")).to_contain_text("Removed Priya Shah.")
+    expect(page.get_by_text("priya.shah@example.org")).to_have_count(0)
+
 
 def test_manager_reads_the_locality_rules(app, practice, page: Page, check):
     manager = make_signed_up_user(Role.MANAGER)

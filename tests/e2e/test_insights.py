@@ -5,6 +5,7 @@ a snapshot and plans a visit for cold practices."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -12,7 +13,7 @@ from playwright.sync_api import Page, expect
 from engage.auth.models import Role
 from engage.extensions import db
 from tests.e2e.conftest import LiveServer
-from tests.e2e.helpers import follow_nav, make_signed_up_user, sign_in
+from tests.e2e.helpers import fill_date, follow_nav, make_signed_up_user, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -98,7 +99,7 @@ def test_manager_saves_a_snapshot_and_plans_a_visit(app, demo, page: Page, check
     page.get_by_role("button", name=re.compile("Plan a practice visit")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Plan a touchpoint for cold organisations")
-    page.get_by_label("Planned date and time").fill("2026-12-07T10:00")
+    fill_date(page, "Planned date and time", date(2026, 12, 7), "10:00")
     check("plan")
     page.get_by_role("button", name="Plan the touchpoint").click()
     expect(page.get_by_text(re.compile("Planned Practice visits: 2 organisations"))

@@ -14,7 +14,7 @@ from engage.campaigns.models import Channel, EngagementKind
 from engage.database import utcnow
 from engage.extensions import db
 from tests.e2e.conftest import BrowserLog
-from tests.e2e.helpers import follow_nav, make_signed_up_user, sign_in
+from tests.e2e.helpers import fill_date, follow_nav, make_signed_up_user, sign_in
 from tests.factories import (
     make_campaign,
     make_contact,
@@ -74,8 +74,8 @@ def test_manager_previews_and_saves_a_reminder_then_writes_a_bulletin(
     page.get_by_label("The bulletin").fill("## Help is here\n\nBook a **manager referral** today.")
     page.get_by_role("button", name="Save and preview").click()
     expect(page.get_by_role("heading", name="Help is here")).to_be_visible()
-    when = (utcnow() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
-    page.get_by_label("Send at").fill(when)
+    when = utcnow() + timedelta(days=2)
+    fill_date(page, "Send at", when.date(), when.strftime("%H:%M"))
     check("bulletin-preview")
     page.get_by_role("button", name="Schedule it").click()
     expect(page.get_by_text(re.compile(r"^Goes \w+day "))).to_be_visible()

@@ -61,7 +61,7 @@ def test_the_report_opens_on_the_data_not_on_an_empty_year(scene, steering_clien
 def test_a_default_period_stays_out_of_links_and_the_form(scene, steering_client):
     page = steering_client.get("/insights/").get_data(as_text=True)
     assert "/insights/coverage?start=" not in page
-    start = re.search(r'<input[^>]*name="start"[^>]*>', page)
+    start = re.search(r'<input[^>]*name="start-year"[^>]*>', page)
     assert start and 'value="2' not in start.group(0)
     chosen = steering_client.get("/insights/?start=2022-01-01&end=2022-06-30")
     assert "/insights/coverage?start=2022-01-01" in chosen.get_data(as_text=True)

@@ -23,7 +23,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import selectinload
 
 from engage.campaigns.audience import audience_condition
@@ -295,6 +306,25 @@ def overall(session: DbSession, campaign: Campaign) -> Tally:
 def _three(bucket: list[int]) -> tuple[int, int, int]:
     """A running [audience, engaged, contacted] bucket as the three fields it fills."""
     return bucket[0], bucket[1], bucket[2]
+
+
+def overall_by_campaign(session: DbSession, campaigns: list[Campaign]) -> dict[int, Tally]:
+    """`overall` for a page of campaigns in one statement (a UNION ALL of one SELECT each),
+    so a list of campaigns costs the same number of queries however long it is."""
+    if not campaigns:
+        return {}
+    parts = []
+    for campaign in campaigns:
+        engaged = case((reached_condition(campaign, tier=EngagementTier.ENGAGED), 1), else_=0)
+        contacted = case((reached_condition(campaign, tier=EngagementTier.CONTACTED), 1),
+                         else_=0)
+        parts.append(
+            select(literal(campaign.id).label("campaign_id"), func.count().label("n"),
+                   func.sum(engaged).label("hit"), func.sum(contacted).label("touched"))
+            .select_from(Organisation).where(audience_condition(campaign)))
+    rows = session.execute(union_all(*parts)).all()
+    return {campaign_id: Tally("Whole audience", n, int(hit or 0), int(touched or 0))
+            for campaign_id, n, hit, touched in rows}
 
 
 def _tallies(counts: Counts, names: dict[int, str]) -> tuple[Tally, list[Tally], list[Tally]]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +12,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import Engine, event, text
 
 from engage import create_app
 from engage.auth.models import Role, User
@@ -69,15 +72,97 @@ def app_config() -> dict[str, Any]:
     return {}
 
 
+class _JoinedSession(FlaskSession):
+    """Flask-SQLAlchemy picks the engine for every statement; the test's connection wins."""
+
+    def get_bind(self, *args: Any, **kwargs: Any) -> Any:
+        return self.bind
+
+
+def _sqlite_savepoints(engine: Engine) -> None:
+    """pysqlite begins and ends transactions behind SQLAlchemy's back, which breaks SAVEPOINT:
+    let SQLAlchemy emit BEGIN itself (the SQLAlchemy docs' pysqlite recipe). Test engines only."""
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_begin(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def real_commits(request: pytest.FixtureRequest) -> bool:
+    """Tests marked `real_commits` (their module or class may carry the mark) need data other
+    connections can see; they get today's commit-then-empty-every-table isolation."""
+    return request.node.get_closest_marker("real_commits") is not None
+
+
 @pytest.fixture()
-def app(database_url: str, app_config: dict[str, Any]) -> Iterator[Flask]:
+def app(database_url: str, app_config: dict[str, Any],
+        request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """Each test in one outer transaction rolled back at its end: the app's commits release
+    savepoints. Tests marked `real_commits` commit for real and empty every table after."""
     app = create_app(base_config(database_url, **app_config))
     with app.app_context():
-        yield app
-        db.session.rollback()
-        empty_all_tables()
-        db.session.remove()
-        db.engine.dispose()
+        if real_commits(request):
+            yield app
+            db.session.rollback()
+            empty_all_tables()
+            db.session.remove()
+            db.engine.dispose()
+            return
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            engine.dispose()  # connections opened before the events keep pysqlite's habits
+            _sqlite_savepoints(engine)
+        connection = engine.connect()
+        outer = connection.begin()
+        app_session = db.session
+        db.session = db._make_scoped_session({
+            "bind": connection, "join_transaction_mode": "create_savepoint",
+            "class_": _JoinedSession,
+        })
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.session = app_session
+            if outer.is_active:
+                outer.rollback()
+            connection.close()
+            engine.dispose()
+
+
+@dataclass
+class QueryCount:
+    statements: list[str]
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture()
+def count_queries(app: Flask) -> Callable[[], Any]:
+    """`with count_queries() as counted: ...` then `counted.count`: SQL statements the app's
+    engine ran meanwhile (SAVEPOINT bookkeeping excluded), to catch a query per row."""
+
+    @contextmanager
+    def _count() -> Iterator[QueryCount]:
+        counted = QueryCount([])
+
+        def _before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+                counted.statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", _before)
+        try:
+            yield counted
+        finally:
+            event.remove(db.engine, "before_cursor_execute", _before)
+
+    return _count
 
 
 @pytest.fixture()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,9 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import Engine, event, text
+from werkzeug.security import generate_password_hash
 
+import engage.auth.accounts
 from engage import create_app
 from engage.auth.models import Role, User
 from engage.extensions import db
@@ -42,6 +45,21 @@ def base_config(database_url: str, **overrides: Any) -> dict[str, Any]:
     }
     config.update(overrides)
     return config
+
+
+# Cheap enough for a test (about 0.3 ms), still a real salted hash: production's scrypt costs
+# about half a second to make and again to check, and most tests make a user and sign in.
+TEST_PASSWORD_HASH = "pbkdf2:sha256:1000"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def light_password_hashing() -> Iterator[None]:
+    """Hash passwords made in this process with a cheap method (subprocesses keep scrypt)."""
+    light = partial(generate_password_hash, method=TEST_PASSWORD_HASH)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(engage.auth.accounts, "generate_password_hash", light)
+        patch.setattr(engage.auth.accounts, "_DUMMY_HASH", light("not-a-real-password"))
+        yield
 
 
 @pytest.fixture(scope="session")

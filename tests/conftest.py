@@ -183,6 +183,20 @@ def count_queries(app: Flask) -> Callable[[], Any]:
     return _count
 
 
+@pytest.fixture(autouse=True)
+def _empty_after_own_apps(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that builds apps of its own on the run's database commits for real: empty every
+    table after it, as the `real_commits` tests do, so nothing it made outlives it."""
+    yield
+    if "database_url" not in request.fixturenames or "app" in request.fixturenames:
+        return
+    cleaner = create_app(base_config(request.getfixturevalue("database_url")))
+    with cleaner.app_context():
+        empty_all_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
 @pytest.fixture()
 def runner(app: Flask):  # type: ignore[no-untyped-def]
     return app.test_cli_runner()

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy.orm import selectinload
 
 from engage.database import DbSession
 from engage.links.models import (
@@ -58,6 +59,9 @@ def link_figures(session: DbSession, condition: ColumnElement[bool]) -> list[Lin
     """Every link matching `condition` (on ShortLink) with its figures, newest link first."""
     links = session.scalars(
         select(ShortLink).where(condition)
+        # The link table names each link's service, organisation and touchpoint.
+        .options(selectinload(ShortLink.service), selectinload(ShortLink.organisation),
+                 selectinload(ShortLink.touchpoint))
         .order_by(ShortLink.created_at.desc(), ShortLink.id.desc())
     ).all()
     figures = {link.id: LinkFigures(link) for link in links}

@@ -28,6 +28,9 @@ from tests.app.support import csrf_sign_in, csrf_token
 from tests.conftest import base_config
 from tests.factories import make_user
 
+# Every route is requested, the scan endpoint too, which writes on a connection of its own.
+pytestmark = pytest.mark.real_commits
+
 PERSONAS = ("anonymous", "steering", "manager", "admin")
 ROLE_OF = {"steering": Role.STEERING, "manager": Role.MANAGER, "admin": Role.ADMIN}
 

@@ -21,6 +21,8 @@ def terminate_the_apps_connections() -> int:
         outside.dispose()
 
 
+# The server drops every connection, the test's own outer transaction too.
+@pytest.mark.real_commits
 def test_pages_carry_on_after_the_database_drops_every_connection(app, login):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no server to restart")

@@ -44,6 +44,9 @@ from tests.app.test_access import (
 )
 from tests.factories import make_user
 
+# Every route is requested, the scan endpoint too, which writes on a connection of its own.
+pytestmark = pytest.mark.real_commits
+
 HUGE = str(10**30)
 HOSTILE = (
     "\x00", "a\x00b", HUGE, str(2**63), str(2**31), "-1",

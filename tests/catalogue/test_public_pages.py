@@ -13,6 +13,9 @@ from engage.catalogue.seed import seed_catalogue
 from engage.extensions import db
 from tests.factories import make_service
 
+# One test scans, and the scan endpoint writes on a connection of its own.
+pytestmark = pytest.mark.real_commits
+
 STATIC = Path(__file__).resolve().parents[2] / "engage" / "static"
 PAGE_WEIGHT_LIMIT = 100 * 1024
 

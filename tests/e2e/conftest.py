@@ -75,6 +75,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if E2E_DIR not in Path(item.path).resolve().parents:
             continue
         item.add_marker(pytest.mark.e2e)
+        item.add_marker(pytest.mark.real_commits)  # the live server answers on its own thread
         if not CHROMIUM.exists():
             item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
 

@@ -13,6 +13,9 @@ from engage.links import awareness
 from engage.links.models import AwarenessAnswer
 from tests.factories import make_service, make_short_link
 
+# One test scans, and the scan endpoint writes on a connection of its own.
+pytestmark = pytest.mark.real_commits
+
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 Safari/604.1"
 
 

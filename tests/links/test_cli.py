@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from engage.extensions import db
@@ -13,6 +14,9 @@ from engage.links.models import ShortLink
 from engage.links.scans import handle_scan
 from tests.factories import make_organisation, make_service, make_short_link, make_touchpoint
 from tests.links.qr_decode import decode_png, decode_svg
+
+# The stats tests scan, and the scan endpoint writes on a connection of its own.
+pytestmark = pytest.mark.real_commits
 
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 Safari/604.1"
 NOW = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)

@@ -19,6 +19,9 @@ from engage.extensions import db
 from engage.links.models import Device, Scan, ScanMiss, ScanMissDay, ScanVisitor
 from tests.factories import make_campaign, make_short_link, make_touchpoint
 
+# Scans from several threads, each on its own connection.
+pytestmark = pytest.mark.real_commits
+
 CLIENTS = 16
 SECONDS = 3.0
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 Safari/604.1"

@@ -25,6 +25,9 @@ from engage.links.scans import handle_scan
 from tests.factories import make_campaign, make_short_link, make_touchpoint
 from tests.links.test_awareness import token_from
 
+# The scan endpoint writes on a pooled connection of its own.
+pytestmark = pytest.mark.real_commits
+
 IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
           "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")
 ANDROID = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "

@@ -27,6 +27,9 @@ from tests.factories import (
     make_touchpoint,
 )
 
+# The scan endpoint writes on a pooled connection of its own.
+pytestmark = pytest.mark.real_commits
+
 PHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
          "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")
 ANDROID = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "

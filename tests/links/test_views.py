@@ -8,6 +8,7 @@ import zipfile
 from base64 import b64decode
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from engage.audit.models import AuditEvent
@@ -23,6 +24,9 @@ from tests.factories import (
     make_touchpoint,
 )
 from tests.links.qr_decode import decode_png, decode_svg
+
+# Some tests scan, and the scan endpoint writes on a connection of its own.
+pytestmark = pytest.mark.real_commits
 
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 Safari/604.1"
 

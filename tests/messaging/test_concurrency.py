@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -15,6 +16,9 @@ from engage.messaging.models import OutboxMessage, OutboxStatus
 from tests.factories import make_outbox_message
 from tests.messaging.conftest import NOW
 from tests.messaging.sendgrid_stub import API_KEY
+
+# Threads with sessions of their own must see the committed outbox.
+pytestmark = pytest.mark.real_commits
 
 
 def test_two_steps_running_together_send_each_message_once(app, stub):

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, g, request, url_for
 from flask_login import current_user
 
+from engage.sections import page_sections
 from engage.timezone import LONDON
 
 NHSUK_VERSION = "10.6.1"
@@ -76,6 +77,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.globals.update(
         navigation=navigation, demo_data_present=demo_data_present, nhsuk_version=NHSUK_VERSION,
+        page_sections=page_sections,
         # The tiers' meanings, for macros/tiers.html: the same words wherever a tier is counted.
         tier_hints={tier.value: hint for tier, hint in TIER_HINTS.items()},
     )

@@ -7,7 +7,7 @@ of blueprint.py, which lists them so the app imports each before registering it.
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -35,6 +35,7 @@ from engage.database import utcnow
 from engage.directory.models import Organisation, OrgKind
 from engage.directory.organisations import NO_LOCALITY, pcn_names
 from engage.extensions import db
+from engage.sections import page_section
 from engage.transactions import saving
 from engage.web import page_arg, page_number
 
@@ -230,14 +231,9 @@ def remove_target_view(campaign_id: int, target_id: int) -> Response | str:
     return redirect(url_for("campaigns.show", campaign_id=campaign.id, _anchor="targets"))
 
 
-@bp.app_template_global()
-def outreach_timeline(org: Organisation, page: str | None = None) -> Timeline:
+@page_section(bp, "organisation", "campaigns/_org_timeline.html", position=10)
+def outreach_timeline(org: Organisation) -> dict[str, Timeline]:
     """The organisation page's outreach timeline (the directory does not depend on campaigns)."""
-    return organisation_timeline(db.session, org.id, page=page_number(page))
-
-
-@bp.app_template_global()
-def endpoint_exists(name: str) -> bool:
-    """Whether a page is registered, so a template can link to it only when it is there."""
-    return name in current_app.view_functions
+    page = page_number(request.args.get("timeline_page"))
+    return {"timeline": organisation_timeline(db.session, org.id, page=page)}
 

@@ -27,6 +27,7 @@ from engage.links.models import AwarenessAnswer, Medium, ShortLink
 from engage.links.qr import qr_png, qr_svg
 from engage.links.scans import record_scan
 from engage.links.shortlinks import LinkError, create_link, restore_link, retire_link, short_url
+from engage.sections import page_section
 from engage.transactions import done, saving
 
 # Per address (hashed), generous enough for a staff room behind one address.
@@ -93,7 +94,7 @@ def scan_baseline() -> Response:
 # --- public: awareness answers -----------------------------------------------------------------
 
 
-@bp.app_template_global()
+@page_section(bp, "public_service", "links/_awareness.html")
 def awareness_question(service: Service, via: str | None) -> dict[str, Any]:
     """The question's signed token for a service page (attributed to the code it came from)."""
     now = utcnow()
@@ -267,7 +268,7 @@ def restore(short_link_id: int) -> Response:
 # --- sections on other features' pages ---------------------------------------------------------
 
 
-@bp.app_template_global()
+@page_section(bp, "touchpoint", "links/_touchpoint_links.html", position=10)
 def touchpoint_links(touchpoint: Touchpoint) -> dict[str, Any]:
     """The touchpoint page's section: its links and their figures."""
     condition = ShortLink.touchpoint_id == touchpoint.id
@@ -276,7 +277,7 @@ def touchpoint_links(touchpoint: Touchpoint) -> dict[str, Any]:
             "days": stats.daily(db.session, condition, limit=14)}
 
 
-@bp.app_template_global()
+@page_section(bp, "campaign", "links/_campaign_links.html", position=10)
 def campaign_links(campaign: Campaign) -> dict[str, Any]:
     """The campaign page's section: scans by service and by touchpoint, and poster packs."""
     condition = ShortLink.touchpoint_id.in_(
@@ -300,7 +301,7 @@ def campaign_links(campaign: Campaign) -> dict[str, Any]:
     }
 
 
-@bp.app_template_global()
+@page_section(bp, "organisation", "links/_org_scans.html", position=30)
 def organisation_scans(org: Organisation) -> dict[str, Any]:
     """The organisation page's section: its posters' scans and its staff's awareness answers."""
     condition = ShortLink.organisation_id == org.id

@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 
 from engage.auth.access import Access, access
 from engage.database import utcnow
+from engage.directory.models import Organisation
 from engage.extensions import csrf, db
 from engage.messaging import delivery
 from engage.messaging.blueprint import bp
@@ -42,6 +43,7 @@ from engage.messaging.webhook import (
     parse_events,
     verify,
 )
+from engage.sections import page_section
 from engage.transactions import done, saving
 from engage.web import page_arg
 
@@ -215,9 +217,12 @@ def sendgrid_webhook() -> tuple[Response, int]:
     return jsonify(dict(counts)), 200
 
 
-@bp.app_template_global()
-def organisation_messages(organisation_id: int, limit: int = 10) -> list[OutboxMessage]:
-    """The organisation page's recent emails (the directory does not depend on messaging)."""
-    return list(db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.organisation_id == organisation_id)
-        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()).limit(limit)))
+@page_section(bp, "organisation", "messaging/_org_messages.html", position=40)
+def organisation_messages(org: Organisation,
+                          limit: int = 10) -> dict[str, list[OutboxMessage]] | None:
+    """The organisation page's recent emails, for managers only."""
+    if not current_user.can_manage:
+        return None
+    return {"messages": list(db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.organisation_id == org.id)
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()).limit(limit)))}

@@ -41,6 +41,7 @@ from engage.reminders.rules import (
     remove_rule,
 )
 from engage.reminders.schedule import business_hours, occasion
+from engage.sections import page_section
 from engage.transactions import done, saving
 
 MESSAGE_KINDS = ("reminder", "follow_up", "nudge", "digest", "bulletin")
@@ -50,7 +51,7 @@ RECENT = 50
 # --- sections on other features' pages ---------------------------------------------------------
 
 
-@bp.app_template_global()
+@page_section(bp, "touchpoint", "reminders/_touchpoint_reminders.html", position=20)
 def touchpoint_reminders(touchpoint: Touchpoint) -> dict[str, Any]:
     """The touchpoint page's reminders section: its rules, each with when and to how many."""
     rules = list(db.session.scalars(select(ReminderRule).where(
@@ -62,7 +63,7 @@ def touchpoint_reminders(touchpoint: Touchpoint) -> dict[str, Any]:
             "meeting": touchpoint.channel.is_meeting, "form": ConfirmForm()}
 
 
-@bp.app_template_global()
+@page_section(bp, "campaign", "reminders/_campaign_reminders.html", position=20)
 def campaign_reminders(campaign: Campaign) -> dict[str, Any]:
     """The campaign page's section: nudge rules and bulletins."""
     nudges = list(db.session.scalars(select(ReminderRule).where(

@@ -14,6 +14,7 @@ from engage.catalogue.models import Service
 from engage.database import utcnow
 from engage.directory.models import Organisation
 from engage.extensions import db
+from engage.sections import page_section
 from engage.transactions import commit, done, saving
 from engage.uptake.aliases import remember_alias
 from engage.uptake.blueprint import bp
@@ -43,10 +44,10 @@ from engage.uptake.summary import (
 )
 
 
-@bp.app_template_global()
-def organisation_referrals(org: Organisation) -> list[tuple[str, str, int]]:
-    """For the organisation page's include: its referrals by month and service."""
-    return organisation_months(db.session, org.id)
+@page_section(bp, "organisation", "uptake/_org_referrals.html", position=20)
+def organisation_referrals(org: Organisation) -> dict[str, list[tuple[str, str, int]]]:
+    """The organisation page's section: its referrals by month and service."""
+    return {"referrals": organisation_months(db.session, org.id)}
 
 
 @bp.app_template_filter("month_label")

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from flask import render_template_string
 
+from engage.campaigns.attendance.views import attendance_imports
 from engage.campaigns.models import AttendanceImport, Channel, EngagementKind
 from engage.extensions import db
 from tests.campaigns.attendance_support import (
@@ -128,7 +129,8 @@ def test_the_result_page_and_imports_list_are_open_to_steering(steering_client, 
 
         login_user(make_user(role=Role.STEERING))
         fragment = render_template_string(
-            '{% include "campaigns/attendance_imports.html" %}', touchpoint=touchpoint)
+            '{% include "campaigns/attendance_imports.html" %}', touchpoint=touchpoint,
+            section=attendance_imports(touchpoint))
     assert "a.csv" in fragment and "by the command line" in fragment
     assert "Import attendance" not in fragment  # steering cannot import
 

@@ -32,6 +32,7 @@ from engage.campaigns.models import AttendanceImport, Touchpoint
 from engage.database import utcnow
 from engage.directory.models import Organisation, OrgStatus
 from engage.extensions import db
+from engage.sections import page_section
 from engage.timezone import uk_day
 from engage.transactions import previewing, saving
 
@@ -51,10 +52,17 @@ def _touchpoint_url(touchpoint: Touchpoint) -> str:
     return url_for("campaigns.index")
 
 
-@bp.app_template_global()
-def attendance_imports(touchpoint: Touchpoint) -> list[tuple[AttendanceImport, str]]:
-    """For the touchpoint page's include: its attendance imports and who made them."""
-    return touchpoint_imports(db.session, touchpoint.id)
+def attendance_imports(touchpoint: Touchpoint) -> dict[str, list[tuple[AttendanceImport, str]]]:
+    """For campaigns/attendance_imports.html: the touchpoint's imports and who made them."""
+    return {"records": touchpoint_imports(db.session, touchpoint.id)}
+
+
+@page_section(bp, "touchpoint_reach", "campaigns/attendance_imports.html")
+def meeting_attendance(
+    touchpoint: Touchpoint,
+) -> dict[str, list[tuple[AttendanceImport, str]]] | None:
+    """The touchpoint page's section: only meetings have attendance lists."""
+    return attendance_imports(touchpoint) if touchpoint.channel.is_meeting else None
 
 
 def _upload_page(
@@ -62,7 +70,8 @@ def _upload_page(
 ) -> tuple[str, int]:
     status = rejected.status if rejected is not None else 400 if form.errors else 200
     return render_template("campaigns/attendance_upload.html", touchpoint=touchpoint, form=form,
-                           rejected=rejected, back=_touchpoint_url(touchpoint)), status
+                           rejected=rejected, back=_touchpoint_url(touchpoint),
+                           section=attendance_imports(touchpoint)), status
 
 
 def _preview_page(

@@ -24,7 +24,10 @@ run: install
 	$(BIN)/flask demo logins
 	SCHEDULER_ENABLED=true $(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: install test-sqlite test-postgres
+# The two runs share nothing, so they run side by side on two cores; each run's output is
+# printed whole when it ends.
+test: install
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: install
 	$(BIN)/pytest

@@ -8,9 +8,11 @@ moment on a shared machine hits all three alike:
   request-serving process and every script does;
 - `FLASK_APP=engage flask --help`: the start of every `flask` command.
 
-It prints the median and best of `--runs` runs of each, what the app costs above the baseline,
-and the targets (create_app under 0.5 s, flask --help under 1 s, judged on the medians); it
-exits non-zero when a target is missed.
+It prints the median and best of `--runs` runs of each and what the app costs above the
+baseline, and judges the targets of issue 17 on the medians: creating the app under 0.5 s, as
+the app's own cost above the baseline (the issue's 2.9 s "of which creating the app" leaves out
+the interpreter and Flask), and a `flask` command's start under 1 s, whole, as a person waits
+for it. It exits non-zero when a target is missed.
 
 Bytecode: the children write and read their compiled modules under a temporary
 PYTHONPYCACHEPREFIX, warmed by one untimed run of each command, as an installed app runs. An
@@ -35,7 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent  # not resolved: the venv's python is a link out of the venv
 
 BASELINE = "import flask"
-TARGETS = {"create_app()": 0.5, "flask --help": 1.0}
+# Seconds, and whether the target is for the cost above the baseline (else the whole run).
+TARGETS = {"create_app()": (0.5, True), "flask --help": (1.0, False)}
 
 
 def commands() -> dict[str, list[str]]:
@@ -74,18 +77,20 @@ def measure(runs: int, env: dict[str, str]) -> dict[str, list[float]]:
 
 def report(times: dict[str, list[float]]) -> bool:
     base = statistics.median(times[BASELINE])
-    print(f"{'':16} {'median':>8} {'best':>8} {'above baseline':>15} {'target':>8}")
+    print(f"{'':14} {'median':>8} {'best':>8} {'above baseline':>15}  target (on the median)")
     met = True
     for name, values in times.items():
         median = statistics.median(values)
-        target = TARGETS.get(name)
+        above = median - base
         verdict = ""
-        if target is not None:
-            ok = median < target
+        if name in TARGETS:
+            limit, on_cost = TARGETS[name]
+            ok = (above if on_cost else median) < limit
             met = met and ok
-            verdict = f"< {target:.1f} s {'met' if ok else 'MISSED'}"
-        above = f"{median - base:+.3f} s" if name != BASELINE else "(baseline)"
-        print(f"{name:16} {median:7.3f}s {min(values):7.3f}s {above:>15} {verdict:>8}")
+            verdict = (f"{'above baseline' if on_cost else 'whole run'} < {limit:.1f} s: "
+                       f"{'met' if ok else 'MISSED'}")
+        shown = f"{above:+.3f} s" if name != BASELINE else "(baseline)"
+        print(f"{name:14} {median:7.3f}s {min(values):7.3f}s {shown:>15}  {verdict}")
     return met
 
 

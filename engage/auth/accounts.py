@@ -11,7 +11,6 @@ import re
 from datetime import datetime
 
 from blinker import Namespace
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -57,6 +56,8 @@ class AccountError(ValueError):
 
 def normalise_email(raw: str) -> str:
     """The canonical, lower-case form of an address, or AccountError saying what is wrong."""
+    from email_validator import EmailNotValidError, validate_email  # not at start-up
+
     try:
         return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:

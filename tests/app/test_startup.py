@@ -17,12 +17,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from tests.conftest import base_config
 
 # Imported where they are used: the statistics (insights' outreach model), calendars, QR codes,
-# Markdown, bank holidays, slugs, user-agent rules, the PostgreSQL driver, workbooks, SendGrid
-# and the scheduler.
+# Markdown, email address checks, bank holidays, slugs, user-agent rules, the PostgreSQL driver,
+# workbooks, SendGrid and the scheduler.
 LAZY = (
     "numpy", "pandas", "scipy", "statsmodels", "icalendar", "qrcode", "PIL", "markdown_it",
-    "holidays", "slugify", "ua_parser", "crawlerdetect", "psycopg", "openpyxl", "sendgrid",
-    "apscheduler",
+    "email_validator", "holidays", "slugify", "ua_parser", "crawlerdetect", "psycopg",
+    "openpyxl", "sendgrid", "apscheduler",
 )
 
 APP = """

@@ -16,9 +16,9 @@ import hashlib
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from flask import Flask
-from icalendar import Calendar, Event, vDuration
 from sqlalchemy import select, update
 
 from engage.audit.log import record_event
@@ -27,6 +27,9 @@ from engage.campaigns.calendar import touchpoints_between
 from engage.campaigns.models import CalendarFeed, Touchpoint, TouchpointStatus
 from engage.database import DbSession
 from engage.timezone import day_start
+
+if TYPE_CHECKING:  # icalendar is imported where a calendar is made, not at every start-up
+    from icalendar import Event
 
 CALENDAR_NAME = "Occupational health outreach (engage)"
 PRODID = "-//engage//Occupational health outreach calendar//EN"
@@ -87,6 +90,8 @@ def describe(touchpoint: Touchpoint, url: str | None) -> str:
 
 def to_event(touchpoint: Touchpoint, url: str | None) -> Event:
     """One touchpoint as a VEVENT, times in UTC so every client places it right."""
+    from icalendar import Event
+
     start = touchpoint.when
     if start is None:
         raise FeedError(f"Touchpoint {touchpoint.id} has no time, so it cannot go in a calendar.")
@@ -121,6 +126,8 @@ def build_calendar(
     touchpoints: Iterable[Touchpoint], link: TouchpointLink, name: str = CALENDAR_NAME
 ) -> bytes:
     """The .ics text for these touchpoints, as UTF-8 bytes with CRLF line ends."""
+    from icalendar import Calendar, vDuration
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from slugify import slugify
 from sqlalchemy import func, select
 
 from engage.catalogue.models import AccessRoute, Audience, Service
@@ -26,6 +25,8 @@ def _check_unique_name(session: DbSession, name: str, exclude_id: int | None) ->
 
 
 def _unique_slug(session: DbSession, name: str, exclude_id: int | None) -> str:
+    from slugify import slugify  # with its transliteration tables: only when a name changes
+
     base = slugify(name, max_length=70) or "service"
     slug, n = base, 2
     while True:

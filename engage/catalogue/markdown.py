@@ -7,12 +7,14 @@ handler can be stored and later run in a reader's browser.
 
 from __future__ import annotations
 
+from functools import cache
+from typing import TYPE_CHECKING
+
 import nh3
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-_markdown.enable("table")
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "ul", "ol", "li", "a", "h2", "h3", "h4", "blockquote",
@@ -22,9 +24,18 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"scope"}, "td": set(), "ol"
 ALLOWED_SCHEMES = {"https", "http", "mailto", "tel"}
 
 
+@cache
+def _markdown() -> MarkdownIt:
+    """The one parser, made at the first render rather than at every start-up."""
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    return parser.enable("table")
+
+
 def render_markdown(text: str) -> Markup:
     """Markdown to sanitised HTML; raw HTML in the source is shown as text, never run."""
-    html = _markdown.render(text or "")
+    html = _markdown().render(text or "")
     # Headings start at h2: the page title is the only h1.
     for level in (3, 2, 1):
         html = html.replace(f"<h{level}>", f"<h{level + 1}>").replace(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
 from engage.audit.log import record_event
@@ -15,6 +14,8 @@ from engage.directory.models import Contact, ContactRole, LawfulBasis, Organisat
 
 def normalise_email(raw: str) -> str:
     """A checked, normalised address (the domain in lower case), or DirectoryError saying why."""
+    from email_validator import EmailNotValidError, validate_email  # not at start-up
+
     address = raw.strip()
     try:
         # Deliverability (DNS) is not checked: imports must not depend on the network.

@@ -10,10 +10,13 @@ not estimate is named with its reason, never given a number.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from engage.campaigns.models import Channel
 from engage.insights.ratios import interval, ratio, side
-from engage.insights.regression import LAGS, Regression, Term
+
+if TYPE_CHECKING:  # the model loads numpy and scipy: only when it is fitted
+    from engage.insights.regression import Regression, Term
 
 HIGHER, LOWER, UNCLEAR, UNESTIMABLE = "higher", "lower", "unclear", "unestimable"
 
@@ -56,6 +59,8 @@ def when(lag: int) -> str:
 
 def lags_words(lags: list[int]) -> str:
     """Several lags in words: "1 to 3 months later", "in the same month or 2 months later"."""
+    from engage.insights.regression import LAGS  # loaded already: `lags` come from a fit
+
     lags = sorted(lags)
     if lags == list(LAGS):
         return "at any time up to 3 months later"

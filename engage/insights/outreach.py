@@ -3,22 +3,23 @@
 `outreach_results` builds the organisation × month panel once and runs the event study, the
 reached-versus-not comparison and the regression over it, with a plain-English reading of each
 and the fixed caveat. Views, the report and `flask insights export model` all call this.
+
+The modules that compute (panel, event study, comparison, regression) bring numpy, pandas and
+scipy with them, about a second of start-up: they are imported where the figures are computed,
+so building the app and every `flask` command stay fast.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engage.campaigns.models import Channel
 from engage.database import DbSession
 from engage.insights.bottom_line import ChannelAnswer, answers, bottom_line
-from engage.insights.event_study import EventStudy, event_study
 from engage.insights.exports import Figure
 from engage.insights.filters import InsightFilters
-from engage.insights.panel import Panel, build_panel
-from engage.insights.reached import ReachedComparison, reached_comparison
 from engage.insights.readings import (
     CAVEAT,
     event_reading,
@@ -26,9 +27,14 @@ from engage.insights.readings import (
     reached_reading,
     regression_readings,
 )
-from engage.insights.regression import LAGS, Regression, Term, regression
 from engage.insights.scope import Scope, resolve
 from engage.timezone import LONDON
+
+if TYPE_CHECKING:
+    from engage.insights.event_study import EventStudy
+    from engage.insights.panel import Panel
+    from engage.insights.reached import ReachedComparison
+    from engage.insights.regression import Regression, Term
 
 
 @dataclass
@@ -81,6 +87,8 @@ def effective_filters(filters: InsightFilters, now: datetime) -> InsightFilters:
 def outreach_results(session: DbSession, filters: InsightFilters, *, now: datetime,
                      channel: Channel | None = None) -> OutreachResults:
     """The panel, event study, reached-vs-not comparison, regression and readings."""
+    from engage.insights.panel import build_panel
+
     scope = resolve(session, effective_filters(filters, now))
     panel = build_panel(session, scope, channel=channel)
     return results_from_panel(panel, scope.filters, channel, scope=scope)
@@ -88,6 +96,10 @@ def outreach_results(session: DbSession, filters: InsightFilters, *, now: dateti
 
 def results_from_panel(panel: Panel, filters: InsightFilters, channel: Channel | None = None,
                        *, scope: Scope | None = None) -> OutreachResults:
+    from engage.insights.event_study import event_study
+    from engage.insights.reached import reached_comparison
+    from engage.insights.regression import regression
+
     sl = panel.outcome_slice
     study = event_study(panel, channel)
     reached = reached_comparison(panel, channel)
@@ -157,5 +169,5 @@ def reached_rows(results: OutreachResults) -> list[dict[str, Any]]:
 
 TABLES = {"event_study": event_rows, "reached": reached_rows, "model": regression_rows}
 
-__all__ = ["LAGS", "TABLES", "OutreachResults", "model_rows", "number", "outreach_results",
+__all__ = ["TABLES", "OutreachResults", "model_rows", "number", "outreach_results",
            "parse_channel"]

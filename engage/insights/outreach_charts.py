@@ -9,10 +9,12 @@ same distance (ratios of 0.5 and 2 are equally far from 1).
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engage.insights.bottom_line import UNESTIMABLE, ChannelAnswer
-from engage.insights.event_study import EventStudy
+
+if TYPE_CHECKING:  # loads numpy and scipy.stats: only when a study is computed
+    from engage.insights.event_study import EventStudy
 
 # Ticks a reader can say out loud: half, the same, double, ...
 TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 0.67, 1, 1.5, 2, 4, 5, 10, 20, 50, 100)

@@ -20,7 +20,6 @@ from engage.insights.outreach import TABLES, outreach_results, parse_channel
 from engage.insights.outreach_charts import event_chart, forest
 from engage.insights.period import read_filters
 from engage.insights.ratios import interval, ratio
-from engage.insights.regression import LAGS
 from engage.timezone import uk_day
 from engage.transactions import saving
 
@@ -48,6 +47,8 @@ def _read() -> tuple[InsightFilters, Channel | None, list[str]]:
 @access(Access.VIEW)
 def outreach() -> tuple[str, int]:
     """Event study, reached versus not, and the model by channel and lag, with readings."""
+    from engage.insights.regression import LAGS  # with numpy and scipy: only for this page
+
     filters, channel, problems = _read()
     results = outreach_results(db.session, filters, now=utcnow(), channel=channel)
     assert results.scope is not None

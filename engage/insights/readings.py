@@ -7,12 +7,16 @@ tell", whatever the point estimate.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from engage.campaigns.models import Channel
 from engage.insights.bottom_line import answers, reason, when
-from engage.insights.event_study import EventStudy
 from engage.insights.ratios import interval, plain, ratio
-from engage.insights.reached import ReachedComparison
-from engage.insights.regression import Regression, Term
+
+if TYPE_CHECKING:  # the numeric modules load numpy and scipy: only when figures are computed
+    from engage.insights.event_study import EventStudy
+    from engage.insights.reached import ReachedComparison
+    from engage.insights.regression import Regression, Term
 
 CAVEAT = (
     "This shows association, not cause: organisations were not chosen for outreach at random. "

@@ -17,9 +17,6 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
-from crawlerdetect import CrawlerDetect
-from ua_parser import parse_device, parse_os
-
 from engage.links.models import Device
 
 MOBILE_SYSTEMS = frozenset({
@@ -39,6 +36,10 @@ class Profile(NamedTuple):
 @lru_cache(maxsize=4096)
 def device_profile(user_agent: str | None) -> Profile:
     """What kind of client sent `user_agent`; a missing user agent is a script, so a bot."""
+    # The rule sets load at the first scan (answers are cached), not at every start-up.
+    from crawlerdetect import CrawlerDetect
+    from ua_parser import parse_device, parse_os
+
     agent = (user_agent or "").strip()[:512]
     if not agent or CrawlerDetect().is_crawler(agent):
         return Profile(Device.BOT, OTHER_FAMILY)

@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
@@ -76,6 +75,8 @@ def autocommit_engine(engine: Engine) -> Engine:
     own = _AUTOCOMMIT.get(engine)
     if own is not None:
         return own
+    import psycopg  # only with PostgreSQL: SQLite installs need not pay for it at start-up
+
     fresh = create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
                           hide_parameters=True,
                           paramstyle="numeric_dollar",

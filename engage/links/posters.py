@@ -8,8 +8,6 @@ import zipfile
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from slugify import slugify
-
 from engage.links.models import ShortLink
 from engage.links.qr import qr_svg
 from engage.links.shortlinks import short_url
@@ -49,6 +47,8 @@ def poster(link: ShortLink, base_url: str) -> Poster:
 
 def svg_zip(links: list[ShortLink], base_url: str) -> bytes:
     """A ZIP with one QR code SVG per link, named by organisation and code."""
+    from slugify import slugify  # not at start-up: only the poster pack needs it
+
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for link in links:

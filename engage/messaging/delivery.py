@@ -22,7 +22,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, scoped_session
 
@@ -141,6 +140,8 @@ def recipient_problem(
 def recipient_problems(session: DbSession, messages: list[OutboxMessage]
                        ) -> dict[int, tuple[OutboxStatus, str]]:
     """Why each message may not go out now, by id; checked in two queries for a batch."""
+    from email_validator import EmailNotValidError, validate_email  # not at start-up
+
     refusals = refusals_for(session, [(m.to_email, m.contact_id) for m in messages])
     problems: dict[int, tuple[OutboxStatus, str]] = {}
     for message, refusal in zip(messages, refusals, strict=True):

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
 from jinja2 import TemplateNotFound
 from sqlalchemy import select, update
@@ -116,6 +115,8 @@ def queue_email(session: DbSession, email: Email, *, now: datetime) -> OutboxMes
     invalid address gets a row marked FAILED with the reason: both show on the outbox page
     and neither is ever sent. A template that fails raises EmailTemplateError.
     """
+    from email_validator import EmailNotValidError, validate_email  # not at start-up
+
     if session.scalar(
         select(OutboxMessage.id).where(OutboxMessage.idempotency_key == email.idempotency_key)
     ) is not None:

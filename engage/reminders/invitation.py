@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import base64
 
-from icalendar import Calendar
-
 from engage.campaigns.ics import PRODID, to_event
 from engage.campaigns.models import Touchpoint
 from engage.messaging.outbox import Attachment
@@ -14,6 +12,8 @@ from engage.messaging.outbox import Attachment
 
 def invitation_ics(touchpoint: Touchpoint, url: str | None = None) -> bytes:
     """A METHOD:REQUEST calendar with the one event."""
+    from icalendar import Calendar  # not at start-up: only reminders with an invitation need it
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

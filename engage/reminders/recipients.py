@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
@@ -49,6 +48,8 @@ class Addressed:
 def address_problem(address: str | None) -> str | None:
     """Why an address cannot be sent to, or None: checked with email-validator, offline
     (remembered: every tick sees the same addresses, and the check is pure)."""
+    from email_validator import EmailNotValidError, validate_email  # not at start-up
+
     if not address or not address.strip():
         return "No email address"
     try:

@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-
-import holidays
+from typing import TYPE_CHECKING
 
 from engage.reminders.models import OffsetUnit
 from engage.timezone import LONDON
+
+if TYPE_CHECKING:  # the calendars are imported when a date is first checked, not at start-up
+    import holidays
 
 # How far a search for a working day may go: more than any run of holidays and weekends.
 _MAX_DAYS_SEARCHED = 30
@@ -35,6 +37,8 @@ class BusinessHours:
 
 @lru_cache(maxsize=16)
 def _england_holidays(year: int) -> holidays.HolidayBase:
+    import holidays
+
     return holidays.country_holidays("GB", subdiv="ENG", years=year)
 
 

@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 
-from email_validator import EmailNotValidError, validate_email
-
 from engage.campaigns.errors import CampaignError
 from engage.directory.errors import ImportRejected
 from engage.directory.files import decode_csv_bytes
@@ -297,6 +295,8 @@ def parse_minutes(raw: str) -> int | None:
 
 def clean_email(raw: str) -> str:
     """A usable address in lower case, or "" when the cell holds none (guests, "N/A", names)."""
+    from email_validator import EmailNotValidError, validate_email  # not at start-up
+
     value = raw.strip().strip("<>").strip()
     if "@" not in value:
         return ""

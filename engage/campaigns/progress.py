@@ -292,15 +292,24 @@ def _group_counts(session: DbSession, campaign: Campaign,
     return result
 
 
-def overall(session: DbSession, campaign: Campaign) -> Tally:
-    """The whole audience and how many of it are engaged and contacted, in one query."""
+def _overall_select(campaign: Campaign) -> Select[int, Any, Any]:
+    """The campaign's whole audience and how many of it are engaged and contacted (n, hit,
+    touched)."""
     engaged = case((reached_condition(campaign, tier=EngagementTier.ENGAGED), 1), else_=0)
     contacted = case((reached_condition(campaign, tier=EngagementTier.CONTACTED), 1), else_=0)
-    n, hit, touched = session.execute(
-        select(func.count(), func.sum(engaged), func.sum(contacted)).select_from(Organisation)
-        .where(audience_condition(campaign))
-    ).one()
+    return (select(func.count().label("n"), func.sum(engaged).label("hit"),
+                   func.sum(contacted).label("touched"))
+            .select_from(Organisation).where(audience_condition(campaign)))
+
+
+def _whole(n: int, hit: int | None, touched: int | None) -> Tally:
     return Tally("Whole audience", n, int(hit or 0), int(touched or 0))
+
+
+def overall(session: DbSession, campaign: Campaign) -> Tally:
+    """The whole audience and how many of it are engaged and contacted, in one query."""
+    n, hit, touched = session.execute(_overall_select(campaign)).one()
+    return _whole(n, hit, touched)
 
 
 def _three(bucket: list[int]) -> tuple[int, int, int]:
@@ -313,18 +322,10 @@ def overall_by_campaign(session: DbSession, campaigns: list[Campaign]) -> dict[i
     so a list of campaigns costs the same number of queries however long it is."""
     if not campaigns:
         return {}
-    parts = []
-    for campaign in campaigns:
-        engaged = case((reached_condition(campaign, tier=EngagementTier.ENGAGED), 1), else_=0)
-        contacted = case((reached_condition(campaign, tier=EngagementTier.CONTACTED), 1),
-                         else_=0)
-        parts.append(
-            select(literal(campaign.id).label("campaign_id"), func.count().label("n"),
-                   func.sum(engaged).label("hit"), func.sum(contacted).label("touched"))
-            .select_from(Organisation).where(audience_condition(campaign)))
+    parts = [_overall_select(c).add_columns(literal(c.id).label("campaign_id"))
+             for c in campaigns]
     rows = session.execute(union_all(*parts)).all()
-    return {campaign_id: Tally("Whole audience", n, int(hit or 0), int(touched or 0))
-            for campaign_id, n, hit, touched in rows}
+    return {campaign_id: _whole(n, hit, touched) for n, hit, touched, campaign_id in rows}
 
 
 def _tallies(counts: Counts, names: dict[int, str]) -> tuple[Tally, list[Tally], list[Tally]]:

@@ -150,12 +150,12 @@ class DayField(Field):
 
     def _from_iso(self, text: str) -> Any:
         try:
-            day = datetime.strptime(text, self.iso_format).date()
+            moment = datetime.strptime(text, self.iso_format)
         except ValueError:
             raise DateProblem(REAL_DATE) from None
-        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        if not FIRST_YEAR <= moment.year <= LAST_YEAR:
             raise DateProblem(_year_message(), ("year",))
-        return day
+        return moment if TIME in self.part_names else moment.date()
 
 
 class LocalTimeField(DayField):
@@ -180,12 +180,3 @@ class LocalTimeField(DayField):
             self.wrong_parts = (TIME,)
             raise DateProblem(REAL_TIME, (TIME,)) from None
         return datetime.combine(day, clock)
-
-    def _from_iso(self, text: str) -> Any:
-        try:
-            moment = datetime.strptime(text, self.iso_format)
-        except ValueError:
-            raise DateProblem(REAL_DATE) from None
-        if not FIRST_YEAR <= moment.year <= LAST_YEAR:
-            raise DateProblem(_year_message(), ("year",))
-        return moment

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import event
-
 from engage.campaigns.models import EngagementKind
 from engage.campaigns.views import CAMPAIGNS_PER_PAGE
 from engage.extensions import db
@@ -57,27 +55,19 @@ def test_a_bad_page_is_the_first_and_a_page_past_the_end_is_empty(app, steering_
     assert "Campaign 0" not in page and "No campaigns yet" not in page
 
 
-def _queries_for_the_list(client) -> int:
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-        statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+def _queries_for_the_list(client, count_queries) -> int:
+    with count_queries() as counted:
         assert client.get("/campaigns/").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
+    return counted.count
 
 
-def test_the_list_costs_the_same_queries_for_5_and_50_campaigns(app, steering_client):
+def test_the_list_costs_the_same_queries_for_5_and_50_campaigns(app, steering_client,
+                                                                 count_queries):
     make_organisation()
     _campaigns(5)
     db.session.commit()
-    with_five = _queries_for_the_list(steering_client)
+    with_five = _queries_for_the_list(steering_client, count_queries)
     _campaigns(45, start=5)
     db.session.commit()
-    with_fifty = _queries_for_the_list(steering_client)
+    with_fifty = _queries_for_the_list(steering_client, count_queries)
     assert with_five == with_fifty

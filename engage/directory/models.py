@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.database import UTCDateTime, utcnow, value_enum
 from engage.directory.addresses import normalise_town, post_town_from_lines
+from engage.directory.names import proper_case
 from engage.extensions import db
 
 
@@ -139,7 +140,9 @@ class Organisation(db.Model):  # type: ignore[name-defined]
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ods_code: Mapped[str] = mapped_column(String(12), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))  # as published (ODS: capitals); imports match it
+    # A person's spelling of the name, where proper case from `name` gets it wrong.
+    preferred_name: Mapped[str | None] = mapped_column(String(200))
     kind: Mapped[OrgKind] = mapped_column(value_enum(OrgKind))
     status: Mapped[OrgStatus] = mapped_column(value_enum(OrgStatus), default=OrgStatus.ACTIVE)
     locality_id: Mapped[int | None] = mapped_column(ForeignKey("locality.id", ondelete="SET NULL"))
@@ -164,6 +167,12 @@ class Organisation(db.Model):  # type: ignore[name-defined]
     contacts: Mapped[list[Contact]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan", order_by="Contact.name"
     )
+
+    @property
+    def display_name(self) -> str:
+        """The name as people read it: their own spelling if set, else the published name in
+        proper case."""
+        return self.preferred_name or proper_case(self.name)
 
     @property
     def address_lines(self) -> list[str]:

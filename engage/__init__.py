@@ -10,7 +10,8 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engage.config import check_production_safety, load_settings
-from engage.extensions import csrf, db, limiter, login_manager, migrate
+from engage.extensions import csrf, db, limiter, login_manager
+from engage.lazy_migrate import init_migrate
 
 # Feature packages, each with a blueprint called `bp` in its blueprint module.
 FEATURES = (
@@ -70,8 +71,8 @@ def register_extensions(app: Flask) -> None:
         # (one round trip) so the request gets a fresh one instead of a 500.
         options.setdefault("pool_pre_ping", True)
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
-                     render_as_batch=True, compare_type=True)
+    init_migrate(app, db, os.path.join(os.path.dirname(app.root_path), "migrations"),
+                 render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     from engage.auth.sessions import load_user
 

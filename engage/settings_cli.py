@@ -11,8 +11,6 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import click
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import text
@@ -57,6 +55,9 @@ def describe_settings(config: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def deployment_problems(app: Flask) -> tuple[list[str], list[str]]:
     """(problems, notes): problems stop a release; notes say what was checked."""
+    from alembic.migration import MigrationContext  # Alembic only for the commands that need it
+    from alembic.script import ScriptDirectory
+
     problems: list[str] = []
     notes: list[str] = []
     try:

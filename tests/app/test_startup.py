@@ -18,11 +18,11 @@ from tests.conftest import base_config
 
 # Imported where they are used: the statistics (insights' outreach model), calendars, QR codes,
 # Markdown, email address checks, bank holidays, slugs, user-agent rules, the PostgreSQL driver,
-# workbooks, SendGrid and the scheduler.
+# workbooks, SendGrid, the scheduler, proper-case names, and Alembic (engage/lazy_migrate.py).
 LAZY = (
     "numpy", "pandas", "scipy", "statsmodels", "icalendar", "qrcode", "PIL", "markdown_it",
     "email_validator", "holidays", "slugify", "ua_parser", "crawlerdetect", "psycopg",
-    "openpyxl", "sendgrid", "apscheduler",
+    "openpyxl", "sendgrid", "apscheduler", "titlecase", "alembic", "flask_migrate",
 )
 
 APP = """
@@ -79,3 +79,18 @@ def test_dummy_password_hash_costs_what_a_real_one_does() -> None:
     real = generate_password_hash("any password at all")
     assert dummy.split("$")[0] == real.split("$")[0]
     assert not check_password_hash(dummy, "any password at all")
+
+
+def test_flask_db_commands_still_run_through_flask_migrate(tmp_path: Path) -> None:
+    """`flask db` is loaded when used: its subcommands, its own options and an upgrade work."""
+    env = dict(os.environ, FLASK_APP="engage", ENGAGE_ENV="development",
+               DATABASE_URL=f"sqlite:///{tmp_path / 'startup.db'}")
+    flask = [sys.executable, "-m", "flask"]
+    listed = subprocess.run([*flask, "db", "--help"], capture_output=True, text=True, check=True,
+                            env=env, timeout=120).stdout
+    assert "upgrade" in listed and "--directory" in listed
+    subprocess.run([*flask, "db", "upgrade"], capture_output=True, text=True, check=True,
+                   env=env, timeout=120)
+    current = subprocess.run([*flask, "db", "-d", "migrations", "current"], capture_output=True,
+                             text=True, check=True, env=env, timeout=120).stdout
+    assert "(head)" in current

@@ -86,59 +86,52 @@ class ScanResult:
     counted: bool = False
 
 
+@dataclass(frozen=True)
+class ScanRequest:
+    """One request for a short link, as the scan needs it: `address` only makes the visitor
+    key and is never stored; `record` is False for HEAD requests, which count nothing."""
+
+    raw_code: str
+    address: str | None
+    user_agent: str | None
+    now: datetime
+    record: bool = True
+    miss_cap: int = MISS_CAP
+
+
 def ledger_ref(link_id: int, day: object) -> str:
     return f"link:{link_id}:{day}"
 
 
-def handle_scan(
-    session: DbSession,
-    raw_code: str,
-    *,
-    address: str | None,
-    user_agent: str | None,
-    now: datetime,
-    record: bool = True,
-    miss_cap: int = MISS_CAP,
-) -> ScanResult:
-    """Look the code up and, when `record` (not a HEAD request), record the scan or the miss.
+def handle_scan(session: DbSession, scan: ScanRequest) -> ScanResult:
+    """Look the code up and, when `scan.record` (not a HEAD request), record the scan or the miss.
 
     Runs in the session's transaction; the caller commits. Nothing here touches the request:
     the address is used for the visitor key only, and never stored.
     """
-    code = normalise(raw_code)
+    code = normalise(scan.raw_code)
     if code is None:
         return ScanResult(found=False)
     connection = session.connection()
-    day = uk_day(now)
-    salt = salt_for(session, day) if record else b""
+    day = uk_day(scan.now)
+    salt = salt_for(session, day) if scan.record else b""
     with closing(connection.connection.cursor()) as cursor:
-        return _scan(cursor, connection.dialect, code, day, salt, address=address,
-                     user_agent=user_agent, now=now, record=record, miss_cap=miss_cap)
+        return _scan(cursor, connection.dialect, code, day, salt, scan)
 
 
-def record_scan(
-    engine: Engine,
-    session: DbSession,
-    raw_code: str,
-    *,
-    address: str | None,
-    user_agent: str | None,
-    now: datetime,
-    record: bool = True,
-    miss_cap: int = MISS_CAP,
-) -> ScanResult:
+def record_scan(engine: Engine, session: DbSession, scan: ScanRequest) -> ScanResult:
     """The scan endpoint's path: `handle_scan` on a pooled connection of its own, committed.
 
     The Session is used only for the day's first salt look-up (once a day per process); the
     scan itself is the compiled statements on the driver's cursor and the driver's commit,
     which is what lets the scan keep up with a bare redirect (docs/performance.md).
     """
-    code = normalise(raw_code)
+    code = normalise(scan.raw_code)
     if code is None:
         return ScanResult(found=False)
-    day = uk_day(now)
+    day = uk_day(scan.now)
     salt = b""
-    if record:
+    if scan.record:
         cached = cached_salt(engine, day)
         if cached is None:
             cached = salt_for(session, day)
@@ -146,16 +139,12 @@ def record_scan(
         salt = cached
     dialect = engine.dialect
     if dialect.name == "postgresql":
-        return _scan_in_autocommit(autocommit_engine(engine), code, day, salt,
-                                   address=address, user_agent=user_agent, now=now,
-                                   record=record, miss_cap=miss_cap)
+        return _scan_in_autocommit(autocommit_engine(engine), code, day, salt, scan)
     connection = engine.raw_connection()
     try:
         with one_writer_per_process(dialect.name):
             with closing(connection.cursor()) as cursor:
-                result = _scan(cursor, dialect, code, day, salt, address=address,
-                               user_agent=user_agent, now=now, record=record,
-                               miss_cap=miss_cap)
+                result = _scan(cursor, dialect, code, day, salt, scan)
             connection.commit()
     except BaseException:
         connection.rollback()
@@ -165,9 +154,8 @@ def record_scan(
     return result
 
 
-def _scan_in_autocommit(pool: Engine, code: str, day: date, salt: bytes, *,
-                        address: str | None, user_agent: str | None, now: datetime,
-                        record: bool, miss_cap: int) -> ScanResult:
+def _scan_in_autocommit(pool: Engine, code: str, day: date, salt: bytes,
+                        scan: ScanRequest) -> ScanResult:
     """PostgreSQL: each statement of a scan is complete on its own (the scan is one statement,
     a miss one insert), so it runs on the autocommit pool, with no BEGIN or COMMIT round trips.
 
@@ -180,8 +168,7 @@ def _scan_in_autocommit(pool: Engine, code: str, day: date, salt: bytes, *,
     for attempt in (1, 2):
         connection = pool.raw_connection()
         try:
-            return _scan(kept_cursor(connection), dialect, code, day, salt, address=address,
-                         user_agent=user_agent, now=now, record=record, miss_cap=miss_cap)
+            return _scan(kept_cursor(connection), dialect, code, day, salt, scan)
         except dialect.loaded_dbapi.Error as error:
             gone = dialect.is_disconnect(error, connection.dbapi_connection, None)
             # Whatever went wrong, this connection does not go back to the pool.
@@ -194,10 +181,10 @@ def _scan_in_autocommit(pool: Engine, code: str, day: date, salt: bytes, *,
     raise AssertionError("unreachable")
 
 
-def _scan(cursor: Any, dialect: Dialect, code: str, day: date, salt: bytes, *,
-          address: str | None, user_agent: str | None, now: datetime,
-          record: bool, miss_cap: int) -> ScanResult:
+def _scan(cursor: Any, dialect: Dialect, code: str, day: date, salt: bytes,
+          scan: ScanRequest) -> ScanResult:
     """The scan's statements on a driver cursor, in whatever transaction it is in."""
+    address, user_agent, now, record = scan.address, scan.user_agent, scan.now, scan.record
     statements = _statements(dialect)
     device, family = device_profile(user_agent)
     counted = record and device is not Device.BOT
@@ -225,7 +212,7 @@ def _scan(cursor: Any, dialect: Dialect, code: str, day: date, salt: bytes, *,
     if row is None or row.retired_at is not None:
         if record and device is not Device.BOT:
             _record_miss(cursor, statements, dialect, code, row, day=day, now=now,
-                         device=device, miss_cap=miss_cap)
+                         device=device, miss_cap=scan.miss_cap)
         return ScanResult(found=False, code=code)
     if new_visitor and row.organisation_id is not None:
         statements.count_visitor.execute(cursor, _ledger_row(row, day=day, now=now))

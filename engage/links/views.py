@@ -25,7 +25,7 @@ from engage.links.blueprint import bp
 from engage.links.forms import LIST, LinkForm
 from engage.links.models import AwarenessAnswer, Medium, ShortLink
 from engage.links.qr import qr_png, qr_svg
-from engage.links.scans import record_scan
+from engage.links.scans import ScanRequest, record_scan
 from engage.links.shortlinks import LinkError, create_link, restore_link, retire_link, short_url
 from engage.sections import page_section
 from engage.transactions import done, saving
@@ -63,11 +63,10 @@ def scan(code: str) -> Response | tuple[str, int] | tuple[str, int, dict[str, st
     wait = _scan_wait()
     if wait is not None:
         return render_template("links/too_many_scans.html"), 429, {"Retry-After": str(wait)}
-    result = record_scan(
-        db.engine, db.session, code, address=request.remote_addr,
-        user_agent=request.headers.get("User-Agent"), now=utcnow(),
-        record=request.method == "GET", miss_cap=current_app.config["SCAN_MISS_DAILY_CAP"],
-    )
+    result = record_scan(db.engine, db.session, ScanRequest(
+        code, address=request.remote_addr, user_agent=request.headers.get("User-Agent"),
+        now=utcnow(), record=request.method == "GET",
+        miss_cap=current_app.config["SCAN_MISS_DAILY_CAP"]))
     if not result.found:
         return render_template("links/missing.html"), 404
     if result.service_slug is None:

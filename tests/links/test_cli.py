@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from engage.extensions import db
 from engage.links.models import ShortLink
-from engage.links.scans import handle_scan
+from engage.links.scans import ScanRequest, handle_scan
 from tests.factories import make_organisation, make_service, make_short_link, make_touchpoint
 from tests.links.qr_decode import decode_png, decode_svg
 
@@ -55,7 +55,7 @@ def test_create_refuses_an_unknown_organisation(app, runner, tmp_path):
 
 
 def _scan(code, address, agent=PHONE):
-    handle_scan(db.session, code, address=address, user_agent=agent, now=NOW)
+    handle_scan(db.session, ScanRequest(code, address=address, user_agent=agent, now=NOW))
     db.session.commit()
 
 

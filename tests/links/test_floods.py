@@ -21,7 +21,7 @@ from engage.links.models import (
     ScanMissDay,
     ScanVisitor,
 )
-from engage.links.scans import handle_scan
+from engage.links.scans import ScanRequest, handle_scan
 from tests.factories import make_campaign, make_short_link, make_touchpoint
 from tests.links.test_awareness import token_from
 
@@ -147,8 +147,8 @@ class TestUnknownCodes:
         now = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
         for day in range(2):
             for _ in range(CAP + 2):
-                handle_scan(db.session, new_code(), address=ADDRESS, user_agent=IPHONE,
-                            now=now + timedelta(days=day), miss_cap=CAP)
+                handle_scan(db.session, ScanRequest(new_code(), address=ADDRESS, user_agent=IPHONE,
+                                                now=now + timedelta(days=day), miss_cap=CAP))
             db.session.commit()
         assert count(ScanMiss) == 2 * CAP
         assert sorted((d.stored, d.overflow) for d in db.session.scalars(select(ScanMissDay))) \

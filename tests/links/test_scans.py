@@ -18,7 +18,7 @@ from engage.links.models import (
     ScanVisitor,
     VisitorSalt,
 )
-from engage.links.scans import handle_scan
+from engage.links.scans import ScanRequest, handle_scan
 from engage.links.visitors import forget_cached_salts
 from engage.timezone import LONDON
 from tests.factories import (
@@ -185,7 +185,8 @@ def _poster_link(**overrides):
 
 
 def _scan(link, address="192.0.2.1", agent=PHONE, now=NOW):
-    result = handle_scan(db.session, link.code, address=address, user_agent=agent, now=now)
+    result = handle_scan(db.session, ScanRequest(link.code, address=address, user_agent=agent,
+                                                     now=now))
     db.session.commit()
     return result
 

@@ -15,7 +15,7 @@ from engage.audit.models import AuditEvent
 from engage.campaigns.models import Channel
 from engage.extensions import db
 from engage.links.models import ShortLink
-from engage.links.scans import handle_scan
+from engage.links.scans import ScanRequest, handle_scan
 from tests.factories import (
     make_campaign,
     make_organisation,
@@ -162,8 +162,8 @@ def test_figures_show_on_the_touchpoint_campaign_and_organisation_pages(app, man
     link = make_short_link(touchpoint=touchpoint, organisation=organisations[0])
     db.session.commit()
     for address in ("192.0.2.1", "192.0.2.1", "192.0.2.2"):
-        handle_scan(db.session, link.code, address=address, user_agent=PHONE,
-                    now=datetime(2026, 3, 3, 10, tzinfo=UTC))
+        handle_scan(db.session, ScanRequest(link.code, address=address, user_agent=PHONE,
+                                            now=datetime(2026, 3, 3, 10, tzinfo=UTC)))
     db.session.commit()
     touchpoint_page = manager_client.get(f"/campaigns/touchpoints/{touchpoint.id}")
     assert touchpoint_page.status_code == 200

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from engage.columns import heading_key, heading_table
 from engage.database import DbSession
 from engage.directory.addresses import is_postcode, normalise_postcode
 from engage.directory.contacts import normalise_email
@@ -43,12 +44,18 @@ from engage.directory.vocab import (
     role_labels,
 )
 
-# Field → the headings that mean it, compared lower-case with spaces for _ and -.
+# Field → the headings that mean it, compared by their `heading_key` (case, spaces,
+# underscores and punctuation aside). The NHS's own spellings are here, so a list published
+# by NHS Digital or the NHS Business Services Authority goes in as it comes.
 ALIASES: dict[str, tuple[str, ...]] = {
     "code": ("code", "ods code", "ods", "org code", "organisation code", "organization code",
-             "practice code", "pharmacy code", "odscode"),
+             "practice code", "pharmacy code", "odscode", "organisation data service code",
+             "pharmacy ods code (f-code)", "ods code (f-code)", "f-code", "pharmacy ods code"),
     "name": ("name", "organisation name", "organization name", "org name", "organisation",
              "practice name", "pharmacy name"),
+    # A pharmacy's name on its door; where a file has it, its "organisation name" is the
+    # contractor that owns the pharmacy (BOOTS UK LIMITED), not the name people know.
+    "trading_name": ("trading name", "pharmacy trading name"),
     "kind": ("kind", "type", "organisation type", "organization type", "org type", "category"),
     "postcode": ("postcode", "post code", "postal code"),
     "locality": ("locality", "area"),
@@ -59,11 +66,18 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "contact_role": ("contact role", "role"),
     "staff_headcount": ("staff headcount", "headcount", "staff", "staff count", "number of staff"),
     "address": ("address", "street address"),
+    **{f"address_{n}": (f"address field {n}", f"address line {n}", f"address {n}",
+                        f"address{n}") for n in range(1, 5)},
     "town": ("town", "post town", "city"),
     "status": ("status",),
+    # Known, so they are not taken for columns engage cannot read; areas come from the
+    # locality rules.
+    "health_and_wellbeing_board": ("health and wellbeing board", "hwb"),
+    "icb": ("icb", "integrated care board", "icb code", "icb name"),
 }
+ADDRESS_LINES = tuple(f"address_{n}" for n in range(1, 5))
 REQUIRED = ("code", "name", "kind")
-HEADINGS = {alias: field for field, names in ALIASES.items() for alias in names}
+HEADINGS = heading_table(ALIASES)
 ADVICE = "Correct those rows (or remove them) and upload the file again."
 MAX_HEADCOUNT = 100_000
 
@@ -79,10 +93,6 @@ class _Row:
     role: ContactRole | None
     status: OrgStatus | None
     headcount: int | None
-
-
-def _heading(raw: str) -> str:
-    return " ".join(raw.replace("\ufeff", "").replace("_", " ").replace("-", " ").lower().split())
 
 
 def import_csv(
@@ -115,7 +125,7 @@ def _columns(header: list[str]) -> dict[str, int]:
     """Which column holds each field; rejects a header without the required ones."""
     columns: dict[str, int] = {}
     for index, raw in enumerate(header):
-        field = HEADINGS.get(_heading(raw))
+        field = HEADINGS.get(heading_key(raw))
         if field is None:
             continue  # columns engage does not use are ignored
         if field in columns:
@@ -124,6 +134,8 @@ def _columns(header: list[str]) -> dict[str, int]:
                 "Remove one of them and upload the file again."
             )
         columns[field] = index
+    if "trading_name" in columns:
+        columns["name"] = columns.pop("trading_name")
     missing = [field for field in REQUIRED if field not in columns]
     if missing:
         wanted = "; ".join(f"{field} (or {', '.join(ALIASES[field][1:4])})" for field in missing)
@@ -265,10 +277,9 @@ def _apply(org: Organisation, row: _Row, resolver: LocalityResolver) -> None:
     org.kind = row.kind
     if row.postcode:
         org.postcode = row.postcode
-    if values.get("address"):
-        raw = values["address"].replace("\r", "")
-        lines = raw.split("\n") if "\n" in raw else raw.split(",")
-        org.address = "\n".join(line.strip() for line in lines if line.strip())
+    lines = _address_lines(values)
+    if lines:
+        org.address = "\n".join(lines)
     if values.get("town"):
         org.post_town = values["town"]
     for field in ("phone", "pcn"):
@@ -283,6 +294,15 @@ def _apply(org: Organisation, row: _Row, resolver: LocalityResolver) -> None:
         org.locality_locked = True  # someone chose it in the file
     elif not org.locality_locked:
         org.locality_id = resolver.resolve(org.postcode, org.address)
+
+
+def _address_lines(values: dict[str, str]) -> list[str]:
+    """One address from an "address" cell (lines split by newlines or commas) followed by
+    "address line 1" to "4" cells, as the NHS lists give it."""
+    raw = values.get("address", "").replace("\r", "")
+    lines = raw.split("\n") if "\n" in raw else raw.split(",")
+    lines += [values.get(field, "") for field in ADDRESS_LINES]
+    return [line.strip() for line in lines if line.strip()]
 
 
 def _snapshot(org: Organisation) -> tuple[Any, ...]:

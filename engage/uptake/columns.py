@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from engage.columns import heading_key, heading_keys, heading_table
 from engage.uptake.errors import UptakeRejected
 
-# Field → the headings that mean it, compared by `norm` (lower case, single spaces, no _ or -).
+# Field → the headings that mean it, compared by their `heading_key`.
 ALIASES: dict[str, tuple[str, ...]] = {
     "date": ("date", "referral date", "month", "period"),
     "organisation_code": ("organisation code", "ods code", "practice code", "org code",
@@ -25,10 +26,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("date", "service")
 CHARACTERISTICS = ("staff_group", "age_band", "sex", "ethnicity", "disability")
-HEADINGS = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
+HEADINGS = heading_table(ALIASES)
 # Headings naming an organisation (not a person): used to suggest codes, never refused.
-ORG_NAME_HEADINGS = ("practice name", "organisation name", "organization name", "org name",
-                     "pharmacy name", "surgery name", "site name")
+ORG_NAME_HEADINGS = heading_keys("practice name", "organisation name", "organization name",
+                                 "org name", "pharmacy name", "surgery name", "site name")
 _ORG_WORDS = ("practice", "organisation", "organization", "org", "pharmacy", "surgery", "site",
               "service", "pcn", "ccg", "icb", "federation", "provider", "team", "locality",
               "network", "file", "sheet", "referral type")
@@ -49,7 +50,8 @@ _PERSONAL = (
 
 
 def norm(text: object) -> str:
-    """A heading or name in the form aliases are compared in."""
+    """A service name or value in the form the catalogue's names and saved aliases are compared
+    in (headings are compared by `heading_key`)."""
     return " ".join(str(text or "").replace("_", " ").replace("-", " ").casefold().split())
 
 
@@ -67,7 +69,7 @@ class ColumnMap:
 
 def personal_reason(heading: str) -> str | None:
     """What personal data a heading looks like it holds, or None."""
-    h = norm(heading)
+    h = heading_key(heading)
     if not h or h in HEADINGS or h in ORG_NAME_HEADINGS:
         return None
     for pattern, what in _PERSONAL:
@@ -93,7 +95,7 @@ def map_columns(headers: list[str]) -> ColumnMap:
     org_name: int | None = None
     repeated: list[str] = []
     for position, heading in enumerate(headers):
-        key = norm(heading)
+        key = heading_key(heading)
         name = HEADINGS.get(key)
         if name is None:
             if key in ORG_NAME_HEADINGS and org_name is None:

@@ -182,3 +182,36 @@ def test_import_rejects_a_nul_anywhere_in_the_file(app, encoding):
     error = rejected(text.encode(encoding))
     assert "Line 4002 of the file contains a NUL character" in error.message
     assert organisation_count() == 1  # only the one that was there before
+
+
+# The NHS Business Services Authority's consolidated pharmaceutical list, as published (a kind
+# column added: the list has none, every row being a pharmacy).
+NBSA_HEADINGS = ("PHARMACY_ODS_CODE_(F-CODE),PHARMACY_TRADING_NAME,ORGANISATION_NAME,"
+                 "ADDRESS_FIELD_1,ADDRESS_FIELD_2,ADDRESS_FIELD_3,ADDRESS_FIELD_4,POST_CODE,"
+                 "HEALTH_AND_WELLBEING_BOARD,ICB,KIND\n")
+
+
+def test_the_nhs_pharmacy_list_headings_are_known_without_matching(app):
+    run(NBSA_HEADINGS +
+        "FQ123,Chatteris Pharmacy,CHATTERIS CHEMISTS LIMITED,12 High Street,,Chatteris,"
+        "Cambridgeshire,PE16 6AA,Cambridgeshire,QUE,community pharmacy\n")
+    pharmacy = org("FQ123")
+    # The trading name is the name people know; ORGANISATION_NAME is the owning contractor.
+    assert pharmacy.name == "Chatteris Pharmacy"
+    assert pharmacy.address == "12 High Street\nChatteris\nCambridgeshire"
+    assert pharmacy.postcode == "PE16 6AA"
+
+
+def test_headings_match_whatever_their_case_spacing_and_punctuation(app):
+    run("pharmacy_name,address,postcode,organisation_data_service_code,"
+        "health_and_wellbeing_board,Org-Type\n"
+        "March Chemists,1 Broad St,PE15 8AA,FB456,Cambridgeshire,pharmacy\n")
+    assert org("FB456").name == "March Chemists"
+
+
+def test_a_file_with_no_kind_column_names_it_as_missing(app):
+    with pytest.raises(ImportRejected, match="no column for: kind"):
+        run(NBSA_HEADINGS.replace(",KIND", "") +
+            "FQ123,Chatteris Pharmacy,CHATTERIS CHEMISTS LIMITED,12 High Street,,Chatteris,,"
+            "PE16 6AA,Cambridgeshire,QUE\n")
+    assert organisation_count() == 0

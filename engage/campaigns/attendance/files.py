@@ -22,6 +22,7 @@ from datetime import datetime
 from itertools import islice
 
 from engage.campaigns.errors import CampaignError
+from engage.columns import heading_key, heading_keys, heading_table
 from engage.directory.errors import ImportRejected
 from engage.directory.files import decode_csv_bytes
 
@@ -40,7 +41,7 @@ LAYOUT_LABELS = {
     "generic": "Attendee list",
 }
 
-# Field → the headings that mean it, compared lower-case with spaces for _ and -.
+# Field → the headings that mean it, compared by their `heading_key`.
 ALIASES: dict[str, tuple[str, ...]] = {
     "name": ("name", "full name", "name (original name)", "participant", "participant name",
              "attendee", "attendee name", "display name", "user name"),
@@ -57,7 +58,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
                  "minutes attended", "minutes", "total duration"),
     "role": ("role", "participant role"),
 }
-HEADINGS = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
+HEADINGS = heading_table(ALIASES)
 # Rows for the person who ran the meeting: the OH team, not an organisation reached.
 ORGANISER_ROLES = frozenset({"organizer", "organiser", "host"})
 SECTION_HEADING = re.compile(r"^\d+\.\s*\S")
@@ -65,9 +66,9 @@ TEAMS_DURATION = re.compile(r"^(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?$
 CLOCK_DURATION = re.compile(r"^(\d+):([0-5]\d)(?::([0-5]\d))?$")
 
 # The meeting itself, as the report's summary (Teams) or meeting block (Zoom) names it.
-MEETING_TITLE = frozenset({"meeting title", "title", "topic", "meeting topic"})
-MEETING_START = frozenset({"start time", "meeting start time", "meeting start"})
-MEETING_DURATION = frozenset({"meeting duration", "duration (minutes)", "duration"})
+MEETING_TITLE = heading_keys("meeting title", "title", "topic", "meeting topic")
+MEETING_START = heading_keys("start time", "meeting start time", "meeting start")
+MEETING_DURATION = heading_keys("meeting duration", "duration (minutes)", "duration")
 # Teams writes the time in the organiser's locale: UK first, then US (with AM/PM) and ISO.
 MEETING_TIME_FORMATS = (
     "%d/%m/%Y, %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y, %H:%M", "%d/%m/%Y %H:%M",
@@ -144,7 +145,7 @@ def read_meeting(rows: list[list[str]]) -> Meeting | None:
     found: dict[str, str] = {}
     for number, row in enumerate(rows):
         cells = [cell.strip() for cell in row]
-        headings = [_heading(cell) for cell in cells]
+        headings = [heading_key(cell) for cell in cells]
         if len(cells) >= 2 and headings[0] and not any(headings[2:]):
             found.setdefault(headings[0], cells[1])
         elif number + 1 < len(rows) and MEETING_START.intersection(headings):
@@ -183,10 +184,6 @@ def decode_attendance(data: bytes) -> str:
         raise AttendanceRejected(exc.message) from None
 
 
-def _heading(raw: str) -> str:
-    return " ".join(raw.replace("\ufeff", "").replace("_", " ").replace("-", " ").lower().split())
-
-
 def _delimiters(text: str) -> list[str]:
     """The sniffed delimiter first, then the others, for files the sniffer cannot settle."""
     ordered = []
@@ -206,7 +203,7 @@ def _columns(row: list[str]) -> dict[str, int]:
     """Which column holds each field in a candidate header row (the first of each wins)."""
     columns: dict[str, int] = {}
     for index, cell in enumerate(row):
-        name = HEADINGS.get(_heading(cell))
+        name = HEADINGS.get(heading_key(cell))
         if name is not None:
             columns.setdefault(name, index)
     return columns
@@ -260,13 +257,17 @@ def _find_table(text: str) -> tuple[str, int, dict[str, int], list[str]]:
     )
 
 
+TEAMS_HEADINGS = heading_keys("in meeting duration", "participant id (upn)", "first join")
+ZOOM_HEADINGS = heading_keys("user email", "duration (minutes)")
+
+
 def _layout(text: str, header: list[str]) -> str:
-    headings = {_heading(cell) for cell in header}
-    if headings & {"in meeting duration", "participant id (upn)", "first join"} or re.match(
+    headings = {heading_key(cell) for cell in header}
+    if headings & TEAMS_HEADINGS or re.match(
         r"\s*(1\.\s*summary|meeting summary)", text[:200], re.IGNORECASE
     ):
         return "teams"
-    if "name (original name)" in headings or {"user email", "duration (minutes)"} <= headings:
+    if heading_key("name (original name)") in headings or headings >= ZOOM_HEADINGS:
         return "zoom"
     return "generic"
 

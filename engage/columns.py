@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
 
 _NOT_WORD = re.compile(r"[\W_]+")
 
@@ -25,15 +29,114 @@ def heading_table(aliases: Mapping[str, Iterable[str]]) -> dict[str, str]:
     """Heading key → field, from each field's spellings; one key meaning two fields is a
     mistake in the table, refused at once rather than matched by whichever comes last."""
     table: dict[str, str] = {}
-    for field, spellings in aliases.items():
+    for name, spellings in aliases.items():
         for spelling in spellings:
             key = heading_key(spelling)
-            if table.setdefault(key, field) != field:
+            if table.setdefault(key, name) != name:
                 raise ValueError(f"the heading '{spelling}' is listed for both "
-                                 f"{table[key]} and {field}")
+                                 f"{table[key]} and {name}")
     return table
 
 
 def heading_keys(*spellings: str) -> frozenset[str]:
     """A set of headings to test a key against, written as people write them."""
     return frozenset(heading_key(spelling) for spelling in spellings)
+
+
+@dataclass(frozen=True)
+class Matching:
+    """A person's answer to "which column holds which field": a column (by its heading) for
+    a field, and a value for every row for a field the file does not have (every row of the
+    pharmacy list is a community pharmacy)."""
+
+    columns: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.columns or self.values)
+
+
+class MatchingError(ValueError):
+    """A matching that does not fit the file: the message says which column or field."""
+
+
+def match_columns(header: Sequence[str], table: Mapping[str, str], fields: Sequence[str],
+                  matching: Matching | None = None) -> dict[str, int]:
+    """Field → the index of its column: the matching's choices first, then the headings the
+    import recognises, in the columns the matching left free.
+
+    Raises MatchingError for a matching that names a field the import does not have or a
+    column the file does not have, puts one column in two fields, or gives a field both a
+    column and a value; and for two unmatched columns that both mean one field.
+    """
+    matching = matching or Matching()
+    known = ", ".join(fields)
+    for name in [*matching.columns, *matching.values]:
+        if name not in fields:
+            raise MatchingError(f"'{name}' is not a field of this import. Its fields are: "
+                                f"{known}.")
+    for name in matching.columns.keys() & matching.values.keys():
+        raise MatchingError(f"{name} is given both a column ('{matching.columns[name]}') and "
+                            f"a value ('{matching.values[name]}'): keep one.")
+    by_key: dict[str, int] = {}
+    for index, heading in enumerate(header):
+        by_key.setdefault(heading_key(heading), index)
+    columns: dict[str, int] = {}
+    claimed: dict[int, str] = {}
+    for name, heading in matching.columns.items():
+        index = by_key.get(heading_key(heading), -1) if heading_key(heading) else -1
+        if index < 0:
+            listed = ", ".join(f"'{cell.strip()}'" for cell in header if cell.strip())
+            raise MatchingError(f"There is no column '{heading}' in the file (for {name}). "
+                                f"Its columns are: {listed or 'none'}.")
+        if index in claimed:
+            raise MatchingError(f"The column '{header[index].strip()}' is matched to both "
+                                f"{claimed[index]} and {name}: match it to one.")
+        columns[name], claimed[index] = index, name
+    for index, heading in enumerate(header):
+        recognised = table.get(heading_key(heading))
+        if recognised is None or index in claimed or recognised in matching.columns \
+                or recognised in matching.values:
+            continue
+        if recognised in columns:
+            raise MatchingError(f"Two columns mean the same thing: "
+                                f"'{header[columns[recognised]]}' and '{heading}'. Remove one of "
+                                "them, or match one of them to another field, and upload the "
+                                "file again.")
+        columns[recognised] = index
+    return columns
+
+
+def matching_from_options(maps: Sequence[str], sets: Sequence[str]) -> Matching:
+    """The matching an operator typed: `--map FIELD=COLUMN` and `--set FIELD=VALUE`."""
+    return Matching(_pairs("--map", maps, "FIELD=COLUMN"), _pairs("--set", sets, "FIELD=VALUE"))
+
+
+def _pairs(option: str, given: Sequence[str], form: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for text in given:
+        name, equals, value = text.partition("=")
+        name = name.strip().lower().replace(" ", "_").replace("-", "_")
+        if not equals or not name or not value.strip():
+            raise MatchingError(f"{option} {text!r} is not {form}: write it as, for example, "
+                                f"{option} {form.split('=')[0].lower()}=...")
+        if name in pairs:
+            raise MatchingError(f"{option} gives {name} twice ('{pairs[name]}' and "
+                                f"'{value.strip()}'): keep one.")
+        pairs[name] = value.strip()
+    return pairs
+
+
+def matching_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--map`, `--set` and `--dry-run` for an import command, written once for all of them."""
+    command = click.option(
+        "--dry-run", is_flag=True,
+        help="Check the file and say what the import would do, writing nothing.")(command)
+    command = click.option(
+        "--set", "sets", multiple=True, metavar="FIELD=VALUE",
+        help="Give a field the file does not have one value for every row, e.g. "
+             "--set kind=community_pharmacy. Repeatable.")(command)
+    return click.option(
+        "--map", "maps", multiple=True, metavar="FIELD=COLUMN",
+        help="Read a field from the column with this heading, e.g. "
+             "--map code=F_CODE. Repeatable.")(command)

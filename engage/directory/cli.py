@@ -9,8 +9,9 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from engage.columns import MatchingError, matching_from_options, matching_options
 from engage.database import utcnow
-from engage.directory.csv_import import import_csv
+from engage.directory.csv_import import MissingColumns, import_csv
 from engage.directory.errors import ImportRejected
 from engage.directory.export import export_directory
 from engage.directory.localities import apply_rules
@@ -33,9 +34,9 @@ def _read(path: str) -> bytes:
         raise click.ClickException(f"Cannot read {path}: {exc.strerror}.") from None
 
 
-def _reject(exc: ImportRejected) -> click.ClickException:
+def _reject(exc: ImportRejected, hint: str = "") -> click.ClickException:
     db.session.rollback()
-    return click.ClickException(str(exc))
+    return click.ClickException(f"{exc}\n{hint}" if hint else str(exc))
 
 
 @directory_cli.command("import-ods")
@@ -67,15 +68,33 @@ def import_ods_command(file: str, commissioner: str, include_other: bool) -> Non
 
 @directory_cli.command("import-csv")
 @click.argument("file", type=click.Path(dir_okay=False))
-def import_csv_command(file: str) -> None:
-    """Add or update organisations from a CSV file with a header row (code, name, kind, ...)."""
+@matching_options
+def import_csv_command(file: str, maps: tuple[str, ...], sets: tuple[str, ...],
+                       dry_run: bool) -> None:
+    """Add or update organisations from a CSV file with a header row (code, name, kind, ...).
+
+    Headings engage does not know can be matched to fields with --map, and a field the file
+    lacks given one value with --set.
+    """
+    try:
+        matching = matching_from_options(maps, sets)
+    except MatchingError as exc:
+        raise click.UsageError(str(exc)) from None
     data = _read(file)
     try:
-        summary = import_csv(db.session, data, now=utcnow(), filename=Path(file).name)
+        summary = import_csv(db.session, data, now=utcnow(), filename=Path(file).name,
+                             matching=matching)
+    except MissingColumns as exc:
+        raise _reject(exc, "Or match a column to each of them with --map FIELD=COLUMN, or give "
+                           "one a value for every row with --set FIELD=VALUE.") from None
     except ImportRejected as exc:
         raise _reject(exc) from None
-    db.session.commit()
-    click.echo(f"Imported {Path(file).name}")
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"Dry run: nothing written. Importing {Path(file).name} would give:")
+    else:
+        db.session.commit()
+        click.echo(f"Imported {Path(file).name}")
     for line in summary.lines():
         click.echo(line)
 

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from engage.columns import heading_key, heading_table
+from engage.columns import Matching, MatchingError, heading_table, match_columns
 from engage.database import DbSession
 from engage.directory.addresses import is_postcode, normalise_postcode
 from engage.directory.contacts import normalise_email
@@ -78,8 +78,13 @@ ALIASES: dict[str, tuple[str, ...]] = {
 ADDRESS_LINES = tuple(f"address_{n}" for n in range(1, 5))
 REQUIRED = ("code", "name", "kind")
 HEADINGS = heading_table(ALIASES)
+FIELDS = tuple(ALIASES)
 ADVICE = "Correct those rows (or remove them) and upload the file again."
 MAX_HEADCOUNT = 100_000
+
+
+class MissingColumns(ImportRejected):
+    """The header row lacks a field the import needs: a matching can supply it."""
 
 
 @dataclass
@@ -96,13 +101,17 @@ class _Row:
 
 
 def import_csv(
-    session: DbSession, data: bytes, *, now: datetime, actor: Any = None, filename: str = ""
+    session: DbSession, data: bytes, *, now: datetime, actor: Any = None, filename: str = "",
+    matching: Matching | None = None,
 ) -> ImportSummary:
     """Add or update the organisations in a headed CSV file, and their contacts' emails.
 
     Raises ImportRejected, having written nothing, when the file or any row is not valid.
-    Empty cells leave what the directory already holds unchanged. The caller commits.
+    Empty cells leave what the directory already holds unchanged. `matching` says which
+    column holds a field the headings do not name, or gives a field one value for every row.
+    The caller commits.
     """
+    matching = matching or Matching()
     text = decode_csv_bytes(data, "CSV file")
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), sniff_dialect(text)))
@@ -112,34 +121,27 @@ def import_csv(
         records.pop()
     if not records:
         raise ImportRejected("The file has no rows. Add a header row and one row per organisation.")
-    columns = _columns(records[0])
+    columns = _columns(records[0], matching)
     localities = {loc.name.lower(): loc for loc in session.scalars(select(Locality))}
-    rows = _check(records, columns, localities)
+    rows = _check(records, columns, localities, dict(matching.values))
     summary = ImportSummary("csv", rows_read=len(rows))
     _write(session, rows, summary, now)
     record_import(session, summary, data=data, now=now, actor=actor, filename=filename)
     return summary
 
 
-def _columns(header: list[str]) -> dict[str, int]:
+def _columns(header: list[str], matching: Matching) -> dict[str, int]:
     """Which column holds each field; rejects a header without the required ones."""
-    columns: dict[str, int] = {}
-    for index, raw in enumerate(header):
-        field = HEADINGS.get(heading_key(raw))
-        if field is None:
-            continue  # columns engage does not use are ignored
-        if field in columns:
-            raise ImportRejected(
-                f"Two columns mean the same thing: '{header[columns[field]]}' and '{raw}'. "
-                "Remove one of them and upload the file again."
-            )
-        columns[field] = index
+    try:
+        columns = match_columns(header, HEADINGS, FIELDS, matching)
+    except MatchingError as exc:
+        raise ImportRejected(str(exc)) from None
     if "trading_name" in columns:
         columns["name"] = columns.pop("trading_name")
-    missing = [field for field in REQUIRED if field not in columns]
+    missing = [field for field in REQUIRED if field not in columns and field not in matching.values]
     if missing:
         wanted = "; ".join(f"{field} (or {', '.join(ALIASES[field][1:4])})" for field in missing)
-        raise ImportRejected(
+        raise MissingColumns(
             f"The header row (row 1) has no column for: {wanted}. The first row must name the "
             "columns: at least code, name and kind, and optionally postcode, locality, email, "
             "phone, pcn, contact name, contact role and staff headcount. Add the missing "
@@ -150,7 +152,8 @@ def _columns(header: list[str]) -> dict[str, int]:
 
 
 def _check(
-    records: list[list[str]], columns: dict[str, int], localities: dict[str, Locality]
+    records: list[list[str]], columns: dict[str, int], localities: dict[str, Locality],
+    constants: dict[str, str],
 ) -> list[_Row]:
     problems = RowProblems()
     width = len(records[0])
@@ -163,7 +166,7 @@ def _check(
             problems.add(number, f"expected {width} columns, as in the header row, but found "
                                  f"{len(record)}. Check for a missing or extra delimiter.")
             continue
-        values = {field: record[index].strip() for field, index in columns.items()}
+        values = {field: record[index].strip() for field, index in columns.items()} | constants
         code = values["code"].upper().replace(" ", "")
         values["code"] = code
         if not code:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from engage.directory.models import Organisation, OrgKind, OrgStatus
@@ -64,3 +65,73 @@ def test_apply_rules_command(app, runner, demo_localities):
     assert result.exit_code == 0 and "1 organisation changed locality" in result.output
     db.session.refresh(org)
     assert org.locality is not None and org.locality.name == "Fens"
+
+
+# A list as a pharmacy group might keep it: nothing engage would recognise but the postcode.
+OWN_HEADINGS = "F_CODE,Shop,Where,Postcode\nFQ123,Chatteris Pharmacy,12 High Street,PE16 6AA\n"
+
+
+def test_import_csv_matches_columns_and_sets_a_field_from_the_options(app, runner, tmp_path):
+    own = tmp_path / "shops.csv"
+    own.write_text(OWN_HEADINGS)
+    result = runner.invoke(args=["directory", "import-csv", str(own), "--map", "name=shop", "--map", "address=Where",
+                                 "--set", "kind=community pharmacy"])
+    assert result.exit_code == 0, result.output
+    assert "Added: 1" in result.output
+    pharmacy = db.session.scalar(select(Organisation).where(Organisation.ods_code == "FQ123"))
+    assert pharmacy is not None and pharmacy.kind is OrgKind.COMMUNITY_PHARMACY
+    assert (pharmacy.name, pharmacy.address) == ("Chatteris Pharmacy", "12 High Street")
+
+
+def test_import_csv_dry_run_says_what_it_would_do_and_writes_nothing(app, runner, tmp_path):
+    own = tmp_path / "shops.csv"
+    own.write_text(OWN_HEADINGS)
+    result = runner.invoke(args=["directory", "import-csv", str(own), "--dry-run",
+                                 "--map", "code=F_CODE", "--map", "name=Shop",
+                                 "--set", "kind=pharmacy"])
+    assert result.exit_code == 0, result.output
+    assert "Dry run: nothing written" in result.output and "Added: 1" in result.output
+    assert organisation_count() == 0
+
+
+def test_import_csv_without_a_matching_names_the_missing_fields(app, runner, tmp_path):
+    own = tmp_path / "shops.csv"
+    own.write_text(OWN_HEADINGS)
+    result = runner.invoke(args=["directory", "import-csv", str(own)])
+    assert result.exit_code == 1
+    # F_CODE is a spelling of the ODS code engage knows; the name and kind are not there.
+    assert "no column for: name" in result.output and "kind" in result.output
+    assert "--map FIELD=COLUMN" in result.output and "--set FIELD=VALUE" in result.output
+    assert organisation_count() == 0
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (["--map", "code=ODS"], "There is no column 'ODS' in the file (for code). Its columns are: "
+                            "'F_CODE', 'Shop', 'Where', 'Postcode'."),
+    (["--map", "code=F_CODE", "--map", "name=f code"],
+     "The column 'F_CODE' is matched to both code and name: match it to one."),
+    (["--map", "colour=Shop"], "'colour' is not a field of this import."),
+    (["--map", "code=F_CODE", "--set", "code=FQ1"], "code is given both a column"),
+])
+def test_import_csv_refuses_a_matching_that_does_not_fit_the_file(app, runner, tmp_path,
+                                                                  options, message):
+    own = tmp_path / "shops.csv"
+    own.write_text(OWN_HEADINGS)
+    result = runner.invoke(args=["directory", "import-csv", str(own), "--set", "kind=pharmacy",
+                                 *options])
+    assert result.exit_code == 1
+    assert message in " ".join(result.output.split())
+    assert organisation_count() == 0
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (["--map", "code"], "--map 'code' is not FIELD=COLUMN"),
+    (["--set", "kind=pharmacy", "--set", "kind=other"], "--set gives kind twice"),
+])
+def test_import_csv_refuses_options_it_cannot_read(app, runner, tmp_path, options, message):
+    own = tmp_path / "shops.csv"
+    own.write_text(OWN_HEADINGS)
+    result = runner.invoke(args=["directory", "import-csv", str(own), *options])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert organisation_count() == 0

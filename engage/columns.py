@@ -86,11 +86,11 @@ def match_columns(header: Sequence[str], table: Mapping[str, str], fields: Seque
     for name, heading in matching.columns.items():
         index = by_key.get(heading_key(heading), -1) if heading_key(heading) else -1
         if index < 0:
-            listed = ", ".join(f"'{cell.strip()}'" for cell in header if cell.strip())
+            listed = ", ".join(f"'{str(cell).strip()}'" for cell in header if str(cell).strip())
             raise MatchingError(f"There is no column '{heading}' in the file (for {name}). "
                                 f"Its columns are: {listed or 'none'}.")
         if index in claimed:
-            raise MatchingError(f"The column '{header[index].strip()}' is matched to both "
+            raise MatchingError(f"The column '{str(header[index]).strip()}' is matched to both "
                                 f"{claimed[index]} and {name}: match it to one.")
         columns[name], claimed[index] = index, name
     for index, heading in enumerate(header):
@@ -100,7 +100,8 @@ def match_columns(header: Sequence[str], table: Mapping[str, str], fields: Seque
             continue
         if recognised in columns:
             raise MatchingError(f"Two columns mean the same thing: "
-                                f"'{header[columns[recognised]]}' and '{heading}'. Remove one of "
+                                f"'{str(header[columns[recognised]]).strip()}' and "
+                                f"'{str(heading).strip()}'. Remove one of "
                                 "them, or match one of them to another field, and upload the "
                                 "file again.")
         columns[recognised] = index
@@ -128,10 +129,7 @@ def _pairs(option: str, given: Sequence[str], form: str) -> dict[str, str]:
 
 
 def matching_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """`--map`, `--set` and `--dry-run` for an import command, written once for all of them."""
-    command = click.option(
-        "--dry-run", is_flag=True,
-        help="Check the file and say what the import would do, writing nothing.")(command)
+    """`--map` and `--set` for an import command, written once for all of them."""
     command = click.option(
         "--set", "sets", multiple=True, metavar="FIELD=VALUE",
         help="Give a field the file does not have one value for every row, e.g. "

@@ -69,6 +69,8 @@ def import_ods_command(file: str, commissioner: str, include_other: bool) -> Non
 @directory_cli.command("import-csv")
 @click.argument("file", type=click.Path(dir_okay=False))
 @matching_options
+@click.option("--dry-run", is_flag=True,
+              help="Check the file and say what the import would do, writing nothing.")
 def import_csv_command(file: str, maps: tuple[str, ...], sets: tuple[str, ...],
                        dry_run: bool) -> None:
     """Add or update organisations from a CSV file with a header row (code, name, kind, ...).

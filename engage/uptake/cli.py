@@ -9,6 +9,7 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
+from engage.columns import MatchingError, matching_from_options, matching_options
 from engage.csv_export import csv_writer
 
 uptake_cli = AppGroup("uptake", help="The provider's referral figures: import, summary, rollback.")
@@ -55,9 +56,15 @@ def print_preview(preview: Any) -> None:
 @click.option("--date-order", type=click.Choice(["auto", "dmy", "mdy"]), default="auto",
               show_default=True, help="How dates like 06/07/2022 are written.")
 @click.option("--dry-run", is_flag=True, help="Check and summarise; record nothing.")
+@matching_options
 def import_file(file: Path, replace_months: bool, add_: bool, sheet: str | None,
-                date_order: str, dry_run: bool) -> None:
-    """Check FILE (CSV or XLSX) and record all its rows as one batch, or nothing."""
+                date_order: str, dry_run: bool, maps: tuple[str, ...],
+                sets: tuple[str, ...]) -> None:
+    """Check FILE (CSV or XLSX) and record all its rows as one batch, or nothing.
+
+    Headings engage does not know can be matched to fields with --map, and a field the file
+    lacks (a file for one service) given one value with --set.
+    """
     from tqdm import tqdm
 
     from engage.database import utcnow
@@ -69,6 +76,10 @@ def import_file(file: Path, replace_months: bool, add_: bool, sheet: str | None,
 
     if replace_months and add_:
         raise click.UsageError("Choose --replace-months or --add, not both.")
+    try:
+        matching = matching_from_options(maps, sets)
+    except MatchingError as exc:
+        raise click.UsageError(str(exc)) from None
     data = file.read_bytes()
     now = utcnow()
     try:
@@ -80,7 +91,8 @@ def import_file(file: Path, replace_months: bool, add_: bool, sheet: str | None,
 
             preview, checked = check_file(db.session, data, file.name,
                                           today=now.astimezone(LONDON).date(), sheet=sheet,
-                                          date_order=date_order, progress=progress)
+                                          date_order=date_order, progress=progress,
+                                          matching=matching)
     except UptakeRejected as exc:
         raise click.ClickException(exc.message) from None
     print_preview(preview)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from engage.columns import heading_key, heading_keys, heading_table
+from engage.columns import (
+    Matching,
+    MatchingError,
+    heading_key,
+    heading_keys,
+    heading_table,
+    match_columns,
+)
 from engage.uptake.errors import UptakeRejected
 
 # Field → the headings that mean it, compared by their `heading_key`.
@@ -80,8 +87,9 @@ def personal_reason(heading: str) -> str | None:
     return None
 
 
-def map_columns(headers: list[str]) -> ColumnMap:
-    """Match headings to fields; refuse personal-data columns, missing or repeated fields."""
+def map_columns(headers: list[str], matching: Matching | None = None) -> ColumnMap:
+    """Match headings to fields (the matching's choices first); refuse personal-data columns,
+    missing or repeated fields."""
     personal = [(h, what) for h in headers if (what := personal_reason(h))]
     if personal:
         listed = "; ".join(f"'{h}' looks like {what}" for h, what in personal)
@@ -90,28 +98,22 @@ def map_columns(headers: list[str]) -> ColumnMap:
             "with aggregated characteristics, never names or personal identifiers. Delete those "
             "columns from the file (or ask the provider for the counts without them) and upload "
             "it again. An organisation's name, such as 'Practice Name', is fine.", status=422)
-    index: dict[str, int] = {}
+    matching = matching or Matching()
+    try:
+        index = match_columns(headers, HEADINGS, tuple(ALIASES), matching)
+    except MatchingError as exc:
+        raise UptakeRejected(str(exc), status=422) from None
+    used = set(index.values())
     ignored: list[str] = []
     org_name: int | None = None
-    repeated: list[str] = []
     for position, heading in enumerate(headers):
         key = heading_key(heading)
-        name = HEADINGS.get(key)
-        if name is None:
-            if key in ORG_NAME_HEADINGS and org_name is None:
-                org_name = position
-            if key:
-                ignored.append(str(heading).strip())
+        if position in used or not key:
             continue
-        if name in index:
-            repeated.append(f"'{headers[index[name]]}' and '{heading}' both mean {name}")
-            continue
-        index[name] = position
-    if repeated:
-        raise UptakeRejected(
-            "Two columns mean the same thing: " + "; ".join(repeated) + ". Keep one of each and "
-            "upload the file again.", status=422)
-    missing = [name for name in REQUIRED if name not in index]
+        if key in ORG_NAME_HEADINGS and org_name is None:
+            org_name = position
+        ignored.append(str(heading).strip())
+    missing = [name for name in REQUIRED if name not in index and name not in matching.values]
     if missing:
         wanted = "; ".join(f"{name} (or {', '.join(repr(a) for a in ALIASES[name][1:])})"
                            for name in missing)

@@ -20,6 +20,7 @@ from sqlalchemy import and_, delete, func, select, update
 
 from engage.audit.log import record_event
 from engage.catalogue.models import Service
+from engage.columns import Matching
 from engage.database import DbSession
 from engage.timezone import LONDON, next_month
 from engage.uptake.columns import CHARACTERISTICS
@@ -112,11 +113,13 @@ def check_file(
     sheet: str | None = None,
     date_order: str = AUTO,
     progress: Callable[[int], None] | None = None,
+    matching: Matching | None = None,
 ) -> tuple[Preview, Checked]:
     """Read and check a file and compare it with the figures already recorded; writes nothing."""
     digest = file_digest(data)
     table = read_table(data, filename, sheet)
-    checked = check_table(session, table, today=today, date_order=date_order, progress=progress)
+    checked = check_table(session, table, today=today, date_order=date_order, progress=progress,
+                          matching=matching)
     earlier = earlier_batch(session, digest)
     preview = Preview(
         filename=filename[:255], sha256=digest, detected=table.detected,

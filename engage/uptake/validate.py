@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from engage.catalogue.models import Service
+from engage.columns import Matching
 from engage.database import DbSession
 from engage.directory.models import Organisation
 from engage.timezone import month_start
@@ -195,9 +196,21 @@ def check_table(
     today: date,
     date_order: str = AUTO,
     progress: Callable[[int], None] | None = None,
+    matching: Matching | None = None,
 ) -> Checked:
-    """Check every row of `table`; the rows come back as tuples (see the R_* positions)."""
-    columns = map_columns(table.headers)
+    """Check every row of `table`; the rows come back as tuples (see the R_* positions).
+
+    A field the matching gives one value is read as a column of its own, added to each row.
+    """
+    columns = map_columns(table.headers, matching)
+    width, given = len(table.headers), list((matching or Matching()).values.items())
+    headers = [*table.headers, *(f"{name} (given)" for name, _ in given)]
+    columns.index.update((name, width + n) for n, (name, _) in enumerate(given))
+    rows = table.rows
+    if given:
+        values = [value for _, value in given]
+        rows = ((number, [*row[:width], *[None] * (width - len(row)), *values])
+                for number, row in table.rows)
     catalogue = Catalogue.load(session)
     directory = Directory.load(session)
     checked = Checked(rows=[], ignored_columns=columns.ignored, has_count=columns.has("count"))
@@ -205,7 +218,7 @@ def check_table(
     slashed: list[Slashed] = []
     suggestions: dict[tuple[str, str], list[str]] = {}
     idx = columns.index
-    heading = {name: table.headers[i] for name, i in idx.items()}
+    heading = {name: headers[i] for name, i in idx.items()}
 
     def problem(number: int, name: str, value: Any, what: str, fix: str, *,
                 first: bool = False) -> None:
@@ -253,7 +266,7 @@ def check_table(
 
     done = 0
     first_slashed = 0  # the row to point at when the order of slashed days cannot be settled
-    for number, row in table.rows:
+    for number, row in rows:
         done += 1
         if progress is not None and done % PROGRESS_EVERY == 0:
             progress(done)

@@ -78,3 +78,31 @@ def test_alias_maps_a_provider_name(runner, directory, tmp_path):
     assert mapped.exit_code == 0
     assert runner.invoke(args=["uptake", "import", path]).exit_code == 0
     assert runner.invoke(args=["uptake", "alias", "x", "no-such-service"]).exit_code != 0
+
+
+def test_import_matches_a_column_and_gives_one_service_to_every_row(runner, directory, tmp_path):
+    # The provider's file for one service, with its own heading for the month.
+    path = write(tmp_path, [["Month of referral", "ODS code", "Referrals"],
+                            ["2022-06", "A81001", 3], ["2022-07", "A81001", 1]])
+    result = runner.invoke(args=["uptake", "import", path, "--map", "date=Month of referral",
+                                 "--set", f"service={PAM}"])
+    assert result.exit_code == 0, result.output
+    assert "Rows understood: 2; referrals: 4" in result.output
+    summary = runner.invoke(args=["uptake", "summary"])
+    assert f"2022-06,{PAM},3,1" in summary.output and f"2022-07,{PAM},1,1" in summary.output
+
+
+def test_a_value_given_for_every_row_is_checked_like_a_cell(runner, directory, tmp_path):
+    path = write(tmp_path, [["Month", "ODS code", "Referrals"], ["2022-06", "A81001", 3]])
+    result = runner.invoke(args=["uptake", "import", path, "--set", "service=Massage"])
+    assert result.exit_code != 0
+    assert "service (given) 'Massage'" in result.output
+    assert "Nothing was imported" in result.output
+
+
+def test_import_refuses_a_map_naming_a_column_that_is_not_there(runner, directory, tmp_path):
+    path = write(tmp_path, [HEADER, ["2022-06-14", "A81001", PAM, 2]])
+    result = runner.invoke(args=["uptake", "import", path, "--map", "date=Referral month"])
+    assert result.exit_code != 0
+    assert "There is no column 'Referral month' in the file (for date)" in result.output
+    assert "Imported batch" not in result.output

@@ -55,6 +55,32 @@ class Matching:
     def __bool__(self) -> bool:
         return bool(self.columns or self.values)
 
+    def check(self, fields: Sequence[str]) -> None:
+        """Refuse what no file could fit: a field the import does not have, a field given both
+        a column and a value, one column for two fields."""
+        for name in [*self.columns, *self.values]:
+            if name not in fields:
+                raise MatchingError(f"'{name}' is not a field of this import. Its fields are: "
+                                    f"{', '.join(fields)}.")
+        for name in sorted(self.columns.keys() & self.values.keys()):
+            raise MatchingError(f"{name} is given both a column ('{self.columns[name]}') and "
+                                f"a value ('{self.values[name]}'): keep one.")
+        seen: dict[str, str] = {}
+        for name, heading in self.columns.items():
+            other = seen.setdefault(heading_key(heading), name)
+            if other != name:
+                raise MatchingError(f"The column '{heading}' is matched to both {other} and "
+                                    f"{name}: match it to one.")
+
+    def find(self, header: Sequence[str]) -> dict[str, int] | None:
+        """Field → index of the columns this matching names, or None when `header` lacks one."""
+        by_key: dict[str, int] = {}
+        for index, heading in enumerate(header):
+            by_key.setdefault(heading_key(heading), index)
+        found = {name: by_key.get(heading_key(heading), -1)
+                 for name, heading in self.columns.items()}
+        return None if -1 in found.values() else found
+
 
 class MatchingError(ValueError):
     """A matching that does not fit the file: the message says which column or field."""
@@ -70,29 +96,11 @@ def match_columns(header: Sequence[str], table: Mapping[str, str], fields: Seque
     column and a value; and for two unmatched columns that both mean one field.
     """
     matching = matching or Matching()
-    known = ", ".join(fields)
-    for name in [*matching.columns, *matching.values]:
-        if name not in fields:
-            raise MatchingError(f"'{name}' is not a field of this import. Its fields are: "
-                                f"{known}.")
-    for name in matching.columns.keys() & matching.values.keys():
-        raise MatchingError(f"{name} is given both a column ('{matching.columns[name]}') and "
-                            f"a value ('{matching.values[name]}'): keep one.")
-    by_key: dict[str, int] = {}
-    for index, heading in enumerate(header):
-        by_key.setdefault(heading_key(heading), index)
-    columns: dict[str, int] = {}
-    claimed: dict[int, str] = {}
-    for name, heading in matching.columns.items():
-        index = by_key.get(heading_key(heading), -1) if heading_key(heading) else -1
-        if index < 0:
-            listed = ", ".join(f"'{str(cell).strip()}'" for cell in header if str(cell).strip())
-            raise MatchingError(f"There is no column '{heading}' in the file (for {name}). "
-                                f"Its columns are: {listed or 'none'}.")
-        if index in claimed:
-            raise MatchingError(f"The column '{str(header[index]).strip()}' is matched to both "
-                                f"{claimed[index]} and {name}: match it to one.")
-        columns[name], claimed[index] = index, name
+    matching.check(fields)
+    columns = matching.find(header)
+    if columns is None:
+        raise missing_column(header, matching)
+    claimed = {index: name for name, index in columns.items()}
     for index, heading in enumerate(header):
         recognised = table.get(heading_key(heading))
         if recognised is None or index in claimed or recognised in matching.columns \
@@ -106,6 +114,16 @@ def match_columns(header: Sequence[str], table: Mapping[str, str], fields: Seque
                                 "file again.")
         columns[recognised] = index
     return columns
+
+
+def missing_column(header: Sequence[str], matching: Matching) -> MatchingError:
+    """The error for a matching naming a heading `header` does not have."""
+    present = {heading_key(cell) for cell in header}
+    name, heading = next((name, heading) for name, heading in matching.columns.items()
+                         if heading_key(heading) not in present)
+    listed = ", ".join(f"'{str(cell).strip()}'" for cell in header if str(cell).strip())
+    return MatchingError(f"There is no column '{heading}' in the file (for {name}). "
+                         f"Its columns are: {listed or 'none'}.")
 
 
 def matching_from_options(maps: Sequence[str], sets: Sequence[str]) -> Matching:

@@ -112,3 +112,27 @@ def test_an_unknown_touchpoint_or_missing_file_is_a_usage_error(runner, touchpoi
     result = runner.invoke(args=["campaigns", "import-attendance", str(touchpoint.id),
                                  str(Path("/nonexistent/list.csv"))])
     assert result.exit_code == 1 and "Cannot read /nonexistent/list.csv" in result.output
+
+
+def test_a_list_with_its_own_headings_is_read_with_a_matching(runner, touchpoint, tmp_path):
+    own = tmp_path / "sign-in sheet.csv"
+    own.write_text("Delegate,Work address,Stayed for\n"
+                   "Priya Patel,pm.riverside@nhs.net,45\n"
+                   "Ravi Shah,lead@marchchemists.co.uk,40\n")
+    unread = runner.invoke(args=["campaigns", "import-attendance", str(touchpoint.id), str(own)])
+    assert unread.exit_code == 1 and "layout engage does not know" in unread.output
+    result = runner.invoke(args=["campaigns", "import-attendance", str(touchpoint.id), str(own),
+                                 "--map", "name=Delegate", "--map", "email=work address",
+                                 "--map", "duration=Stayed for"])
+    assert result.exit_code == 0, result.output
+    assert "Matched: 2 people from 2 organisations" in result.output
+
+
+def test_a_matching_naming_a_missing_column_says_which(runner, touchpoint):
+    before = written()
+    result = run(runner, touchpoint.id, "generic_attendees.csv", "--map", "email=E-mail",
+                 "--yes")
+    assert result.exit_code == 1
+    assert "There is no column 'E-mail' in the file (for email)" in result.output
+    assert "'Full Name', 'Email Address', 'Joined', 'Minutes Attended'" in result.output
+    assert written() == before

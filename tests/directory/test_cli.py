@@ -109,7 +109,7 @@ def test_import_csv_without_a_matching_names_the_missing_fields(app, runner, tmp
     (["--map", "code=ODS"], "There is no column 'ODS' in the file (for code). Its columns are: "
                             "'F_CODE', 'Shop', 'Where', 'Postcode'."),
     (["--map", "code=F_CODE", "--map", "name=f code"],
-     "The column 'F_CODE' is matched to both code and name: match it to one."),
+     "The column 'f code' is matched to both code and name: match it to one."),
     (["--map", "colour=Shop"], "'colour' is not a field of this import."),
     (["--map", "code=F_CODE", "--set", "code=FQ1"], "code is given both a column"),
 ])

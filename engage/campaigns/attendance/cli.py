@@ -17,6 +17,7 @@ from engage.campaigns.attendance.imports import (
 )
 from engage.campaigns.attendance.matching import OrganisationNotFound, find_organisation
 from engage.campaigns.models import Touchpoint
+from engage.columns import MatchingError, matching_from_options, matching_options
 from engage.database import utcnow
 from engage.extensions import db
 
@@ -96,13 +97,19 @@ def _show(preview: Preview, touchpoint: Touchpoint, placed: dict[int, int | None
 @click.option("--confirm-mismatch", is_flag=True,
               help="The report's meeting date or title differs from the touchpoint's, and it "
                    "does belong to it: save it anyway.")
+@matching_options
 def import_attendance_command(touchpoint_id: int, file: str, assign: tuple[str, ...],
-                              yes: bool, confirm_mismatch: bool) -> None:
+                              yes: bool, confirm_mismatch: bool, maps: tuple[str, ...],
+                              sets: tuple[str, ...]) -> None:
     """Import a meeting's attendee list (Teams, Zoom or CSV) for a touchpoint.
 
     Prints what the file matches. It saves only with --yes, and only when every attendee is
     placed: otherwise it lists those left and exits with status 1.
     """
+    try:
+        columns = matching_from_options(maps, sets)
+    except MatchingError as exc:
+        raise click.UsageError(str(exc)) from None
     touchpoint = db.session.scalar(select(Touchpoint).where(Touchpoint.id == touchpoint_id))
     if touchpoint is None:
         raise click.BadParameter(f"there is no touchpoint {touchpoint_id}",
@@ -115,7 +122,7 @@ def import_attendance_command(touchpoint_id: int, file: str, assign: tuple[str, 
         now = utcnow()
         preview = preview_attendance(
             db.session, touchpoint, data, Path(file).name, now=now,
-            min_minutes=current_app.config["ATTENDANCE_MIN_MINUTES"])
+            min_minutes=current_app.config["ATTENDANCE_MIN_MINUTES"], columns=columns)
         placed = _assignments(preview, assign)
         _show(preview, touchpoint, placed)
         if len(placed) < len(preview.unmatched):

@@ -16,13 +16,20 @@ import contextlib
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 
 from engage.campaigns.errors import CampaignError
-from engage.columns import heading_key, heading_keys, heading_table
+from engage.columns import (
+    Matching,
+    MatchingError,
+    heading_key,
+    heading_keys,
+    heading_table,
+    missing_column,
+)
 from engage.directory.errors import ImportRejected
 from engage.directory.files import decode_csv_bytes
 
@@ -59,6 +66,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "role": ("role", "participant role"),
 }
 HEADINGS = heading_table(ALIASES)
+FIELDS = tuple(ALIASES)
 # Rows for the person who ran the meeting: the OH team, not an organisation reached.
 ORGANISER_ROLES = frozenset({"organizer", "organiser", "host"})
 SECTION_HEADING = re.compile(r"^\d+\.\s*\S")
@@ -199,17 +207,22 @@ def _reader(text: str, delimiter: str) -> Iterator[list[str]]:
                       doublequote=True, skipinitialspace=True)
 
 
-def _columns(row: list[str]) -> dict[str, int]:
-    """Which column holds each field in a candidate header row (the first of each wins)."""
+def _columns(row: list[str], matching: Matching | None = None) -> dict[str, int]:
+    """Which column holds each field in a candidate header row (the first of each wins, and
+    the matching's choices over all); none when the row lacks a column the matching names."""
+    chosen = matching.find(row) if matching else {}
+    if chosen is None:
+        return {}
+    taken = set(chosen.values())
     columns: dict[str, int] = {}
     for index, cell in enumerate(row):
         name = HEADINGS.get(heading_key(cell))
-        if name is not None:
+        if name is not None and index not in taken:
             columns.setdefault(name, index)
-    return columns
+    return columns | chosen
 
 
-def _complete(columns: dict[str, int]) -> bool:
+def _complete(columns: Container[str]) -> bool:
     has_name = "name" in columns or "first_name" in columns
     return has_name and "email" in columns and ("join" in columns or "duration" in columns)
 
@@ -233,7 +246,7 @@ def _missing(columns: dict[str, int]) -> list[str]:
     return missing
 
 
-def _find_table(text: str) -> tuple[str, int, dict[str, int], list[str]]:
+def _find_table(text: str, matching: Matching) -> tuple[str, int, dict[str, int], list[str]]:
     """The delimiter, header row number, columns and headings of the participant table."""
     best: list[str] = []
     best_columns: dict[str, int] = {}
@@ -243,12 +256,14 @@ def _find_table(text: str) -> tuple[str, int, dict[str, int], list[str]]:
         except csv.Error as exc:
             raise _unreadable(exc) from None
         for number, row in enumerate(rows):
-            columns = _columns(row)
-            if _complete(columns):
+            columns = _columns(row, matching)
+            if _complete(columns.keys() | matching.values.keys()):
                 return delimiter, number, columns, row
             wider = not best and any(cell.strip() for cell in row)
             if len(columns) > len(best_columns) or wider:
                 best, best_columns = row, columns
+    if matching.columns and best and matching.find(best) is None:
+        raise AttendanceRejected(str(missing_column(best, matching)))
     found = ", ".join(f"'{cell.strip()}'" for cell in best if cell.strip())[:400] or "none"
     raise AttendanceRejected(
         "This attendance file is in a layout engage does not know: no header row among its "
@@ -308,19 +323,32 @@ def clean_email(raw: str) -> str:
     return address.lower()[:EMAIL_LIMIT]
 
 
-def _cell(row: list[str], columns: dict[str, int], name: str) -> str:
+def _cell(row: list[str], columns: Mapping[str, int | str], name: str) -> str:
+    """A field's value in a row: its cell, or the value the matching gives every row."""
     index = columns.get(name)
+    if isinstance(index, str):
+        return index
     if index is None or index >= len(row):
         return ""
     return row[index].strip()
 
 
-def read_attendees(data: bytes) -> AttendeeList:
-    """Every person in an uploaded attendee list, once each; AttendanceRejected says why not."""
+def read_attendees(data: bytes, matching: Matching | None = None) -> AttendeeList:
+    """Every person in an uploaded attendee list, once each; AttendanceRejected says why not.
+
+    `matching` names the columns of fields whose headings engage does not know, or gives a
+    field one value for every row.
+    """
+    matching = matching or Matching()
+    try:
+        matching.check(FIELDS)
+    except MatchingError as exc:
+        raise AttendanceRejected(str(exc)) from None
     text = decode_attendance(data)
     if not text.strip():
         raise AttendanceRejected("The file has no text in it. " + SAVE_AS_CSV)
-    delimiter, header_at, columns, header = _find_table(text)
+    delimiter, header_at, found, header = _find_table(text, matching)
+    columns: dict[str, int | str] = {**found, **matching.values}
     people: dict[str, Attendee] = {}
     organisers = 0
     try:
@@ -367,7 +395,7 @@ def read_attendees(data: bytes) -> AttendeeList:
                         [cell.strip() for cell in header if cell.strip()], read_meeting(above))
 
 
-def _attendee(row: list[str], columns: dict[str, int]) -> Attendee | None:
+def _attendee(row: list[str], columns: Mapping[str, int | str]) -> Attendee | None:
     name = _cell(row, columns, "name")
     if not name:
         name = " ".join(

@@ -42,6 +42,7 @@ from engage.campaigns.models import (
     TouchpointStatus,
 )
 from engage.campaigns.touchpoints import CLOCK_SLACK, still_to_come
+from engage.columns import Matching
 from engage.config import DEFAULT_ATTENDANCE_MIN_MINUTES
 from engage.database import DbSession
 from engage.directory.models import Organisation
@@ -222,15 +223,17 @@ def preview_attendance(
     *,
     now: datetime,
     min_minutes: int = DEFAULT_ATTENDANCE_MIN_MINUTES,
+    columns: Matching | None = None,
 ) -> Preview:
     """Read an attendee list and match it to the directory, writing nothing.
 
     `min_minutes` is the ATTENDANCE_MIN_MINUTES setting; half the meeting applies if less.
+    `columns` matches the file's columns to fields where its headings are not known.
     """
     check_touchpoint(touchpoint, now)
     digest = file_digest(data)
     _refuse_duplicate(session, touchpoint, digest)
-    listed = read_attendees(data)
+    listed = read_attendees(data, columns)
     mismatches = meeting_mismatches(touchpoint, listed.meeting, now)
     matching = match_attendees(session, listed.attendees)
     meeting_minutes = listed.meeting.minutes if listed.meeting else None

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from base64 import b64decode
 
+import pytest
+
 from engage.catalogue.models import Audience
 from engage.extensions import db
 from engage.links.posters import contacts, paper_size, who_for
@@ -126,3 +128,31 @@ def test_paper_size_accepts_a4_and_a3_in_any_case():
     assert paper_size(None) == "A4" and paper_size("") == "A4"
     assert paper_size("a3") == "A3" and paper_size(" A4 ") == "A4"
     assert paper_size("A5") is None and paper_size("a3;drop") is None
+
+
+@pytest.mark.parametrize(("base", "environment", "why"), [
+    ("http://127.0.0.1:5000", "test", "loopback"),
+    ("http://localhost:5000", "test", "only works inside"),
+    ("https://10.0.0.5", "test", "private address"),
+    ("https://169.254.1.1", "test", "link-local"),
+    ("https://engage.local", "test", "only works inside"),
+    ("http://engage.example.org", "production", "plain http"),
+])
+def test_link_and_poster_pages_warn_about_an_unreachable_public_address(
+        app, manager_client, base, environment, why):
+    app.config.update(PUBLIC_BASE_URL=base, ENGAGE_ENV=environment)
+    link = make_short_link()
+    db.session.commit()
+    for url in (f"/links/{link.id}", f"/links/{link.id}/poster"):
+        page = manager_client.get(url).get_data(as_text=True)
+        assert "Phones cannot open this address" in page, url
+        assert f"The public address {base} (PUBLIC_BASE_URL) is not one the public can reach" \
+            in page and why in page
+
+
+def test_pages_do_not_warn_about_a_public_https_address(app, manager_client):
+    app.config.update(PUBLIC_BASE_URL="https://engage.example.org", ENGAGE_ENV="production")
+    link = make_short_link()
+    db.session.commit()
+    for url in (f"/links/{link.id}", f"/links/{link.id}/poster"):
+        assert "Phones cannot open" not in manager_client.get(url).get_data(as_text=True)

@@ -17,7 +17,6 @@ from engage.links.models import ShortLink
 from engage.links.qr import qr_svg
 from engage.links.shortlinks import short_url
 
-
 # Paper sizes a manager can print on; the first is the default.
 SIZES = ("A4", "A3")
 

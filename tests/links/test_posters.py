@@ -3,7 +3,9 @@ address written out, the organisation in proper case, A4 or A3; none for a retir
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from base64 import b64decode
 
 import pytest
@@ -96,6 +98,9 @@ def test_a_pack_leaves_out_posters_for_a_retired_service_and_says_so(app, manage
     assert page.count('<article class="poster"') == 1
     assert f"/q/{live.code}" in page and f"/q/{retired.code}" not in page
     assert f"1 poster is left out because its service is retired: {retired.code} (Gone)." in page
+    archive = zipfile.ZipFile(io.BytesIO(manager_client.get(
+        f"/links/touchpoints/{touchpoint.id}/posters.zip").get_data()))
+    assert [live.code in name for name in archive.namelist()] == [True]
 
 
 def test_a_poster_without_a_contact_route_tells_the_manager(app, manager_client):

@@ -123,3 +123,16 @@ def test_a_link_without_scans_says_so_in_words(app, manager_client):
     page = manager_client.get(f"/links/{link.id}").get_data(as_text=True)
     assert "No scans yet." in page and "<svg" not in page.split("Scans per day")[1].split(
         "QR code and poster")[0]
+
+
+def test_the_link_page_says_when_it_shows_weeks(app, manager_client):
+    link = make_short_link()
+    db.session.commit()
+    now = datetime.now(UTC)
+    scan(link, now - timedelta(days=90))
+    scan(link, now - timedelta(days=1), agent=BOT)
+    db.session.commit()
+    page = manager_client.get(f"/links/{link.id}").get_data(as_text=True)
+    assert '<h2 class="nhsuk-heading-m" id="scan-chart-title">Scans per week</h2>' in page
+    assert "shown by week because the link spans more than 60 days" in page
+    assert ">Week starting</th>" in page and "Scans per week, latest first" in page

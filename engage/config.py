@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from engage.public_address import public_address_warning
+
 DEFAULT_ATTENDANCE_MIN_MINUTES = 10
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"  # noqa: S105 - refused in production
@@ -285,6 +287,7 @@ def production_warnings(config: Mapping[str, Any]) -> list[str]:
             "RATELIMIT_STORAGE_URI is memory://: each worker counts log-in failures on its own; "
             "use redis:// when running several workers"
         )
-    if not config.get("PUBLIC_BASE_URL", "").startswith("https://"):
-        warnings.append("PUBLIC_BASE_URL should be an https:// address in production")
+    address = public_address_warning(config.get("PUBLIC_BASE_URL", ""), production=True)
+    if address:
+        warnings.append(address)
     return warnings

@@ -1,7 +1,8 @@
 """`flask settings ...`: what a deployment runs with, and whether it is ready to serve.
 
 Run `flask settings check` after `flask db upgrade` on each release: it fails (exit 1) when
-the database is unreachable or behind the code, or the rate-limit storage cannot be reached.
+the database is unreachable or behind the code, the rate-limit storage cannot be reached, or
+(in production) the public address that short links are built on is not one people can reach.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from engage.config import load_settings, production_warnings
 from engage.extensions import db, limiter
+from engage.public_address import public_address_warning
 
 settings_cli = AppGroup("settings", help="Show and check this deployment's settings.")
 
@@ -88,6 +90,12 @@ def deployment_problems(app: Flask) -> tuple[list[str], list[str]]:
         problems.append("rate limiting is off (RATELIMIT_ENABLED): log-ins can be guessed freely")
     else:
         notes.append("rate limiting is off")
+    production = app.config.get("ENGAGE_ENV") == "production"
+    address = public_address_warning(app.config["PUBLIC_BASE_URL"], production=production)
+    if address is None:
+        notes.append(f"public address reachable ({app.config['PUBLIC_BASE_URL']})")
+    elif production:
+        problems.append(address)
     return problems, notes
 
 
@@ -100,13 +108,19 @@ def show() -> None:
 
 @settings_cli.command("check")
 def check() -> None:
-    """Check the database, schema and rate-limit storage; exit 1 if anything is wrong."""
+    """Check the database, schema, rate-limit storage and public address; exit 1 if anything is
+    wrong."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     problems, notes = deployment_problems(app)
     for note in notes:
         click.echo(f"ok: {note}")
     for warning in production_warnings(current_app.config):
-        click.echo(f"warning: {warning}")
+        if warning not in problems:  # the unreachable public address is both
+            click.echo(f"warning: {warning}")
+    if current_app.config.get("ENGAGE_ENV") != "production":
+        address = public_address_warning(current_app.config["PUBLIC_BASE_URL"], production=False)
+        if address:
+            click.echo(f"warning: {address} (a problem only in production)")
     for problem in problems:
         click.echo(f"PROBLEM: {problem}", err=True)
     if problems:

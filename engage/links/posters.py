@@ -1,4 +1,8 @@
-"""What goes on a poster, and the ZIP of a pack's QR codes."""
+"""What goes on a poster, and the ZIP of a pack's QR codes.
+
+A poster is for people in a staff room: the service, who it is for, the code, the short
+address written out in full, and a phone number or email for those who will not scan.
+"""
 
 from __future__ import annotations
 
@@ -8,41 +12,105 @@ import zipfile
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from engage.catalogue.models import Audience, Service
 from engage.links.models import ShortLink
 from engage.links.qr import qr_svg
 from engage.links.shortlinks import short_url
+
+# Paper sizes a manager can print on; the first is the default.
+SIZES = ("A4", "A3")
+
+
+class PosterRefused(Exception):
+    """A poster that must not be printed (its service is retired)."""
+
+
+@dataclass(frozen=True)
+class Contact:
+    label: str  # "Call", "Email", "Visit"
+    value: str
 
 
 @dataclass(frozen=True)
 class Poster:
     link: ShortLink
     title: str
+    who_for: str  # one line on who the service is for
     message: str
     url: str  # what the QR code holds
     typed: str  # the short address as people type it: no scheme
     domain: str  # where it leads, so staff can trust it
-    for_whom: str
+    organisation: str  # the organisation's name in proper case, or ""
+    contacts: tuple[Contact, ...]  # for people who will not scan; may be empty
+    hours: str
     qr_data_uri: str
 
 
+def who_for(service: Service | None, organisation: str) -> str:
+    """One line on who may use the service, at this organisation when the poster has one."""
+    at = f" at {organisation}" if organisation else " in primary care"
+    if service is None or service.audience == Audience.ALL_STAFF:
+        return f"For everyone who works{at}"
+    if service.audience == Audience.MANAGERS_ONLY:
+        return f"For managers{at}, to refer a member of staff"
+    return f"For staff{at} and their families"
+
+
+def contacts(service: Service | None) -> tuple[Contact, ...]:
+    """The catalogue's ways in without a phone camera: phone and email, else the website."""
+    if service is None:
+        return ()
+    found = [Contact(label, value.strip()) for label, value in
+             (("Call", service.phone), ("Email", service.email)) if value and value.strip()]
+    if not found and service.website and service.website.strip():
+        website = service.website.strip()
+        found.append(Contact("Visit", website.split("://", 1)[-1].rstrip("/")))
+    return tuple(found)
+
+
 def poster(link: ShortLink, base_url: str) -> Poster:
+    """The poster for `link`; PosterRefused when its service is retired."""
+    service = link.service
+    if service is not None and service.retired:
+        raise PosterRefused(
+            f"{service.name} is retired, so its poster cannot be printed: its page no longer "
+            "tells people how to use it. Make a link to a service that is still offered, or "
+            "restore the service in the catalogue.")
     url = short_url(base_url, link.code)
     parts = urlsplit(url)
-    service = link.service
     title = service.name if service else "Occupational health services"
     message = link.message or (service.summary if service and service.summary else
                                "Free, confidential support for everyone who works here.")
+    organisation = link.organisation.display_name if link.organisation else ""
     svg = qr_svg(url)
     return Poster(
         link=link,
         title=title,
+        who_for=who_for(service, organisation),
         message=message,
         url=url,
         typed=parts.netloc + parts.path,
         domain=parts.hostname or parts.netloc,
-        for_whom=link.organisation.name if link.organisation else "",
+        organisation=organisation,
+        contacts=contacts(service),
+        hours=service.hours.strip() if service and service.hours else "",
         qr_data_uri="data:image/svg+xml;base64," + base64.b64encode(svg).decode(),
     )
+
+
+def printable(links: list[ShortLink]) -> tuple[list[ShortLink], list[ShortLink]]:
+    """(links that may be printed, links left out because their service is retired)."""
+    kept: list[ShortLink] = []
+    left_out: list[ShortLink] = []
+    for link in links:
+        (left_out if link.service and link.service.retired else kept).append(link)
+    return kept, left_out
+
+
+def paper_size(value: str | None) -> str | None:
+    """The paper size asked for ("a3", "A4"), None when it is not one we print on."""
+    size = (value or SIZES[0]).strip().upper()
+    return size if size in SIZES else None
 
 
 def svg_zip(links: list[ShortLink], base_url: str) -> bytes:

@@ -7,7 +7,7 @@ figure is a sum of daily unique visitors: someone who scans on Monday and Tuesda
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, select
@@ -148,3 +148,69 @@ def unknown_codes(session: DbSession, limit: int = 50) -> list[UnknownCode]:
 def unlisted_misses(session: DbSession) -> int:
     """Scans of unknown codes counted but not stored one by one (days past the daily cap)."""
     return int(session.scalar(select(func.coalesce(func.sum(ScanMissDay.overflow), 0))) or 0)
+
+
+# A link's scans over time, for its chart: by day, or by week once the span is long.
+WEEKLY_AFTER_DAYS = 60
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # the last UK day it covers (the same as start for a day)
+    people: int
+    bots: int
+
+    @property
+    def total(self) -> int:
+        return self.people + self.bots
+
+
+@dataclass(frozen=True)
+class ScanSeries:
+    unit: str  # "day" or "week" (weeks start on Monday)
+    periods: list[Period]  # oldest first, every period from the first to the last, zeros too
+
+    @property
+    def people(self) -> int:
+        return sum(p.people for p in self.periods)
+
+    @property
+    def bots(self) -> int:
+        return sum(p.bots for p in self.periods)
+
+    @property
+    def peak(self) -> int:
+        return max((p.total for p in self.periods), default=0)
+
+
+def link_scan_series(session: DbSession, link_id: int, today: date) -> ScanSeries:
+    """One link's scans by people and by bots per UK day, from its first scan to `today`; per
+    week (Monday to Sunday) when that spans more than WEEKLY_AFTER_DAYS days. One query."""
+    counts: dict[date, tuple[int, int]] = {
+        day: (int(people or 0), int(bots or 0))
+        for day, people, bots in session.execute(
+            select(Scan.day,
+                   func.sum(case((Scan.device != Device.BOT, 1), else_=0)),
+                   func.sum(case((Scan.device == Device.BOT, 1), else_=0)))
+            .where(Scan.link_id == link_id).group_by(Scan.day)
+        )
+    }
+    if not counts:
+        return ScanSeries("day", [])
+    first, last = min(counts), max(max(counts), today)
+    if (last - first).days + 1 <= WEEKLY_AFTER_DAYS:
+        return ScanSeries("day", [
+            Period(day, day, *counts.get(day, (0, 0)))
+            for day in (first + timedelta(days=n) for n in range((last - first).days + 1))])
+    weeks: dict[date, list[int]] = {}
+    monday = first - timedelta(days=first.weekday())
+    while monday <= last:
+        weeks[monday] = [0, 0]
+        monday += timedelta(days=7)
+    for day, (people, bots) in counts.items():
+        week = weeks[day - timedelta(days=day.weekday())]
+        week[0] += people
+        week[1] += bots
+    return ScanSeries("week", [Period(start, start + timedelta(days=6), people, bots)
+                               for start, (people, bots) in weeks.items()])

@@ -20,14 +20,16 @@ from engage.database import utcnow
 from engage.directory.forms import choices
 from engage.directory.models import Organisation
 from engage.extensions import csrf, db, limiter
-from engage.links import awareness, stats, throttle
+from engage.links import awareness, scan_chart, stats, throttle
 from engage.links.blueprint import bp
 from engage.links.forms import LIST, LinkForm
 from engage.links.models import AwarenessAnswer, Medium, ShortLink
 from engage.links.qr import qr_png, qr_svg
 from engage.links.scans import ScanRequest, record_scan
 from engage.links.shortlinks import LinkError, create_link, restore_link, retire_link, short_url
+from engage.public_address import public_address_warning
 from engage.sections import page_section
+from engage.timezone import uk_day
 from engage.transactions import done, saving
 
 # Per address (hashed), generous enough for a staff room behind one address.
@@ -151,6 +153,14 @@ def short_link_url(link: ShortLink) -> str:
     return link_url(link)
 
 
+@bp.app_template_global()
+def public_address_problem() -> str | None:
+    """Why the public cannot reach PUBLIC_BASE_URL, for the link and poster pages; None if fine."""
+    config = current_app.config
+    return public_address_warning(config["PUBLIC_BASE_URL"],
+                                  production=config["ENGAGE_ENV"] == "production")
+
+
 @bp.get("/links/")
 @access(Access.VIEW)
 def index() -> str:
@@ -166,12 +176,13 @@ def index() -> str:
 @bp.get("/links/<int:short_link_id>")
 @access(Access.VIEW)
 def show(short_link_id: int) -> str:
-    """One link: where it goes, its QR code, its figures by day."""
+    """One link: where it goes, its QR code, its scans per day or week as a chart and table."""
     link = _link(short_link_id)
     rows = stats.link_figures(db.session, ShortLink.id == link.id)
-    condition = ShortLink.id == link.id
-    return render_template("links/show.html", link=link, figures=rows[0],
-                           days=stats.daily(db.session, condition),
+    series = stats.link_scan_series(db.session, link.id, uk_day(utcnow()))
+    return render_template("links/show.html", link=link, figures=rows[0], series=series,
+                           bars=scan_chart.bars(series), width=scan_chart.WIDTH,
+                           height=scan_chart.HEIGHT, weekly_after=stats.WEEKLY_AFTER_DAYS,
                            answers=awareness.tally(db.session,
                                                    AwarenessAnswer.link_id == link.id))
 

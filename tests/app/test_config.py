@@ -217,7 +217,7 @@ def test_a_production_app_starts_with_debug_off(monkeypatch, database_url):
 def test_production_warns_about_settings_that_do_not_scale():
     config = settings(ENGAGE_ENV="production", SECRET_KEY=STRONG_KEY)
     warnings = " ".join(production_warnings(config))
-    assert "PostgreSQL" in warnings and "redis://" in warnings and "https://" in warnings
+    assert "PostgreSQL" in warnings and "redis://" in warnings and "PUBLIC_BASE_URL" in warnings
     good = settings(ENGAGE_ENV="production", SECRET_KEY=STRONG_KEY,
                     DATABASE_URL="postgresql://db/engage", RATELIMIT_STORAGE_URI="redis://r:6379",
                     PUBLIC_BASE_URL="https://engage.example.org")

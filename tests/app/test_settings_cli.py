@@ -50,3 +50,44 @@ def test_check_fails_when_the_rate_limit_storage_is_unreachable(database_url):
         db.engine.dispose()
     assert result.exit_code == 1
     assert "rate-limit storage unreachable: redis://:***@127.0.0.1:1/0" in result.output
+
+
+def test_check_fails_in_production_when_the_public_address_is_unreachable(monkeypatch,
+                                                                           database_url):
+    from tests.app.production import production_app
+
+    with production_app(monkeypatch, database_url,
+                        PUBLIC_BASE_URL="https://192.168.1.20") as app:
+        result = app.test_cli_runner().invoke(args=["settings", "check"])
+    assert result.exit_code == 1
+    assert ("PROBLEM: The public address https://192.168.1.20 (PUBLIC_BASE_URL) is not one the "
+            "public can reach: 192.168.1.20 is a private address") in result.output
+    assert "warning: The public address" not in result.output  # said once, as the problem
+
+
+def test_check_fails_in_production_on_plain_http(monkeypatch, database_url):
+    from tests.app.production import production_app
+
+    with production_app(monkeypatch, database_url,
+                        PUBLIC_BASE_URL="http://engage.example.org") as app:
+        result = app.test_cli_runner().invoke(args=["settings", "check"])
+    assert result.exit_code == 1
+    assert "it uses plain http" in result.output
+
+
+def test_check_passes_in_production_with_a_public_https_address(monkeypatch, database_url):
+    from tests.app.production import production_app
+
+    with production_app(monkeypatch, database_url) as app:
+        result = app.test_cli_runner().invoke(args=["settings", "check"])
+    assert result.exit_code == 0, result.output
+    assert "ok: public address reachable (https://engage.example.org)" in result.output
+    assert "PUBLIC_BASE_URL" not in result.output.replace("(https://engage.example.org)", "")
+
+
+def test_check_only_warns_about_localhost_outside_production(app, runner):
+    result = runner.invoke(args=["settings", "check"])
+    assert result.exit_code == 0, result.output
+    assert ("warning: The public address http://127.0.0.1:5000 (PUBLIC_BASE_URL) is not one the "
+            "public can reach") in result.output
+    assert "(a problem only in production)" in result.output

@@ -37,7 +37,8 @@ def test_manager_makes_a_poster_link_and_a_poster_pack(app, live_server, page: P
 
     page.get_by_role("link", name="Open the A4 poster to print").click()
     expect(page.locator(".poster-title")).to_have_text("Wellbeing App")
-    expect(page.locator(".poster-for")).to_have_text("For staff at North Brink Practice")
+    expect(page.locator(".poster-who")).to_have_text(
+        "For everyone who works at North Brink Practice")
     check("poster")
 
     page.goto(f"/campaigns/touchpoints/{touchpoint.id}")

@@ -98,7 +98,7 @@ def test_the_poster_has_the_name_message_qr_short_url_and_domain(app, manager_cl
     assert "24/7 Sharps Line" in page and "Urgent advice after a sharps injury." in page
     assert f"127.0.0.1:5000/q/{link.code}" in page
     assert "This code opens a page on <strong>127.0.0.1</strong>" in page
-    assert f"For staff at {link.organisation.name}" in page
+    assert f"For everyone who works at {link.organisation.display_name}" in page
     data_uri = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', page).group(1)
     assert decode_svg(b64decode(data_uri)) == [f"http://127.0.0.1:5000/q/{link.code}"]
 

@@ -74,8 +74,8 @@ OWN_HEADINGS = "F_CODE,Shop,Where,Postcode\nFQ123,Chatteris Pharmacy,12 High Str
 def test_import_csv_matches_columns_and_sets_a_field_from_the_options(app, runner, tmp_path):
     own = tmp_path / "shops.csv"
     own.write_text(OWN_HEADINGS)
-    result = runner.invoke(args=["directory", "import-csv", str(own), "--map", "name=shop", "--map", "address=Where",
-                                 "--set", "kind=community pharmacy"])
+    result = runner.invoke(args=["directory", "import-csv", str(own), "--map", "name=shop",
+                                 "--map", "address=Where", "--set", "kind=community pharmacy"])
     assert result.exit_code == 0, result.output
     assert "Added: 1" in result.output
     pharmacy = db.session.scalar(select(Organisation).where(Organisation.ods_code == "FQ123"))

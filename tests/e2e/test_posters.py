@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from engage.auth.models import Role
 from engage.catalogue.models import Audience
 from engage.extensions import db
-from engage.links.scans import handle_scan
+from engage.links.scans import ScanRequest, handle_scan
 from tests.e2e.conftest import OUTPUT, SCREENSHOTS, VIEWPORTS, LiveServer
 from tests.e2e.helpers import make_signed_up_user, sign_in
 from tests.factories import make_organisation, make_service, make_short_link
@@ -110,8 +110,8 @@ def test_link_page_shows_scans_as_a_chart_with_its_table(app, live_server: LiveS
     for days_ago, agent, address in ((9, PHONE_UA, "192.0.2.1"), (9, PHONE_UA, "192.0.2.2"),
                                      (9, BOT_UA, "192.0.2.3"), (4, PHONE_UA, "192.0.2.1"),
                                      (1, BOT_UA, "192.0.2.9"), (0, PHONE_UA, "192.0.2.4")):
-        handle_scan(db.session, link.code, address=address, user_agent=agent,
-                    now=now - timedelta(days=days_ago))
+        handle_scan(db.session, ScanRequest(link.code, address=address, user_agent=agent,
+                                            now=now - timedelta(days=days_ago)))
     db.session.commit()
     sign_in(page, make_signed_up_user(Role.MANAGER).email)
     page.goto(f"/links/{link.id}")

@@ -10,7 +10,7 @@ import pytest
 
 from engage.extensions import db
 from engage.links.scan_chart import bars
-from engage.links.scans import handle_scan
+from engage.links.scans import ScanRequest, handle_scan
 from engage.links.stats import WEEKLY_AFTER_DAYS, link_scan_series
 from tests.factories import make_short_link
 
@@ -21,7 +21,7 @@ BOT = "Googlebot/2.1 (+http://www.google.com/bot.html)"
 
 
 def scan(link, at: datetime, agent: str = PHONE, address: str = "192.0.2.1") -> None:
-    handle_scan(db.session, link.code, address=address, user_agent=agent, now=at)
+    handle_scan(db.session, ScanRequest(link.code, address=address, user_agent=agent, now=at))
 
 
 def test_scans_per_uk_day_with_people_and_bots_apart(app):

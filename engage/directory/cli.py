@@ -17,6 +17,7 @@ from engage.directory.export import export_directory
 from engage.directory.localities import apply_rules
 from engage.directory.models import Locality, OrgKind, OrgStatus
 from engage.directory.ods_import import import_ods
+from engage.directory.pharmacy_list import import_pharmacy_list
 from engage.directory.organisations import NO_LOCALITY, DirectoryFilter
 from engage.directory.vocab import organisations, parse_kind, parse_status
 from engage.extensions import db
@@ -89,6 +90,34 @@ def import_csv_command(file: str, maps: tuple[str, ...], sets: tuple[str, ...],
     except MissingColumns as exc:
         raise _reject(exc, "Or match a column to each of them with --map FIELD=COLUMN, or give "
                            "one a value for every row with --set FIELD=VALUE.") from None
+    except ImportRejected as exc:
+        raise _reject(exc) from None
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"Dry run: nothing written. Importing {Path(file).name} would give:")
+    else:
+        db.session.commit()
+        click.echo(f"Imported {Path(file).name}")
+    for line in summary.lines():
+        click.echo(line)
+
+
+@directory_cli.command("import-pharmacies")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--hwb", "boards", multiple=True, metavar="NAME",
+              help="Keep the rows of this health and wellbeing board, e.g. Cambridgeshire. "
+                   "Repeatable.")
+@click.option("--icb", default="", metavar="CODE", help="Keep the rows of this ICB, e.g. QUE.")
+@click.option("--dry-run", is_flag=True,
+              help="Check the file and say what the import would do, writing nothing.")
+def import_pharmacies_command(file: str, boards: tuple[str, ...], icb: str,
+                              dry_run: bool) -> None:
+    """Add, update and close the area's community pharmacies from the NHS Business Services
+    Authority's consolidated pharmaceutical list (CSV, as published)."""
+    data = _read(file)
+    try:
+        summary = import_pharmacy_list(db.session, data, now=utcnow(), boards=boards, icb=icb,
+                                       filename=Path(file).name)
     except ImportRejected as exc:
         raise _reject(exc) from None
     if dry_run:

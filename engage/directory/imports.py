@@ -18,7 +18,7 @@ from engage.directory.models import DirectoryImport
 class ImportSummary:
     """Counts for the page, the terminal and the import record."""
 
-    kind: str  # "ods" or "csv"
+    kind: str  # "ods", "csv" or "pharmacy"
     rows_read: int = 0
     added: int = 0
     updated: int = 0
@@ -87,7 +87,7 @@ def record_import(
     session.add(record)
     session.flush()
     summary.import_id = record.id
-    what = "ODS file" if summary.kind == "ods" else "CSV file"
+    what = {"ods": "ODS file", "pharmacy": "pharmacy list"}.get(summary.kind, "CSV file")
     scope = f" for commissioner {commissioner}" if commissioner else ""
     record_event(
         session, actor, f"directory.import_{summary.kind}",

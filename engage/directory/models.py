@@ -77,6 +77,7 @@ class ContactRole(enum.StrEnum):
 class OrgSource(enum.StrEnum):
     ODS = "ods"
     CSV = "csv"
+    PHARMACY_LIST = "pharmacy_list"  # the NHS Business Services Authority's national list
     MANUAL = "manual"
     DEMO = "demo"
 
@@ -157,6 +158,8 @@ class Organisation(db.Model):  # type: ignore[name-defined]
     commissioner: Mapped[str] = mapped_column(String(10), default="")
     prescribing_setting: Mapped[int | None] = mapped_column()
     staff_headcount: Mapped[int | None] = mapped_column()
+    # Day ("monday" ...) → the hours as the pharmacy list writes them ("09:00-13:00 14:00-18:00").
+    opening_hours: Mapped[dict[str, str] | None] = mapped_column(JSON)
     source: Mapped[OrgSource] = mapped_column(value_enum(OrgSource), default=OrgSource.MANUAL)
     # Server defaults let bulk imports leave these columns out of their INSERT.
     is_demo: Mapped[bool] = mapped_column(default=False, server_default=false())
@@ -263,7 +266,7 @@ class DirectoryImport(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(10))  # "ods" or "csv"
+    kind: Mapped[str] = mapped_column(String(10))  # "ods", "csv" or "pharmacy"
     actor_email: Mapped[str] = mapped_column(String(254), default="")
     filename: Mapped[str] = mapped_column(String(255), default="")
     sha256: Mapped[str] = mapped_column(String(64))

@@ -17,8 +17,8 @@ from engage.directory.export import export_directory
 from engage.directory.localities import apply_rules
 from engage.directory.models import Locality, OrgKind, OrgStatus
 from engage.directory.ods_import import import_ods
-from engage.directory.pharmacy_list import import_pharmacy_list
 from engage.directory.organisations import NO_LOCALITY, DirectoryFilter
+from engage.directory.pharmacy_list import import_pharmacy_list
 from engage.directory.vocab import organisations, parse_kind, parse_status
 from engage.extensions import db
 

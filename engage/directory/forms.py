@@ -127,6 +127,23 @@ class CsvImportForm(FlaskForm):
     file = FileField("The CSV file", validators=[FileRequired("Choose the file to upload")])
 
 
+class PharmacyListForm(FlaskForm):
+    file = FileField("The consolidated pharmaceutical list (CSV)",
+                     validators=[FileRequired("Choose the file to upload")])
+    boards = StringField(
+        "Health and wellbeing boards", default="Cambridgeshire, Peterborough",
+        description="The pharmacies of these boards are imported; separate them with commas.",
+        validators=[Optional(), Length(max=300)],
+    )
+    icb = StringField(
+        "Or an ICB code", description="For example QUE. Leave it empty to choose by board.",
+        validators=[Optional(), Length(max=10)],
+    )
+
+    def board_names(self) -> list[str]:
+        return [name.strip() for name in (self.boards.data or "").split(",") if name.strip()]
+
+
 class LocalityForm(FlaskForm):
     name = StringField("Name of the new locality",
                        validators=[DataRequired("Enter a name"), Length(max=80)])

@@ -15,10 +15,11 @@ from engage.database import utcnow
 from engage.directory.blueprint import bp
 from engage.directory.csv_import import ALIASES, import_csv
 from engage.directory.errors import ImportRejected
-from engage.directory.forms import CsvImportForm, OdsImportForm
+from engage.directory.forms import CsvImportForm, OdsImportForm, PharmacyListForm
 from engage.directory.imports import recent_imports
 from engage.directory.models import DirectoryImport
 from engage.directory.ods_import import import_ods
+from engage.directory.pharmacy_list import import_pharmacy_list
 from engage.extensions import db
 from engage.transactions import saving
 
@@ -70,6 +71,25 @@ def import_csv_file() -> Response | tuple[str, int]:
         flash(f"Imported {filename}: {summary.added} added, {summary.updated} updated.")
         return redirect(url_for("directory.import_result", import_id=summary.import_id))
     return _page("directory/import_csv.html", form)
+
+
+@bp.route("/import/pharmacies", methods=["GET", "POST"])
+@access(Access.MANAGE)
+def import_pharmacies_file() -> Response | tuple[str, int]:
+    """Upload the national consolidated pharmaceutical list; the area's rows are kept."""
+    form = PharmacyListForm()
+    if form.validate_on_submit():
+        data, filename = _upload(form.file.data)
+        with saving(ImportRejected) as saved:
+            summary = import_pharmacy_list(db.session, data, now=utcnow(), actor=current_user,
+                                           boards=form.board_names(), icb=form.icb.data or "",
+                                           filename=filename)
+        if not saved:
+            return _page("directory/import_pharmacies.html", form, saved.refused)
+        flash(f"Imported {filename}: {summary.added} added, {summary.updated} updated, "
+              f"{summary.closed} closed.")
+        return redirect(url_for("directory.import_result", import_id=summary.import_id))
+    return _page("directory/import_pharmacies.html", form)
 
 
 @bp.get("/imports/<int:import_id>")

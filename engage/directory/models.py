@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import enum
 from datetime import date, datetime
 from typing import Any
@@ -80,6 +81,12 @@ class OrgSource(enum.StrEnum):
     PHARMACY_LIST = "pharmacy_list"  # the NHS Business Services Authority's national list
     MANUAL = "manual"
     DEMO = "demo"
+
+    @property
+    def label(self) -> str:
+        return {"ods": "NHS ODS file", "csv": "CSV import",
+                "pharmacy_list": "National pharmacy list", "manual": "Added by hand",
+                "demo": "Demo data"}[self.value]
 
 
 class Locality(db.Model):  # type: ignore[name-defined]
@@ -176,6 +183,12 @@ class Organisation(db.Model):  # type: ignore[name-defined]
         """The name as people read it: their own spelling if set, else the published name in
         proper case."""
         return self.preferred_name or proper_case(self.name)
+
+    @property
+    def weekly_hours(self) -> list[tuple[str, str]]:
+        """("Monday", "09:00-17:00") ... in week order, for the days the hours are known of."""
+        hours = self.opening_hours or {}
+        return [(day, hours[day.lower()]) for day in calendar.day_name if day.lower() in hours]
 
     @property
     def address_lines(self) -> list[str]:

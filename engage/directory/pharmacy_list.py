@@ -10,6 +10,7 @@ Opening hours are kept as the list writes them, a text per day.
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 from collections.abc import Sequence
@@ -29,7 +30,7 @@ from engage.directory.localities import load_resolver
 from engage.directory.models import Organisation, OrgKind, OrgSource, OrgStatus
 from engage.timezone import uk_day
 
-DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DAYS = tuple(day.lower() for day in calendar.day_name)  # the keys of opening_hours
 HOURS_LENGTH = 120  # the longest day's text kept: a few time ranges
 
 # The published headings, and the spellings of the earlier editions and the contractor

@@ -164,3 +164,36 @@ def test_the_command_without_an_area_exits_non_zero(app, runner):
     result = runner.invoke(args=["directory", "import-pharmacies", str(SAMPLE)])
     assert result.exit_code == 1
     assert "Say which area's pharmacies to keep" in result.output
+
+
+def test_the_upload_page_imports_the_area_and_the_pharmacy_page_shows_its_hours(
+        app, manager_client, upload):
+    page = manager_client.get("/directory/import/pharmacies")
+    assert page.status_code == 200 and "Import the national pharmacy list" in page.text
+    response = upload(manager_client, "/directory/import/pharmacies", SAMPLE.read_bytes(),
+                      "CPL.csv", boards="cambridgeshire, Peterborough")
+    assert response.status_code == 302
+    assert organisation_count() == 6
+    result = manager_client.get(response.headers["Location"])
+    assert "National pharmacy list imported" in result.text
+    shown = manager_client.get("/directory/organisations/FX103")
+    assert shown.status_code == 200
+    assert "National pharmacy list" in shown.text
+    assert "Monday: 08:30-18:30" in shown.text and "Sunday: 10:00-16:00" in shown.text
+
+
+def test_an_upload_for_an_area_the_list_does_not_have_names_the_boards(
+        app, manager_client, upload):
+    response = upload(manager_client, "/directory/import/pharmacies", SAMPLE.read_bytes(),
+                      "CPL.csv", boards="Suffolk")
+    assert response.status_code == 400
+    assert "The list has no pharmacies for Suffolk" in response.text
+    assert "Cambridgeshire, Norfolk, Peterborough" in response.text
+    assert organisation_count() == 0
+
+
+def test_steering_cannot_import_the_pharmacy_list(app, steering_client, upload):
+    response = upload(steering_client, "/directory/import/pharmacies", SAMPLE.read_bytes(),
+                      "CPL.csv", boards="Cambridgeshire")
+    assert response.status_code == 403
+    assert organisation_count() == 0

@@ -50,7 +50,8 @@ from engage.directory.vocab import (
 ALIASES: dict[str, tuple[str, ...]] = {
     "code": ("code", "ods code", "ods", "org code", "organisation code", "organization code",
              "practice code", "pharmacy code", "odscode", "organisation data service code",
-             "pharmacy ods code (f-code)", "ods code (f-code)", "f-code", "pharmacy ods code"),
+             "pharmacy ods code (f-code)", "ods code (f-code)", "f-code", "pharmacy ods code",
+             "contractor code"),
     "name": ("name", "organisation name", "organization name", "org name", "organisation",
              "practice name", "pharmacy name"),
     # A pharmacy's name on its door; where a file has it, its "organisation name" is the
@@ -66,8 +67,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "contact_role": ("contact role", "role"),
     "staff_headcount": ("staff headcount", "headcount", "staff", "staff count", "number of staff"),
     "address": ("address", "street address"),
-    **{f"address_{n}": (f"address field {n}", f"address line {n}", f"address {n}",
-                        f"address{n}") for n in range(1, 5)},
+    **{f"address_{n}": (f"address field {n}", f"address field{n}", f"address line {n}",
+                        f"address {n}", f"address{n}") for n in range(1, 5)},
     "town": ("town", "post town", "city"),
     "status": ("status",),
     # Known, so they are not taken for columns engage cannot read; areas come from the

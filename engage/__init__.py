@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from engage.collector import collector_paused
 from engage.config import check_production_safety, load_settings
 from engage.extensions import csrf, db, limiter, login_manager
 from engage.lazy_migrate import init_migrate
@@ -22,6 +23,11 @@ FEATURES = (
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app from the environment, with `config` overriding for tests and scripts."""
+    with collector_paused():
+        return _build(config)
+
+
+def _build(config: dict[str, Any] | None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(load_settings(instance_path=app.instance_path))

@@ -15,14 +15,13 @@ so a missing row usually means the file was cut to another commissioner.
 from __future__ import annotations
 
 import csv
-import gc
 import io
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
+from engage.collector import collector_paused
 from engage.database import DbSession
 from engage.directory.addresses import normalise_postcode
 from engage.directory.bulk import BulkTable
@@ -92,7 +91,7 @@ def import_ods(
     text = decode_csv_bytes(data, "NHS ODS epraccur file")
     wanted = (commissioner or "").strip().upper() or None
     bulk = BulkTable(session, Organisation.__table__)
-    with _collector_paused():
+    with collector_paused():
         check = _Check(bulk, load_resolver(session), wanted, include_other)
         try:
             check.run(csv.reader(io.StringIO(text, newline="")), progress)
@@ -106,22 +105,6 @@ def import_ods(
         commissioner=wanted or "", options={"include_other": include_other},
     )
     return summary
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while a file's rows are held in memory.
-
-    Tens of thousands of new row objects would otherwise set off full collections of the whole
-    process heap, which cost more than the import itself; nothing here makes reference cycles.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _no_locality(_postcode: str, _lines: list[str]) -> None:

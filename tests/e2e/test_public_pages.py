@@ -149,3 +149,22 @@ def test_a_practice_manager_on_a_phone_finds_how_to_refer(app, live_server, page
         "href", "tel:01632960102")
     expect(refer.get_by_role("heading", name="What to have ready")).to_be_visible()
     check("how-to-refer-390")
+
+
+@pytest.mark.parametrize("viewport", ["phone"], indirect=True)
+def test_a_manager_cannot_publish_a_service_nobody_can_reach(app, live_server, page: Page,
+                                                             check, browser_log: BrowserLog):
+    browser_log.allow_status(400, "/catalogue/new")
+    sign_in(page, make_signed_up_user(Role.MANAGER).email)
+    page.goto("/catalogue/new")
+    page.get_by_label("Name").fill("Ill Health Retirement")
+    page.get_by_label("Manager referral").check()
+    page.get_by_role("button", name="Save service").click()
+    summary = page.locator(".nhsuk-error-summary")
+    expect(summary).to_contain_text("To publish this service, add a phone number, email "
+                                    "address, website or referral form")
+    check("publish-refused")
+    page.get_by_label("Referral form (web address)").fill("https://oh.example.org/refer/ihr")
+    page.get_by_role("button", name="Save service").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ill Health Retirement")
+    expect(page.get_by_text("see the public page")).to_be_visible()

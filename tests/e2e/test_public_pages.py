@@ -168,3 +168,6 @@ def test_a_manager_cannot_publish_a_service_nobody_can_reach(app, live_server, p
     page.get_by_role("button", name="Save service").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ill Health Retirement")
     expect(page.get_by_text("see the public page")).to_be_visible()
+    page.goto("/catalogue/")
+    expect(page.get_by_text("Published", exact=True)).to_be_visible()
+    check("catalogue-list")

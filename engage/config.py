@@ -169,6 +169,7 @@ def load_settings(
         "WTF_CSRF_TIME_LIMIT": None,
         "SCHEDULER_ENABLED": env_bool(env, "SCHEDULER_ENABLED", False),
         **reminder_settings(env),
+        **provider_settings(env),
         "DEMO_BANNER": env_bool(env, "DEMO_BANNER", True),
         "LOG_LEVEL": log_level,
         "DEBUG": False,
@@ -214,6 +215,27 @@ def reminder_settings(env: Mapping[str, str]) -> dict[str, Any]:
         "DIGEST_COLD_DAYS": env_int(env, "DIGEST_COLD_DAYS", 60, minimum=1),
         "DIGEST_RECIPIENTS": env_list(env, "DIGEST_RECIPIENTS"),
     }
+
+
+def provider_settings(env: Mapping[str, str]) -> dict[str, str]:
+    """Who runs the OH service and how to reach them, for the public services page."""
+    from engage.contact_values import phone_problem
+
+    name = env_str(env, "PROVIDER_NAME")
+    phone = env_str(env, "PROVIDER_PHONE")
+    email = env_str(env, "PROVIDER_EMAIL")
+    if len(name) > 120:
+        raise ConfigError(f"PROVIDER_NAME must be at most 120 characters, got {len(name)}")
+    if problem := phone_problem(phone):
+        raise ConfigError(f"PROVIDER_PHONE is not a phone number ({problem}), got {phone!r}")
+    if email:
+        from email_validator import EmailNotValidError, validate_email  # only when set
+
+        try:
+            validate_email(email, check_deliverability=False)
+        except EmailNotValidError:
+            raise ConfigError(f"PROVIDER_EMAIL is not an email address, got {email!r}") from None
+    return {"PROVIDER_NAME": name, "PROVIDER_PHONE": phone, "PROVIDER_EMAIL": email}
 
 
 def secret_key_problem(key: str) -> str:

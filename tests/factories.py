@@ -83,6 +83,8 @@ def make_service(**overrides: Any) -> Service:
         "summary": "A service for tests.",
         "audience": Audience.ALL_STAFF,
         "access_routes": [AccessRoute.SELF_REFERRAL.value],
+        # A contact route, so the service is public unless a test takes it away.
+        "website": "https://example.org/oh",
         "sort_order": n,
     }
     values.update(overrides)

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from engage.catalogue.completeness import ADD_A_CONTACT_ROUTE, has_contact_route
 from engage.catalogue.models import AccessRoute, Audience, Service
 from engage.database import DbSession
 
@@ -48,7 +49,13 @@ def apply_fields(service: Service, fields: dict[str, Any]) -> None:
     service.email = (fields.get("email") or "").strip()
     service.website = (fields.get("website") or "").strip()
     service.hours = (fields.get("hours") or "").strip()
+    service.referral_form_url = (fields.get("referral_form_url") or "").strip()
+    service.what_to_have_ready = (fields.get("what_to_have_ready") or "").strip()
+    service.what_happens_next = (fields.get("what_happens_next") or "").strip()
     service.attributable_to_organisation = bool(fields.get("attributable_to_organisation", True))
+    service.published = bool(fields.get("published", True))
+    if service.published and not has_contact_route(service):
+        raise CatalogueError(ADD_A_CONTACT_ROUTE)
 
 
 def create_service(session: DbSession, fields: dict[str, Any]) -> Service:
@@ -76,7 +83,11 @@ def update_service(session: DbSession, service: Service, fields: dict[str, Any])
             "email",
             "website",
             "hours",
+            "referral_form_url",
+            "what_to_have_ready",
+            "what_happens_next",
             "attributable_to_organisation",
+            "published",
         )
     }
     apply_fields(service, fields)

@@ -60,6 +60,14 @@ class Service(db.Model):  # type: ignore[name-defined]
     email: Mapped[str] = mapped_column(String(254), default="")
     website: Mapped[str] = mapped_column(String(300), default="")
     hours: Mapped[str] = mapped_column(String(200), default="")
+    # For managers referring someone: where the form is, what to gather first, what follows
+    # (one item a line).
+    referral_form_url: Mapped[str] = mapped_column(String(300), default="")
+    what_to_have_ready: Mapped[str] = mapped_column(Text, default="")
+    what_happens_next: Mapped[str] = mapped_column(Text, default="")
+    # A manager's choice to show it publicly; a service with no contact route stays a draft
+    # whatever this says (engage/catalogue/completeness.py).
+    published: Mapped[bool] = mapped_column(default=True)
     # Helpline calls for the whole area cannot be put down to one practice.
     attributable_to_organisation: Mapped[bool] = mapped_column(default=True)
     retired: Mapped[bool] = mapped_column(default=False)

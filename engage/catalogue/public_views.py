@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import current_app, render_template, request
 
 from engage.auth.access import Access, access
 from engage.catalogue.blueprint import bp
 from engage.catalogue.markdown import render_markdown
-from engage.catalogue.public import describe, offered_services, service_by_slug
+from engage.catalogue.public import (
+    area_served,
+    describe,
+    grouped_services,
+    provider,
+    public_service_by_slug,
+)
 from engage.extensions import db
+from engage.templating import demo_data_present
 
 
 def _via() -> str:
@@ -19,17 +26,20 @@ def _via() -> str:
 @bp.get("/services")
 @access(Access.PUBLIC)
 def public_index() -> str:
-    """Every service on offer, for staff who scanned a general poster."""
-    return render_template("catalogue/public_index.html", services=offered_services(db.session),
-                           via=_via())
+    """Every service on offer, for staff who scanned a general poster: who runs them, where."""
+    for_staff, for_managers = grouped_services(db.session)
+    return render_template(
+        "catalogue/public_index.html", for_staff=for_staff, for_managers=for_managers,
+        provider=provider(current_app.config, demo_data_present()),
+        area=area_served(db.session), via=_via())
 
 
 @bp.get("/services/<slug>")
 @access(Access.PUBLIC)
 def public_service(slug: str) -> tuple[str, int]:
     """One service in plain words: what it is, who can use it, how, numbers, hours, next."""
-    service = service_by_slug(db.session, slug)
-    if service is None:
+    service = public_service_by_slug(db.session, slug)
+    if service is None:  # unknown, or a draft: the public cannot tell the two apart
         return render_template("catalogue/public_missing.html", retired=None), 404
     if service.retired:
         return render_template("catalogue/public_missing.html", retired=service), 410

@@ -21,7 +21,15 @@ class DefaultService:
     phone: str = ""
     attributable: bool = True
     description: str = ""
+    have_ready: tuple[str, ...] = ()  # for a manager referring: one item a line on the page
+    after_referral: tuple[str, ...] = ()
 
+
+# What every manager referral needs first.
+REFERRAL_READY = (
+    "The member of staff's agreement to the referral: they see what you send",
+    "Their job title, working hours and main tasks",
+)
 
 DEFAULT_SERVICES: list[DefaultService] = [
     DefaultService(
@@ -33,6 +41,20 @@ DEFAULT_SERVICES: list[DefaultService] = [
         "Monday to Friday, 9am to 5pm",
         description="Managers send a pre-placement screening request for each new starter. The "
         "occupational health team checks fitness for the role and advises on any adjustments.",
+        have_ready=(
+            "The new starter's name, job title and start date",
+            "Their email address or phone number, so the team can send them a confidential "
+            "health questionnaire",
+            "The tasks that matter for health, for example exposure-prone procedures or night "
+            "work",
+        ),
+        after_referral=(
+            "The team sends the new starter a confidential health questionnaire.",
+            "Most people are cleared from the questionnaire; some are offered a phone or "
+            "face-to-face appointment.",
+            "You receive the outcome: fit for the role, or fit with adjustments for you to put in "
+            "place. You do not see their health details.",
+        ),
     ),
     DefaultService(
         "performance-and-attendance-management",
@@ -43,6 +65,16 @@ DEFAULT_SERVICES: list[DefaultService] = [
         "Monday to Friday, 9am to 5pm",
         description="A manager refers a member of staff (with their consent) for an occupational "
         "health assessment and a report with practical recommendations.",
+        have_ready=REFERRAL_READY + (
+            "The reason for the referral: absence dates, or the health problem affecting work",
+            "The questions you want occupational health to answer",
+        ),
+        after_referral=(
+            "The team offers the member of staff an appointment by phone, video or in person.",
+            "You receive a report with practical recommendations. The member of staff sees it "
+            "first.",
+            "Use the report to agree adjustments or a return-to-work plan with them.",
+        ),
     ),
     DefaultService(
         "medical-helpline",
@@ -81,6 +113,13 @@ DEFAULT_SERVICES: list[DefaultService] = [
         Audience.ALL_STAFF,
         [AccessRoute.SELF_REFERRAL, AccessRoute.MANAGER_REFERRAL],
         "Monday to Friday, 9am to 5pm",
+        have_ready=(
+            "The member of staff's job title and the tasks they do",
+            "Any vaccination records they have",
+        ),
+        after_referral=(
+            "The team checks which vaccinations or blood tests they need and books them.",
+        ),
     ),
     DefaultService(
         "ill-health-retirement",
@@ -89,6 +128,16 @@ DEFAULT_SERVICES: list[DefaultService] = [
         Audience.MANAGERS_ONLY,
         [AccessRoute.MANAGER_REFERRAL],
         "Monday to Friday, 9am to 5pm",
+        have_ready=REFERRAL_READY + (
+            "Their pension scheme, for example the NHS Pension Scheme",
+            "Their sickness absence record and the adjustments already tried",
+        ),
+        after_referral=(
+            "An occupational health doctor assesses them and, with their consent, may ask their "
+            "GP or specialist for a report.",
+            "The doctor completes the medical parts of the pension scheme's application.",
+            "You and the member of staff are told the outcome.",
+        ),
     ),
     DefaultService(
         "employee-assistance-programme",
@@ -106,7 +155,8 @@ def seed_catalogue(session: DbSession) -> int:
     """Create any default service not yet present; never touch one that exists.
 
     A service is recognised by its seed key, or by its name if a manager created it by hand,
-    so a manager's edits (and retirements) survive seeding again.
+    so a manager's edits (and retirements) survive seeding again. New ones are drafts: only
+    the installation knows its own numbers and forms, and a page without them helps nobody.
     """
     existing = session.execute(select(Service.seed_key, Service.name, Service.slug)).all()
     keys = {key for key, _, _ in existing if key}
@@ -131,6 +181,9 @@ def seed_catalogue(session: DbSession) -> int:
                 access_routes=[route.value for route in default.routes],
                 hours=default.hours,
                 phone=default.phone,
+                what_to_have_ready="\n".join(default.have_ready),
+                what_happens_next="\n".join(default.after_referral),
+                published=False,
                 attributable_to_organisation=default.attributable,
                 sort_order=order * 10,
             )

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from engage.audit.log import record_event
 from engage.auth.access import Access, access
 from engage.catalogue.blueprint import bp
+from engage.catalogue.completeness import draft_reason, missing_details
 from engage.catalogue.editing import CatalogueError, create_service, set_retired, update_service
 from engage.catalogue.forms import ServiceForm
 from engage.catalogue.models import Service
@@ -23,18 +24,23 @@ from engage.transactions import done, saving
 @bp.get("/catalogue/")
 @access(Access.VIEW)
 def index() -> str:
-    """Every service, retired ones last."""
+    """Every service, retired ones last, each with why it is a draft and what its page lacks."""
     services = db.session.scalars(
         select(Service).order_by(Service.retired, Service.sort_order, Service.name)
     ).all()
-    return render_template("catalogue/index.html", services=services)
+    rows = [(service, draft_reason(service), [] if service.retired else missing_details(service))
+            for service in services]
+    return render_template("catalogue/index.html", rows=rows)
 
 
 @bp.get("/catalogue/<int:service_id>")
 @access(Access.VIEW)
 def show(service_id: int) -> str:
-    """One service as staff will read about it."""
-    return render_template("catalogue/show.html", service=db.get_or_404(Service, service_id))
+    """One service as staff will read about it, with what stops or weakens its public page."""
+    service = db.get_or_404(Service, service_id)
+    return render_template("catalogue/show.html", service=service,
+                           draft_reason=draft_reason(service),
+                           missing=[] if service.retired else missing_details(service))
 
 
 @bp.route("/catalogue/new", methods=["GET", "POST"])

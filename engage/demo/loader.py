@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from engage.database import DbSession
+from engage.demo import catalogue as demo_catalogue
 from engage.demo import directory, outreach, people
 from engage.demo import links as demo_links
 from engage.demo import reminders as demo_reminders
@@ -23,6 +24,7 @@ from engage.directory.models import Organisation
 Step = Callable[[DemoContext], str]
 STEPS: tuple[Step, ...] = (
     outreach.catalogue,
+    demo_catalogue.example_contacts,
     directory.localities_and_rules,
     directory.gp_practices,
     directory.pharmacies_and_federations,

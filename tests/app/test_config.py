@@ -72,6 +72,10 @@ def test_settings_are_read_from_the_environment():
     ({"LOGIN_RATE_LIMIT": "often"}, "LOGIN_RATE_LIMIT must look like"),
     ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of"),
     ({"PUBLIC_BASE_URL": "engage.example.org"}, "PUBLIC_BASE_URL must start with"),
+    ({"PROVIDER_PHONE": "call us"}, "PROVIDER_PHONE is not a phone number"),
+    ({"PROVIDER_PHONE": "12"}, "PROVIDER_PHONE is not a phone number"),
+    ({"PROVIDER_EMAIL": "oh at example.org"}, "PROVIDER_EMAIL is not an email address"),
+    ({"PROVIDER_NAME": "x" * 121}, "PROVIDER_NAME must be at most 120 characters"),
 ])
 def test_bad_values_are_refused_at_start_up_with_a_clear_message(env, message):
     with pytest.raises(ConfigError, match=message):

@@ -7,8 +7,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from engage.catalogue.models import AccessRoute
+from engage.catalogue.models import AccessRoute, Service
 from engage.catalogue.seed import seed_catalogue
 from engage.extensions import db
 from tests.factories import make_service
@@ -22,6 +23,8 @@ PAGE_WEIGHT_LIMIT = 100 * 1024
 
 def test_the_services_list_shows_every_offered_service_without_log_in(app, client):
     seed_catalogue(db.session)
+    for service in db.session.scalars(select(Service)):  # seeded drafts, given a number
+        service.phone, service.published = "01632 960 000", True
     make_service(name="Old service", retired=True)
     db.session.commit()
     response = client.get("/services")
@@ -45,7 +48,7 @@ def test_a_service_page_says_what_who_how_hours_and_what_next(app, client):
     page = response.get_data(as_text=True)
     assert '<a class="pub-call" href="tel:03069990123">0306 999 0123</a>' in page
     assert "<strong>straight away</strong>" in page
-    for heading in ("What it is", "Who can use it", "How to get it", "What happens next"):
+    for heading in ("What it is", "Who it is for", "How to get it", "What happens next"):
         assert f"<h2>{heading}</h2>" in page
     assert "24 hours a day, 7 days a week" in page
     assert "Set-Cookie" not in response.headers

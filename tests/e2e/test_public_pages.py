@@ -19,6 +19,7 @@ from tests.e2e.conftest import BrowserLog
 from tests.e2e.helpers import make_signed_up_user, sign_in
 from tests.factories import (
     make_campaign,
+    make_locality,
     make_organisation,
     make_service,
     make_short_link,
@@ -107,3 +108,66 @@ def test_an_unknown_code_shows_a_friendly_page_that_leads_to_the_services(
     check("services-list")
     page.get_by_role("link", name="Wellbeing App").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Wellbeing App")
+
+
+@pytest.mark.parametrize("viewport", ["phone"], indirect=True)
+def test_a_practice_manager_on_a_phone_finds_how_to_refer(app, live_server, page: Page, check):
+    """390 px, the width of a common phone: the services list, then a manager's service."""
+    make_organisation(name="Lensfield Medical Practice", locality=make_locality("Cambridge"))
+    app.config.update(PROVIDER_NAME="Fenland Occupational Health",
+                      PROVIDER_PHONE="01632 960 000", PROVIDER_EMAIL="oh@example.org")
+    make_service(name="Wellbeing App", slug="wellbeing-app", audience=Audience.STAFF_AND_FAMILY,
+                 website="https://wellbeing.example.org/", hours="Any time",
+                 access_routes=[AccessRoute.APP.value, AccessRoute.SELF_REFERRAL.value])
+    make_service(
+        name="Performance and Attendance Management", slug="attendance",
+        summary="Advice for managers on sickness absence, adjustments and a safe return to work.",
+        audience=Audience.MANAGERS_ONLY, access_routes=[AccessRoute.MANAGER_REFERRAL.value],
+        website="", referral_form_url="https://oh.example.org/refer/attendance",
+        email="oh-referrals@example.org", phone="01632 960 102",
+        hours="Monday to Friday, 9am to 5pm",
+        what_to_have_ready="The member of staff's agreement to the referral\n"
+                           "Their job title, working hours and main tasks",
+        what_happens_next="The team offers an appointment by phone, video or in person.\n"
+                          "You receive a report with practical recommendations.")
+    db.session.commit()
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    page.goto("/services")
+    expect(page.get_by_role("heading", name="For managers")).to_be_visible()
+    expect(page.get_by_role("link", name="01632 960 000")).to_have_attribute(
+        "href", "tel:01632960000")
+    check("services-index-390")
+
+    page.get_by_role("link", name="Performance and Attendance Management").click()
+    refer = page.get_by_role("region", name="How to refer")
+    expect(refer.get_by_role("link", name="Fill in the referral form")).to_have_attribute(
+        "href", "https://oh.example.org/refer/attendance")
+    expect(refer.get_by_role("link", name="oh-referrals@example.org")).to_have_attribute(
+        "href", "mailto:oh-referrals@example.org")
+    expect(refer.get_by_role("link", name="01632 960 102")).to_have_attribute(
+        "href", "tel:01632960102")
+    expect(refer.get_by_role("heading", name="What to have ready")).to_be_visible()
+    check("how-to-refer-390")
+
+
+@pytest.mark.parametrize("viewport", ["phone"], indirect=True)
+def test_a_manager_cannot_publish_a_service_nobody_can_reach(app, live_server, page: Page,
+                                                             check, browser_log: BrowserLog):
+    browser_log.allow_status(400, "/catalogue/new")
+    sign_in(page, make_signed_up_user(Role.MANAGER).email)
+    page.goto("/catalogue/new")
+    page.get_by_label("Name").fill("Ill Health Retirement")
+    page.get_by_label("Manager referral").check()
+    page.get_by_role("button", name="Save service").click()
+    summary = page.locator(".nhsuk-error-summary")
+    expect(summary).to_contain_text("To publish this service, add a phone number, email "
+                                    "address, website or referral form")
+    check("publish-refused")
+    page.get_by_label("Referral form (web address)").fill("https://oh.example.org/refer/ihr")
+    page.get_by_role("button", name="Save service").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ill Health Retirement")
+    expect(page.get_by_text("see the public page")).to_be_visible()
+    page.goto("/catalogue/")
+    expect(page.get_by_text("Published", exact=True)).to_be_visible()
+    check("catalogue-list")

@@ -7,7 +7,7 @@ email, website or referral form is shown as a draft until one is added, and
 `flask catalogue check` names them.
 
 Revision ID: 0013_service_referral
-Revises: 0011_engagement_tier
+Revises: 0012_organisation_preferred_name
 Create Date: 2026-12-06 03:30:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013_service_referral'
-down_revision = '0011_engagement_tier'
+down_revision = '0012_organisation_preferred_name'
 branch_labels = None
 depends_on = None
 

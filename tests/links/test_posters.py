@@ -104,7 +104,7 @@ def test_a_pack_leaves_out_posters_for_a_retired_service_and_says_so(app, manage
 
 
 def test_a_poster_without_a_contact_route_tells_the_manager(app, manager_client):
-    link = make_short_link(service=make_service(name="Quiet Service"))
+    link = make_short_link(service=make_service(name="Quiet Service", website=""))
     db.session.commit()
     page = manager_client.get(f"/links/{link.id}/poster").get_data(as_text=True)
     assert 'class="poster-contact"' not in page
@@ -126,7 +126,7 @@ def test_contacts_prefer_phone_and_email_then_the_website(app):
     assert [(c.label, c.value) for c in both] == [("Call", "0300 1"), ("Email", "a@example.org")]
     site = contacts(make_service(website="https://help.example.org/staff/"))
     assert [(c.label, c.value) for c in site] == [("Visit", "help.example.org/staff")]
-    assert contacts(make_service(phone="  ")) == ()
+    assert contacts(make_service(phone="  ", website="")) == ()
 
 
 def test_paper_size_accepts_a4_and_a3_in_any_case():

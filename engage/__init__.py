@@ -15,7 +15,7 @@ from engage.extensions import csrf, db, limiter, login_manager, migrate
 # Feature packages, each with a blueprint called `bp` in its blueprint module.
 FEATURES = (
     "home", "auth", "audit", "directory", "catalogue", "campaigns",
-    "links", "messaging", "reminders", "uptake", "insights",
+    "links", "messaging", "reminders", "uptake", "insights", "statements",
 )
 
 

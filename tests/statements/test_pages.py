@@ -36,8 +36,8 @@ def test_the_privacy_notice_says_what_is_collected_kept_and_for_how_long(app, cl
         in page
     assert "set no cookies" in page
     assert "not a cookie" in page and "is never sent to us" in page  # the device's own note
-    assert "deleted when the next UK day begins" in page  # the visitor salt
-    assert "is deleted after 10 minutes" in page  # AWARENESS_BURST_MINUTES
+    assert "deleted when the next UK day's first visit comes in" in page  # the visitor salt
+    assert "is used for 10 minutes and deleted" in page  # AWARENESS_BURST_MINUTES
     assert "Who to contact" in page
 
 
@@ -50,7 +50,7 @@ class TestSettings:
     def test_the_statements_name_the_contacts_and_window_that_are_set(self, app, client):
         privacy = text(client.get("/privacy"))
         assert '<a href="mailto:dpo@practice.example">dpo@practice.example</a>' in privacy
-        assert "is deleted after 1 minute." in privacy
+        assert "is used for 1 minute and deleted" in privacy
         assert "example" not in re.sub(r"practice\.example", "", privacy)
         accessibility = text(client.get("/accessibility"))
         assert "contact Call 01632 960 000 (weekdays 9am to 5pm)." in accessibility

@@ -17,7 +17,7 @@ from engage.lazy_migrate import init_migrate
 # Feature packages, each with a blueprint called `bp` in its blueprint module.
 FEATURES = (
     "home", "auth", "audit", "directory", "catalogue", "campaigns",
-    "links", "messaging", "reminders", "uptake", "insights",
+    "links", "messaging", "reminders", "uptake", "insights", "statements",
 )
 
 

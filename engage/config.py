@@ -142,6 +142,13 @@ def load_settings(
         "SCAN_RATE_LIMIT": scan_limit,
         # Unknown codes stored one row per scan up to this many a UK day, then only counted.
         "SCAN_MISS_DAILY_CAP": env_int(env, "SCAN_MISS_DAILY_CAP", 100, minimum=1),
+        # One awareness answer per visitor key and service in this many minutes: a double tap
+        # is not counted twice, while a colleague on the same network can answer later.
+        "AWARENESS_BURST_MINUTES": env_int(env, "AWARENESS_BURST_MINUTES", 10, minimum=1),
+        # Named on the public privacy notice and accessibility statement (an email address or
+        # a line of text); the demo shows an example address when they are not set.
+        "DATA_PROTECTION_CONTACT": env_str(env, "DATA_PROTECTION_CONTACT"),
+        "ACCESSIBILITY_CONTACT": env_str(env, "ACCESSIBILITY_CONTACT"),
         # Minutes in a meeting that count as attending (or half the meeting, if shorter);
         # anyone below is kept as "joined briefly" and not counted.
         "ATTENDANCE_MIN_MINUTES": env_int(env, "ATTENDANCE_MIN_MINUTES",
@@ -312,4 +319,8 @@ def production_warnings(config: Mapping[str, Any]) -> list[str]:
     address = public_address_warning(config.get("PUBLIC_BASE_URL", ""), production=True)
     if address:
         warnings.append(address)
+    for name in ("DATA_PROTECTION_CONTACT", "ACCESSIBILITY_CONTACT"):
+        if not config.get(name):
+            warnings.append(f"{name} is not set: the public privacy notice and accessibility "
+                            "statement name no one to contact")
     return warnings

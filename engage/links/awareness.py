@@ -3,24 +3,30 @@
 The question's form carries its own signed, short-lived token (service, link when the visit
 came from a code, and the UK day) instead of a CSRF token, because CSRF needs the session
 cookie and this page sets none. The answer route is therefore CSRF-exempt by design; it is
-also rate-limited per address. One answer per visitor key, service and UK day is stored: a
-second answer that day is not stored, and the page says the first one was kept.
+also rate-limited per address.
+
+Every answer a person gives is counted. The daily visitor key (address and kind of phone) is
+shared by colleagues on one practice network with the same kind of phone, so it only holds
+back bursts: one answer per key and service within AWARENESS_BURST_MINUTES (a double tap, a
+refresh). The page's own script hides the question on a device that has answered (a
+`localStorage` note, never sent here), which is what stops one person answering every visit.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import case, func, select
+from sqlalchemy import case, delete, func, select
 
 from engage.catalogue.models import Service
 from engage.database import DbSession
 from engage.links.codes import normalise
 from engage.links.devices import device_family
-from engage.links.models import AwarenessAnswer, ShortLink
-from engage.links.upsert import insert_ignoring_conflicts
+from engage.links.models import AwarenessAnswer, AwarenessBurst, ShortLink
+from engage.links.upsert import dialect_insert
 from engage.links.visitors import salt_for, visitor_key
 from engage.timezone import uk_day
 
@@ -84,6 +90,33 @@ def parse_answer(raw: str | None) -> bool:
     raise AwarenessError("Choose yes or no.")
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What became of an answer: stored, or held back as a repeat from the same visitor key."""
+
+    stored: bool
+    wait_seconds: int = 0  # when held back: until this key may answer for the service again
+
+
+def _claim_burst(session: DbSession, service_id: int, key: str, now: datetime,
+                 window: timedelta) -> bool:
+    """Take this key's turn for the service, unless it had one within `window`.
+
+    One INSERT ... ON CONFLICT DO UPDATE ... WHERE under the row's lock, so two answers
+    arriving at once cannot both take it; RETURNING gives a row only when the turn was taken.
+    """
+    connection = session.connection()
+    table = AwarenessBurst.__table__
+    insert = dialect_insert(connection.dialect.name, table).values(
+        service_id=service_id, visitor_key=key, last_at=now)
+    statement = insert.on_conflict_do_update(
+        index_elements=["service_id", "visitor_key"],
+        set_={"last_at": insert.excluded.last_at},
+        where=table.c.last_at <= now - window,
+    ).returning(table.c.service_id)
+    return bool(connection.execute(statement).all())
+
+
 def record_answer(
     session: DbSession,
     service: Service,
@@ -93,23 +126,28 @@ def record_answer(
     address: str | None,
     user_agent: str | None,
     now: datetime,
-) -> bool:
-    """Store the answer; False when this visitor already answered for this service today."""
+    burst: timedelta,
+) -> Recorded:
+    """Store the answer, unless the same visitor key answered for this service within `burst`."""
     day = uk_day(now)
+    key = visitor_key(salt_for(session, day), address, device_family(user_agent))
+    session.execute(delete(AwarenessBurst).where(AwarenessBurst.last_at <= now - burst))
+    if not _claim_burst(session, service.id, key, now, burst):
+        last = session.scalar(select(AwarenessBurst.last_at).where(
+            AwarenessBurst.service_id == service.id, AwarenessBurst.visitor_key == key))
+        left = (last + burst - now).total_seconds() if last is not None else 0
+        return Recorded(stored=False, wait_seconds=max(1, math.ceil(left)))
     organisation_id = None
     link_id = None
     if token.link_id is not None:
         link = session.get(ShortLink, token.link_id)
         if link is not None and link.service_id == service.id:
             link_id, organisation_id = link.id, link.organisation_id
-    key = visitor_key(salt_for(session, day), address, device_family(user_agent))
-    inserted = insert_ignoring_conflicts(
-        session, AwarenessAnswer,
-        [{"service_id": service.id, "link_id": link_id, "organisation_id": organisation_id,
-          "knew_before": knew_before, "at": now, "day": day, "visitor_key": key}],
-        ["service_id", "day", "visitor_key"],
-    )
-    return bool(inserted)
+    session.add(AwarenessAnswer(
+        service_id=service.id, link_id=link_id, organisation_id=organisation_id,
+        knew_before=knew_before, at=now, day=day, visitor_key=key))
+    session.flush()
+    return Recorded(stored=True)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.auth.models import User
@@ -143,12 +143,13 @@ class ScanMissDay(db.Model):  # type: ignore[name-defined]
 
 
 class AwarenessAnswer(db.Model):  # type: ignore[name-defined]
-    """"Did you know about this service before today?": one answer per visitor, service and day."""
+    """"Did you know about this service before today?": every answer a person gives.
+
+    Not one per visitor key a day: colleagues on one practice network with the same kind of
+    phone share a key, so only bursts from one key are held back (`AwarenessBurst`).
+    """
 
     __tablename__ = "awareness_answer"
-    __table_args__ = (
-        UniqueConstraint("service_id", "day", "visitor_key", name="uq_awareness_answer_visitor"),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"))
@@ -162,6 +163,23 @@ class AwarenessAnswer(db.Model):  # type: ignore[name-defined]
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     day: Mapped[date] = mapped_column(Date)
     visitor_key: Mapped[str] = mapped_column(String(32))
+
+
+class AwarenessBurst(db.Model):  # type: ignore[name-defined]
+    """When a visitor key last had an answer counted for a service: one answer per key and
+    service within AWARENESS_BURST_MINUTES, so a double tap or a refresh is not counted twice.
+
+    A row only matters for the length of the window; older rows are deleted as answers come in,
+    and a key means nothing once its day's salt is gone.
+    """
+
+    __tablename__ = "awareness_burst"
+
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
+    )
+    visitor_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class VisitorSalt(db.Model):  # type: ignore[name-defined]

@@ -3,6 +3,7 @@ links, QR codes, posters and figures. Poster and pack pages are in poster_views.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -103,6 +104,7 @@ def awareness_question(service: Service, via: str | None) -> dict[str, Any]:
     return {
         "token": awareness.make_token(current_app.config["SECRET_KEY"], service, link, now),
         "action": url_for("links.answer", slug=service.slug),
+        "slug": service.slug,
     }
 
 
@@ -110,7 +112,7 @@ def awareness_question(service: Service, via: str | None) -> dict[str, Any]:
 @access(Access.PUBLIC)
 @csrf.exempt
 @limiter.limit(AWARENESS_LIMIT, key_func=lambda: _hashed_address("awareness"))
-def answer(slug: str) -> tuple[str, int]:
+def answer(slug: str) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
     """Take a yes/no answer: CSRF-exempt by design (no cookie); a signed token guards it."""
     service = service_by_slug(db.session, slug)
     if service is None or service.retired:
@@ -123,11 +125,16 @@ def answer(slug: str) -> tuple[str, int]:
     except awareness.AwarenessError as exc:
         return render_template("links/answer.html", service=service, problem=str(exc)), 400
     with saving():
-        stored = awareness.record_answer(
+        recorded = awareness.record_answer(
             db.session, service, token, knew, address=request.remote_addr,
             user_agent=request.headers.get("User-Agent"), now=now,
+            burst=timedelta(minutes=current_app.config["AWARENESS_BURST_MINUTES"]),
         )
-    return render_template("links/answer.html", service=service, stored=stored), 200
+    if not recorded.stored:
+        # A repeat within the burst window from this connection: kind words, and when to retry.
+        return (render_template("links/answer.html", service=service, repeated=recorded),
+                429, {"Retry-After": str(recorded.wait_seconds)})
+    return render_template("links/answer.html", service=service, stored=True), 200
 
 
 @bp.errorhandler(429)

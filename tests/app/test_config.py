@@ -224,9 +224,27 @@ def test_production_warns_about_settings_that_do_not_scale():
     assert "PostgreSQL" in warnings and "redis://" in warnings and "PUBLIC_BASE_URL" in warnings
     good = settings(ENGAGE_ENV="production", SECRET_KEY=STRONG_KEY,
                     DATABASE_URL="postgresql://db/engage", RATELIMIT_STORAGE_URI="redis://r:6379",
-                    PUBLIC_BASE_URL="https://engage.example.org")
+                    PUBLIC_BASE_URL="https://engage.example.org",
+                    DATA_PROTECTION_CONTACT="dpo@example.org",
+                    ACCESSIBILITY_CONTACT="access@example.org")
     assert production_warnings(good) == []
     assert production_warnings(settings()) == []
+
+
+def test_production_warns_when_the_public_statements_name_no_contact():
+    config = settings(ENGAGE_ENV="production", SECRET_KEY=STRONG_KEY,
+                      ACCESSIBILITY_CONTACT="access@example.org")
+    warnings = " ".join(production_warnings(config))
+    assert "DATA_PROTECTION_CONTACT is not set" in warnings
+    assert "ACCESSIBILITY_CONTACT" not in warnings
+
+
+def test_the_awareness_burst_window_is_a_positive_number_of_minutes():
+    assert settings()["AWARENESS_BURST_MINUTES"] == 10
+    assert settings(AWARENESS_BURST_MINUTES="3")["AWARENESS_BURST_MINUTES"] == 3
+    for bad in ("0", "ten", "-5"):
+        with pytest.raises(ConfigError, match="AWARENESS_BURST_MINUTES"):
+            settings(AWARENESS_BURST_MINUTES=bad)
 
 
 def test_a_rotated_key_keeps_sessions_through_the_fallback(database_url):

@@ -80,7 +80,8 @@ def test_html_and_script_in_service_content_are_never_run(app, client):
     assert response.status_code == 200
     found = elements(response.get_data(as_text=True))
     scripts = [attrs.get("src") for tag, attrs in found if tag == "script"]
-    assert scripts == ["/static/js/body-class.js"]  # ours only, none from the content
+    # ours only (the layout's and the awareness question's), none from the content
+    assert scripts == ["/static/js/body-class.js", "/static/js/awareness.js"]
     assert not [tag for tag, _ in found if tag == "img"]
     assert not [a for _, a in found for name in a if name.startswith("on")]
     assert not [a for _, a in found if (a.get("href") or "").startswith("javascript:")]

@@ -1,4 +1,4 @@
-"""The awareness question: one tap, no cookie, signed token, one counted answer a day."""
+"""The awareness question: one tap, no cookie, signed token; every answer counted, bursts held."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from engage.extensions import db
 from engage.links import awareness
-from engage.links.models import AwarenessAnswer
+from engage.links.models import AwarenessAnswer, AwarenessBurst
 from tests.factories import make_service, make_short_link
 
 # One test scans, and the scan endpoint writes on a connection of its own.
@@ -65,25 +65,124 @@ def test_an_answer_after_a_scan_records_the_organisation_and_poster(app, client)
     assert (stored.link_id, stored.organisation_id) == (link.id, link.organisation_id)
 
 
-def test_a_second_answer_the_same_day_is_not_stored_and_the_page_says_so(app, client):
+def let_time_pass(minutes: int) -> None:
+    """The clock moves on: every recorded answer (and its burst mark) is now older."""
+    for row in db.session.scalars(select(AwarenessAnswer)):
+        row.at -= timedelta(minutes=minutes)
+    for mark in db.session.scalars(select(AwarenessBurst)):
+        mark.last_at -= timedelta(minutes=minutes)
+    db.session.commit()
+
+
+def test_a_repeat_within_the_burst_window_is_refused_kindly_and_not_stored(app, client):
     service = make_service()
     db.session.commit()
     token = token_from(client, f"/services/{service.slug}")
-    answer(client, service.slug, token, "yes")
+    assert answer(client, service.slug, token, "yes").status_code == 200
     response = answer(client, service.slug, token, "no")
-    assert response.status_code == 200
-    assert "already have your answer" in response.get_data(as_text=True)
+    assert response.status_code == 429
+    assert 0 < int(response.headers["Retry-After"]) <= 10 * 60
+    page = response.get_data(as_text=True)
+    assert "Your answer is already recorded" in page
+    assert "recorded from this connection a moment ago" in page
+    assert "you can add your own answer in 10 minutes" in page
+    assert "data-awareness-answered" not in page, "a held-back answer must not hide the question"
+    assert "Set-Cookie" not in response.headers
     assert answers() == 1
     assert db.session.scalars(select(AwarenessAnswer.knew_before)).one() is True
 
 
-def test_another_visitor_is_counted_separately(app, client):
+def test_a_second_answer_after_the_burst_window_is_counted(app, client):
+    """Two colleagues on one practice network with the same kind of phone share a visitor key."""
     service = make_service()
     db.session.commit()
     token = token_from(client, f"/services/{service.slug}")
-    answer(client, service.slug, token, address="192.0.2.5")
-    answer(client, service.slug, token, address="192.0.2.6")
+    assert answer(client, service.slug, token, "yes").status_code == 200
+    let_time_pass(9)
+    assert answer(client, service.slug, token, "no").status_code == 429
+    let_time_pass(2)
+    response = answer(client, service.slug, token, "no")
+    assert response.status_code == 200
+    assert "Thank you" in response.get_data(as_text=True)
+    assert sorted(db.session.scalars(select(AwarenessAnswer.knew_before))) == [False, True]
+
+
+def test_the_wait_counts_from_the_last_counted_answer(app, client):
+    service = make_service()
+    db.session.commit()
+    token = token_from(client, f"/services/{service.slug}")
+    answer(client, service.slug, token)
+    let_time_pass(7)
+    response = answer(client, service.slug, token)
+    assert response.status_code == 429
+    assert 2 * 60 < int(response.headers["Retry-After"]) <= 3 * 60
+    assert "in 3 minutes" in response.get_data(as_text=True)
+
+
+def test_the_burst_is_per_service(app, client):
+    one, other = make_service(), make_service()
+    db.session.commit()
+    answer(client, one.slug, token_from(client, f"/services/{one.slug}"))
+    response = answer(client, other.slug, token_from(client, f"/services/{other.slug}"))
+    assert response.status_code == 200
     assert answers() == 2
+
+
+class TestAShorterBurst:
+    @pytest.fixture()
+    def app_config(self):
+        return {"AWARENESS_BURST_MINUTES": 1}
+
+    def test_the_window_comes_from_the_setting(self, app, client):
+        service = make_service()
+        db.session.commit()
+        token = token_from(client, f"/services/{service.slug}")
+        answer(client, service.slug, token)
+        repeat = answer(client, service.slug, token)
+        assert repeat.status_code == 429
+        assert "in 1 minute." in repeat.get_data(as_text=True)
+        let_time_pass(1)
+        assert answer(client, service.slug, token).status_code == 200
+        assert answers() == 2
+
+
+def test_old_burst_marks_are_deleted_as_answers_come_in(app, client):
+    one, other = make_service(), make_service()
+    db.session.commit()
+    answer(client, one.slug, token_from(client, f"/services/{one.slug}"))
+    let_time_pass(11)
+    answer(client, other.slug, token_from(client, f"/services/{other.slug}"),
+           address="192.0.2.77")
+    marks = db.session.scalars(select(AwarenessBurst)).all()
+    assert [mark.service_id for mark in marks] == [other.id]
+
+
+def test_answers_in_quick_succession_from_one_key_store_one(app):
+    """The turn is taken in one statement, so the second of two answers in a row is held."""
+    service = make_service()
+    db.session.commit()
+    now = datetime.now(UTC)
+    token = awareness.TokenData(service_id=service.id, link_id=None)
+    results = [awareness.record_answer(db.session, service, token, True, address="192.0.2.9",
+                                       user_agent=PHONE, now=now + timedelta(seconds=n),
+                                       burst=timedelta(minutes=10)) for n in range(3)]
+    db.session.commit()
+    assert [r.stored for r in results] == [True, False, False]
+    assert [r.wait_seconds for r in results] == [0, 599, 598]
+    assert answers() == 1
+
+
+def test_a_stored_answer_tells_the_page_to_hide_the_question_on_this_device(app, client):
+    service = make_service()
+    db.session.commit()
+    token = token_from(client, f"/services/{service.slug}")
+    page = answer(client, service.slug, token).get_data(as_text=True)
+    assert f'data-awareness-answered="{service.slug}"' in page
+    assert "/static/js/awareness.js" in page
+    question = client.get(f"/services/{service.slug}").get_data(as_text=True)
+    assert f'data-awareness-service="{service.slug}"' in question
+    assert "/static/js/awareness.js" in question
+    assert "<script>" not in question, "no inline script: the CSP allows files from /static only"
 
 
 def test_an_answer_without_a_token_is_400_and_stores_nothing(app, client):

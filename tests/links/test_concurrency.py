@@ -106,3 +106,46 @@ def test_under_concurrent_load_every_counted_302_is_a_stored_scan(app, server):
     ledger = db.session.scalars(select(Engagement)).all()
     assert len(ledger) in (1, 2)  # two rows only if the run crossed midnight in London
     assert sum(row.people for row in ledger) == visitors
+
+
+def test_answers_at_once_from_one_visitor_key_count_once(app, server):
+    """A double tap, or a whole staff room behind one address with the same kind of phone,
+    tapping together: the burst mark is taken under the row's lock, so one answer counts."""
+    import re
+    from urllib.parse import urlencode
+
+    from engage.links.models import AwarenessAnswer
+    from tests.factories import make_service
+
+    service = make_service()
+    db.session.commit()
+    page = app.test_client().get(f"/services/{service.slug}").get_data(as_text=True)
+    match = re.search(r'name="token" value="([^"]+)"', page)
+    assert match
+    body = urlencode({"token": match.group(1), "answer": "yes"})
+    statuses: list[int] = []
+    lock = threading.Lock()
+    start = threading.Barrier(CLIENTS)
+
+    def client(number: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", server, timeout=60)
+        # Two visitor keys: half the clients behind one address, half behind another.
+        address = f"10.1.0.{number % 2}"
+        start.wait()
+        connection.request("POST", f"/services/{service.slug}/awareness", body=body,
+                           headers={"User-Agent": PHONE, "X-Forwarded-For": address,
+                                    "Content-Type": "application/x-www-form-urlencoded"})
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        with lock:
+            statuses.append(response.status)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(statuses) == [200, 200] + [429] * (CLIENTS - 2)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(AwarenessAnswer)) == 2

@@ -110,8 +110,10 @@ def test_a_rotating_user_agent_answers_the_awareness_question_at_most_three_time
                             headers={"User-Agent": agent},
                             environ_base={"REMOTE_ADDR": ADDRESS}).status_code
                 for agent in rotating_agents(30)]
-    assert set(statuses) == {200}
-    assert count(AwarenessAnswer) <= 3
+    # Within the burst window each of the three device families is counted once; the rest are
+    # held back with the kind "already recorded a moment ago" page.
+    assert statuses[0] == 200 and set(statuses) == {200, 429}
+    assert count(AwarenessAnswer) == statuses.count(200) <= 3
 
 
 # --- unknown codes: stored up to a cap a day, the rest counted ---------------------------------

@@ -1,0 +1,1 @@
+"""The public privacy notice and accessibility statement, as NHS services must publish."""

@@ -8,7 +8,7 @@ import pytest
 
 from engage.campaigns.models import Channel
 from engage.extensions import db
-from engage.links.scans import handle_scan
+from engage.links.scans import ScanRequest, handle_scan
 from tests.factories import make_campaign, make_organisation, make_short_link, make_touchpoint
 
 # The scan endpoint writes on a connection of its own.
@@ -27,8 +27,8 @@ def test_every_page_with_unique_visitors_says_what_they_undercount_and_overcount
     touchpoint = make_touchpoint(campaign, channel=Channel.POSTER)
     link = make_short_link(touchpoint=touchpoint, organisation=organisation)
     db.session.commit()
-    handle_scan(db.session, link.code, address="192.0.2.1", user_agent=PHONE,
-                now=datetime(2026, 3, 3, 10, tzinfo=UTC))
+    handle_scan(db.session, ScanRequest(link.code, address="192.0.2.1", user_agent=PHONE,
+                                        now=datetime(2026, 3, 3, 10, tzinfo=UTC)))
     db.session.commit()
     pages = ["/links/", f"/links/{link.id}", f"/campaigns/touchpoints/{touchpoint.id}",
              f"/campaigns/{campaign.id}", f"/directory/organisations/{organisation.ods_code}"]

@@ -168,7 +168,7 @@ def add_organisation(
     code = normalise_code(code)
     existing = find_by_code(session, code)
     if existing is not None:
-        raise DirectoryError(f"{code} is already in the directory as {existing.name}.")
+        raise DirectoryError(f"{code} is already in the directory as {existing.display_name}.")
     details.tidy()
     org = Organisation(ods_code=code, source=OrgSource.MANUAL, created_at=now, updated_at=now,
                        commissioner="", locality_locked=False)

@@ -184,3 +184,14 @@ def test_directory_filter_orders_by_the_shown_name(app):
     db.session.commit()
     shown = [o.display_name for o in db.session.scalars(DirectoryFilter().query())]
     assert shown == ["Alpha House", "Bravo Surgery"]
+
+
+def test_adding_a_code_already_listed_names_the_organisation_as_people_read_it(app,
+                                                                              manager_client):
+    make_organisation(name="ARBURY ROAD SURGERY", ods_code="D81002")
+    db.session.commit()
+    response = manager_client.post("/directory/organisations/new", data={
+        "code": "d81002", "name": "Another", "kind": "gp_practice", "status": "active",
+        "locality": ""})
+    assert response.status_code == 400
+    assert "D81002 is already in the directory as Arbury Road Surgery." in text(response)

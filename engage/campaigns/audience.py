@@ -58,7 +58,7 @@ def audience_organisations(session: DbSession, campaign: Campaign) -> list[Organ
         session.scalars(
             select(Organisation)
             .where(audience_condition(campaign))
-            .order_by(func.lower(Organisation.name), Organisation.ods_code)
+            .order_by(Organisation.sort_key, Organisation.ods_code)
         )
     )
 
@@ -143,11 +143,11 @@ def describe_rule(session: DbSession, campaign: Campaign) -> str:
     if campaign.audience_locality_ids:
         names = list(session.scalars(
             select(Locality.name).where(Locality.id.in_(campaign.audience_locality_ids))
-            .order_by(Locality.name)))
+            .order_by(func.lower(Locality.name), Locality.id)))
         parts.append("in " + (_join(names) if names else "no locality that still exists"))
     if campaign.audience_pcns:
         parts.append("in the " + ("PCN " if len(campaign.audience_pcns) == 1 else "PCNs ")
-                     + _join(sorted(campaign.audience_pcns)))
+                     + _join(sorted(campaign.audience_pcns, key=str.casefold)))
     text = " ".join(parts)
     included, excluded = override_codes(session, campaign)
     if included:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engage.auth.models import Role, User
 from engage.campaigns.forms import NOBODY
@@ -15,14 +15,14 @@ from engage.extensions import db
 
 def localities() -> list[tuple[int, str]]:
     return list(db.session.execute(
-        select(Locality.id, Locality.name).order_by(Locality.name)).all())
+        select(Locality.id, Locality.name).order_by(func.lower(Locality.name), Locality.id)).all())
 
 
 def owners(current: int | None) -> list[tuple[Any, str]]:
     """Managers and admins who can still sign in, plus whoever owns it now."""
     users = db.session.scalars(select(User).where(
         (User.role.in_([Role.MANAGER, Role.ADMIN]) & User.active) | (User.id == current)
-    ).order_by(User.name, User.email))
+    ).order_by(func.lower(User.name), func.lower(User.email)))
     return [(NOBODY, "Nobody yet"), *((u.id, u.name or u.email) for u in users)]
 
 

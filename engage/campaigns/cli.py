@@ -83,14 +83,14 @@ def unreached(campaign: str) -> None:
 
     found = _campaign(campaign)
     writer = csv_writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["ods_code", "name", "kind", "locality", "contacted"])
+    writer.writerow(["ods_code", "name", "kind", "locality", "contacted", "display_name"])
     page = audience_page(db.session, found, show=Show.NOT_ENGAGED, per_page=500)
     while True:
         contacted = last_reached(db.session, found, [org.id for org in page.items])
         for org in page.items:
             writer.writerow([org.ods_code, org.name, org.kind.value,
                              org.locality.name if org.locality else "",
-                             "yes" if org.id in contacted else "no"])
+                             "yes" if org.id in contacted else "no", org.display_name])
         if not page.has_next:
             break
         page = audience_page(db.session, found, show=Show.NOT_ENGAGED, per_page=500,

@@ -460,7 +460,7 @@ def audience_page(
         conditions.append(Organisation.kind == kind)
     query = (select(Organisation).options(selectinload(Organisation.locality))
              .where(*conditions)
-             .order_by(func.lower(Organisation.name), Organisation.ods_code))
+             .order_by(Organisation.sort_key, Organisation.ods_code))
     return SelectPagination(select=query, session=session, page=page, per_page=per_page,
                             error_out=False)
 
@@ -486,7 +486,7 @@ def unreached_preview(session: DbSession, campaign: Campaign,
         select(Organisation).options(selectinload(Organisation.locality))
         .where(audience_condition(campaign),
                ~reached_condition(campaign, tier=EngagementTier.ENGAGED))
-        .order_by(func.lower(Organisation.name), Organisation.ods_code)
+        .order_by(Organisation.sort_key, Organisation.ods_code)
         .limit(limit)
     ))
 

@@ -99,7 +99,7 @@ def void(engagement_id: int) -> Response | tuple[str, int]:
             void_row(db.session, engagement, form.reason.data or "", user_id=current_user.id,
                      now=utcnow())
         if saved:
-            flash(f"Voided the record of {engagement.organisation.name}.")
+            flash(f"Voided the record of {engagement.organisation.display_name}.")
             return redirect(_back(engagement))
     if form.errors and status == 200:
         status = 400

@@ -165,9 +165,9 @@ def _visits(year: _Year) -> None:
         day = START + timedelta(days=7 + (n * 355) // max(len(visited), 1))
         while day.weekday() > 3:  # Monday to Thursday
             day += timedelta(days=1)
-        tp = year.touchpoint(Channel.PRACTICE_VISIT, f"Visit: {org.name.title()}",
+        tp = year.touchpoint(Channel.PRACTICE_VISIT, f"Visit: {org.display_name}",
                              _at(day, 13, 30), ["performance-and-attendance-management"], 45,
-                             org.name.title())
+                             org.display_name)
         year.reach(tp, EngagementKind.VISITED, [(org, rng.randint(2, 8))])
 
 

@@ -51,7 +51,8 @@ def save_contact(
         same = find_contact(session, org, address)
         if same is not None and same is not contact:
             raise DirectoryError(
-                f"{same.name or 'Another contact'} at {org.name} already has the email {address}. "
+                f"{same.name or 'Another contact'} at {org.display_name} already has the email "
+                f"{address}. "
                 "Edit that contact instead."
             )
     if contact is None:

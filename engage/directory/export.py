@@ -15,11 +15,13 @@ from engage.directory.models import Contact, Locality
 from engage.directory.organisations import DirectoryFilter
 from engage.directory.vocab import organisations
 
-# Headings the CSV import reads back, so an export can be edited and imported again.
+# Headings the CSV import reads back, so an export can be edited and imported again: "name"
+# is the published name imports match on; "shown as", the name pages show, is for reading
+# (the import ignores it).
 HEADINGS = (
     "code", "name", "kind", "status", "locality", "pcn", "address", "town", "postcode", "phone",
     "staff headcount", "open date", "close date", "commissioner", "prescribing setting",
-    "contacts", "demo",
+    "contacts", "demo", "shown as",
 )
 
 
@@ -37,6 +39,7 @@ def export_rows(session: DbSession, where: DirectoryFilter) -> Iterator[list[Any
             "\n".join(org.address_lines), org.post_town, org.postcode, org.phone,
             org.staff_headcount, org.open_date or "", org.close_date or "", org.commissioner,
             org.prescribing_setting, contacts.get(org.id, 0), "yes" if org.is_demo else "no",
+            org.display_name,
         ]
 
 

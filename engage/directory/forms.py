@@ -66,6 +66,9 @@ class OrganisationForm(FlaskForm):
     code = StringField("ODS code", description="Letters and digits, for example FA123.",
                        validators=[DataRequired("Enter the ODS code"), Length(max=12)])
     name = StringField("Name", validators=[DataRequired("Enter the name"), Length(max=200)])
+    preferred_name = StringField(
+        "Name as people read it",
+        validators=[Optional(), Length(max=200, message="Enter 200 characters or fewer")])
     kind = SelectField("Kind", choices=choices(KIND_CHOICES))
     status = SelectField("Status", choices=choices(STATUS_CHOICES), default=OrgStatus.ACTIVE.value)
     address = TextAreaField("Address",

@@ -232,6 +232,6 @@ def organisations_without_locality(session: DbSession) -> list[Organisation]:
         session.scalars(
             select(Organisation)
             .where(Organisation.locality_id.is_(None), Organisation.status == OrgStatus.ACTIVE)
-            .order_by(Organisation.name)
+            .order_by(Organisation.sort_key, Organisation.ods_code)
         )
     )

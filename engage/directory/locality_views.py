@@ -27,7 +27,8 @@ from engage.transactions import done, saving
 
 def _rule_form() -> LocalityRuleForm:
     form = LocalityRuleForm()
-    names = db.session.execute(select(Locality.id, Locality.name).order_by(Locality.name)).all()
+    names = db.session.execute(select(Locality.id, Locality.name)
+                               .order_by(func.lower(Locality.name), Locality.id)).all()
     form.locality.choices = choices([("", "Choose a locality"),
                                      *((str(id_), name) for id_, name in names)])
     return form
@@ -40,7 +41,8 @@ def _page(rule_form: LocalityRuleForm | None = None, locality_form: LocalityForm
     ).all())
     return render_template(
         "directory/localities.html", sizes=sizes,
-        localities=db.session.scalars(select(Locality).order_by(Locality.name)).all(),
+        localities=db.session.scalars(
+            select(Locality).order_by(func.lower(Locality.name), Locality.id)).all(),
         rule_form=rule_form or _rule_form(), locality_form=locality_form or LocalityForm(),
         unplaced=organisations_without_locality(db.session),
     ), status

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    ColumnElement,
     Date,
     ForeignKey,
     Index,
@@ -16,13 +17,15 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    func,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.database import UTCDateTime, utcnow, value_enum
 from engage.directory.addresses import normalise_town, post_town_from_lines
-from engage.directory.names import proper_case
+from engage.directory.names import shown_name
 from engage.extensions import db
 
 
@@ -175,14 +178,26 @@ class Organisation(db.Model):  # type: ignore[name-defined]
 
     locality: Mapped[Locality | None] = relationship()
     contacts: Mapped[list[Contact]] = relationship(
-        back_populates="organisation", cascade="all, delete-orphan", order_by="Contact.name"
+        back_populates="organisation", cascade="all, delete-orphan",
+        order_by=lambda: [func.lower(Contact.name), Contact.id],
     )
 
     @property
     def display_name(self) -> str:
         """The name as people read it: their own spelling if set, else the published name in
         proper case."""
-        return self.preferred_name or proper_case(self.name)
+        return shown_name(self.name, self.preferred_name)
+
+    @hybrid_property
+    def sort_key(self) -> str:
+        """What every list of organisations sorts by: the shown name, whatever its case
+        (lower() in SQL, so SQLite and PostgreSQL's collations agree on case)."""
+        return self.display_name.casefold()
+
+    @sort_key.inplace.expression
+    @classmethod
+    def _sort_key_expression(cls) -> ColumnElement[str]:
+        return func.lower(func.coalesce(cls.preferred_name, cls.name))
 
     @property
     def weekly_hours(self) -> list[tuple[str, str]]:

@@ -54,3 +54,9 @@ def proper_case(name: str) -> str:
     cased = titlecase(name.lower(), callback=_keep_initialisms)
     # titlecase keeps "a" small inside a title; in a name it is an initial ("DR A SMITH").
     return re.sub(r"(?<= )a(?= )", "A", cased)
+
+
+def shown_name(name: str, preferred: str | None = None) -> str:
+    """The name as people read it: a person's own spelling if set, else the published name in
+    proper case (for queries that select the two columns rather than the organisation)."""
+    return preferred or proper_case(name)

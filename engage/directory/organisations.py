@@ -15,8 +15,10 @@ from engage.directory.addresses import normalise_postcode
 from engage.directory.errors import DirectoryError
 from engage.directory.localities import load_resolver
 from engage.directory.models import Locality, Organisation, OrgKind, OrgSource, OrgStatus
+from engage.directory.names import proper_case
 
 NO_LOCALITY = "none"  # the filter value for "no locality yet"
+MAX_NAME = 200  # the name columns' length
 
 
 @dataclass
@@ -37,6 +39,7 @@ class DirectoryFilter:
             compact = text.replace(" ", "")
             conditions.append(or_(
                 Organisation.name.icontains(text, autoescape=True),
+                Organisation.preferred_name.icontains(text, autoescape=True),
                 Organisation.ods_code.icontains(compact, autoescape=True),
                 func.replace(Organisation.postcode, " ", "").icontains(compact, autoescape=True),
             ))
@@ -57,7 +60,7 @@ class DirectoryFilter:
     def query(self) -> Select[Any]:
         return (select(Organisation).options(selectinload(Organisation.locality))
                 .where(*self.conditions())
-                .order_by(func.lower(Organisation.name), Organisation.ods_code))
+                .order_by(Organisation.sort_key, Organisation.ods_code))
 
     def describe(self, localities: dict[int, str]) -> str:
         """The filter in words, for the audit log and page titles."""
@@ -102,14 +105,16 @@ def count(session: DbSession, where: DirectoryFilter) -> Counts:
 
 
 def pcn_names(session: DbSession) -> list[str]:
-    return list(session.scalars(
+    """Every PCN named in the directory, whatever its case (sorted here: PostgreSQL cannot
+    order DISTINCT values by an expression it does not select)."""
+    return sorted(session.scalars(
         select(Organisation.pcn).distinct()
-        .where(Organisation.pcn.is_not(None), Organisation.pcn != "").order_by(Organisation.pcn)
-    ))
+        .where(Organisation.pcn.is_not(None), Organisation.pcn != "")
+    ), key=lambda pcn: (pcn.casefold(), pcn))
 
 
 def localities(session: DbSession) -> list[Locality]:
-    return list(session.scalars(select(Locality).order_by(Locality.name)))
+    return list(session.scalars(select(Locality).order_by(func.lower(Locality.name), Locality.id)))
 
 
 def find_by_code(session: DbSession, code: str) -> Organisation | None:
@@ -138,11 +143,15 @@ class OrganisationDetails:
     pcn: str = ""
     staff_headcount: int | None = None
     locality_id: int | None = None  # None: follow the locality rules
+    preferred_name: str = ""  # empty: show the name in proper case
 
     def tidy(self) -> None:
         self.name = " ".join(self.name.split())
         if not self.name:
             raise DirectoryError("Enter the organisation's name.")
+        self.preferred_name = " ".join(self.preferred_name.split())
+        if len(self.preferred_name) > MAX_NAME:
+            raise DirectoryError(f"The name as shown must be {MAX_NAME} characters or fewer.")
         lines = [line.strip() for line in self.address.replace("\r", "").split("\n")]
         self.address = "\n".join(line for line in lines if line)
         self.postcode = normalise_postcode(self.postcode) if self.postcode.strip() else ""
@@ -159,14 +168,14 @@ def add_organisation(
     code = normalise_code(code)
     existing = find_by_code(session, code)
     if existing is not None:
-        raise DirectoryError(f"{code} is already in the directory as {existing.name}.")
+        raise DirectoryError(f"{code} is already in the directory as {existing.display_name}.")
     details.tidy()
     org = Organisation(ods_code=code, source=OrgSource.MANUAL, created_at=now, updated_at=now,
                        commissioner="", locality_locked=False)
     session.add(org)
     _apply(session, org, details)
     session.flush()
-    record_event(session, actor, "directory.org_add", f"Added {code} {org.name} by hand",
+    record_event(session, actor, "directory.org_add", f"Added {code} {org.display_name} by hand",
                  target=org)
     return org
 
@@ -189,14 +198,25 @@ def update_organisation(
     return changed
 
 
+def stored_preferred_name(name: str, preferred: str) -> str | None:
+    """What to keep as a person's spelling: nothing when they left it blank or typed what the
+    proper case of the published name shows anyway, so a later correction of that name (or of
+    the casing rules) still reaches the page."""
+    preferred = " ".join(preferred.split())
+    if not preferred or preferred == proper_case(name):
+        return None
+    return preferred
+
+
 def _fields(org: Organisation) -> dict[str, Any]:
-    names = ("name", "kind", "status", "address", "postcode", "phone", "pcn", "staff_headcount",
-             "locality_id", "locality_locked")
+    names = ("name", "preferred_name", "kind", "status", "address", "postcode", "phone", "pcn",
+             "staff_headcount", "locality_id", "locality_locked")
     return {name: getattr(org, name) for name in names}
 
 
 def _apply(session: DbSession, org: Organisation, details: OrganisationDetails) -> None:
     org.name = details.name
+    org.preferred_name = stored_preferred_name(details.name, details.preferred_name)
     org.kind = details.kind
     org.status = details.status
     org.address = details.address

@@ -24,6 +24,7 @@ from engage.directory.models import (
     OrgKind,
     OrgStatus,
 )
+from engage.directory.names import proper_case
 from engage.directory.organisations import (
     NO_LOCALITY,
     DirectoryFilter,
@@ -113,7 +114,8 @@ def _organisation_form(org: Organisation | None = None) -> OrganisationForm:
 
 def _details(form: OrganisationForm) -> OrganisationDetails:
     return OrganisationDetails(
-        name=form.name.data or "", kind=OrgKind(form.kind.data), status=OrgStatus(form.status.data),
+        name=form.name.data or "", preferred_name=form.preferred_name.data or "",
+        kind=OrgKind(form.kind.data), status=OrgStatus(form.status.data),
         address=form.address.data or "", postcode=form.postcode.data or "",
         phone=form.phone.data or "", pcn=form.pcn.data or "",
         staff_headcount=form.staff_headcount.data,
@@ -131,7 +133,7 @@ def new() -> BaseResponse | tuple[str, int]:
             org = add_organisation(db.session, form.code.data or "", _details(form), now=utcnow(),
                                    actor=current_user)
         if saved:
-            flash(f"Added {org.name}.")
+            flash(f"Added {org.display_name}.")
             return redirect(url_for("directory.show", code=org.ods_code))
     return render_template("directory/edit.html", form=form, org=None), 400 if form.errors else 200
 
@@ -148,9 +150,10 @@ def edit(code: str) -> BaseResponse | tuple[str, int]:
             changed = update_organisation(db.session, org, _details(form), now=utcnow(),
                                           actor=current_user)
         if saved:
-            flash(f"Saved {org.name}." if changed else "Nothing was changed.")
+            flash(f"Saved {org.display_name}." if changed else "Nothing was changed.")
             return redirect(url_for("directory.show", code=org.ods_code))
-    return render_template("directory/edit.html", form=form, org=org), 400 if form.errors else 200
+    return (render_template("directory/edit.html", form=form, org=org,
+                            proper_name=proper_case(org.name)), 400 if form.errors else 200)
 
 
 def _save_contact(form: ContactForm, org: Organisation, contact: Contact | None) -> bool:
@@ -172,7 +175,7 @@ def new_contact(code: str) -> BaseResponse | tuple[str, int]:
     org = _organisation(code)
     form = ContactForm(role=DEFAULT_ROLE[org.kind].value)
     if form.validate_on_submit() and _save_contact(form, org, None):
-        flash(f"Added {form.name.data} to {org.name}.")
+        flash(f"Added {form.name.data} to {org.display_name}.")
         return redirect(url_for("directory.show", code=org.ods_code))
     return (render_template("directory/contact.html", form=form, org=org, contact=None),
             400 if form.errors else 200)
@@ -205,9 +208,9 @@ def delete_contact(contact_id: int) -> BaseResponse | str:
             "confirm_delete.html", what=f"the contact {name or 'without a name'}",
             lost=[("Name", contact.name or "None"), ("Email", contact.email or "None"),
                   ("Phone", contact.phone or "None"), ("Role", contact.role.label),
-                  ("Organisation", f"{contact.organisation.name} ({code})")],
-            consequence=(f"Their details go from {contact.organisation.name}. Outreach and "
-                         "messages already recorded stay."),
+                  ("Organisation", f"{contact.organisation.display_name} ({code})")],
+            consequence=(f"Their details go from {contact.organisation.display_name}. Outreach "
+                         "and messages already recorded stay."),
             button="Delete the contact", back=url_for("directory.show", code=code))
     contact_logic.delete_contact(db.session, contact, actor=current_user)
     return done(f"Removed {name}.", url_for("directory.show", code=code))

@@ -21,6 +21,7 @@ from sqlalchemy import Select, case, func, select
 from engage.campaigns.models import Channel, Engagement, engaged_engagement, live_engagement
 from engage.database import DbSession
 from engage.directory.models import Locality, Organisation, OrgKind
+from engage.directory.names import shown_name
 from engage.insights.coverage import NO_LOCALITY
 from engage.insights.paging import RowPagination
 from engage.insights.scope import Scope, target_condition
@@ -59,13 +60,19 @@ class ColdOrganisation:
     last_contact: datetime | None  # of either tier: contacted or engaged
     last_channel: Channel | None  # of the last contact
     referrals: int
+    preferred_name: str | None = None
 
     @property
     def has_referred(self) -> bool:
         return self.referrals > 0
 
+    @property
+    def display_name(self) -> str:
+        return shown_name(self.name, self.preferred_name)
+
     def as_dict(self) -> dict[str, Any]:
-        return {"ods_code": self.ods_code, "name": self.name, "kind": self.kind.label,
+        return {"ods_code": self.ods_code, "name": self.name, "display_name": self.display_name,
+                "kind": self.kind.label,
                 "locality": self.locality,
                 "last_engaged": self.last_engaged.isoformat() if self.last_engaged else None,
                 "last_contact": self.last_contact.isoformat() if self.last_contact else None,
@@ -94,15 +101,16 @@ def _cold_query(scope: Scope, days: int, today: date) -> Select[Any]:
                       Engagement.occurred_at < cutoff)
                .order_by(Engagement.occurred_at.desc()).limit(1)
                .correlate(Organisation).scalar_subquery())
-    cold = (select(Organisation.id, Organisation.ods_code, Organisation.name, Organisation.kind,
-                   Locality.name.label("locality"), last_at.label("last_at"))
+    cold = (select(Organisation.id, Organisation.ods_code, Organisation.name,
+                   Organisation.preferred_name, Organisation.sort_key.label("sort_key"),
+                   Organisation.kind, Locality.name.label("locality"), last_at.label("last_at"))
             .outerjoin(Locality, Locality.id == Organisation.locality_id)
             .where(target_condition(scope), Organisation.id.not_in(recent))
             .subquery())
     # Never engaged first, then the longest without engaging.
     return (select(cold)
             .order_by(case((cold.c.last_at.is_(None), 0), else_=1), cold.c.last_at,
-                      func.lower(cold.c.name), cold.c.ods_code))
+                      cold.c.sort_key, cold.c.ods_code))
 
 
 def count_cold(session: DbSession, scope: Scope, days: int, today: date) -> int:
@@ -159,7 +167,8 @@ def _details(session: DbSession, rows: list[Any], scope: Scope, today: date
                 referrals[referrer] = int(total or 0)
     return [ColdOrganisation(r.id, r.ods_code, r.name, OrgKind(r.kind),
                              r.locality or NO_LOCALITY, r.last_at, contacts.get(r.id),
-                             channels.get(r.id), int(referrals.get(r.id) or 0)) for r in rows]
+                             channels.get(r.id), int(referrals.get(r.id) or 0), r.preferred_name)
+            for r in rows]
 
 
 def cold_page(session: DbSession, scope: Scope, days: int, today: date, page: int,
@@ -191,4 +200,4 @@ def organisations_for_plan(session: DbSession, ids: list[int]) -> list[Organisat
     if not ids:
         return []
     return list(session.scalars(select(Organisation).where(Organisation.id.in_(ids))
-                                .order_by(func.lower(Organisation.name))))
+                                .order_by(Organisation.sort_key, Organisation.ods_code)))

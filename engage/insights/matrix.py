@@ -18,6 +18,7 @@ from sqlalchemy import Select, func, select
 from engage.campaigns.models import Channel, Engagement, EngagementTier
 from engage.database import DbSession
 from engage.directory.models import Locality, Organisation, OrgKind
+from engage.directory.names import shown_name
 from engage.insights.coverage import NO_LOCALITY
 from engage.insights.paging import RowPagination
 from engage.insights.scope import Scope, engagement_condition, reached_condition, target_condition
@@ -75,6 +76,11 @@ class MatrixRow:
     locality: str
     cells: dict[str, int]  # contacts that count, of either tier
     engaged: dict[str, int] = field(default_factory=dict)  # those of the engaged tier
+    preferred_name: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        return shown_name(self.name, self.preferred_name)
 
     @property
     def total(self) -> int:
@@ -104,8 +110,8 @@ class Matrix:
 
 def _rows_query(scope: Scope, sort: Sort, show: Show, kind: OrgKind | None) -> Select[Any]:
     query: Any = (
-        select(Organisation.id, Organisation.ods_code, Organisation.name, Organisation.kind,
-               Locality.name.label("locality"))
+        select(Organisation.id, Organisation.ods_code, Organisation.name,
+               Organisation.preferred_name, Organisation.kind, Locality.name.label("locality"))
         .outerjoin(Locality, Locality.id == Organisation.locality_id)
         .where(target_condition(scope)))
     if kind is not None:
@@ -115,7 +121,7 @@ def _rows_query(scope: Scope, sort: Sort, show: Show, kind: OrgKind | None) -> S
     query = query.where(*{Show.ALL: [], Show.ENGAGED: [engaged], Show.NOT_ENGAGED: [~engaged],
                           Show.CONTACTED_ONLY: [contacted, ~engaged],
                           Show.NOT_CONTACTED: [~contacted]}[show])
-    name_order = (func.lower(Organisation.name), Organisation.ods_code)
+    name_order = (Organisation.sort_key, Organisation.ods_code)
     if sort is Sort.NAME:
         return query.order_by(*name_order)
     if sort is Sort.ACTIVITY:
@@ -125,7 +131,7 @@ def _rows_query(scope: Scope, sort: Sort, show: Show, kind: OrgKind | None) -> S
         return (query.add_columns(func.coalesce(counts.c.n, 0).label("n"))
                 .outerjoin(counts, counts.c.org_id == Organisation.id)
                 .order_by(func.coalesce(counts.c.n, 0).desc(), *name_order))
-    return query.order_by(Locality.name.is_(None), Locality.name, *name_order)
+    return query.order_by(Locality.name.is_(None), func.lower(Locality.name), *name_order)
 
 
 def _london_month(value: datetime) -> str:
@@ -168,6 +174,7 @@ def matrix(session: DbSession, scope: Scope, *, columns: Columns, sort: Sort, sh
             ):
                 add(org_id, _london_month(at), tier, 1)
     rows = [MatrixRow(r.id, r.ods_code, r.name, OrgKind(r.kind), r.locality or NO_LOCALITY,
-                      cells.get(r.id, {}), engaged.get(r.id, {})) for r in pagination.items]
+                      cells.get(r.id, {}), engaged.get(r.id, {}), r.preferred_name)
+            for r in pagination.items]
     peak = max((n for row in rows for n in row.engaged.values()), default=0)
     return Matrix(keys, rows, pagination, peak)

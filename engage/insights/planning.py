@@ -18,7 +18,7 @@ from engage.directory.models import Organisation
 
 def default_title(organisations: list[Organisation]) -> str:
     if len(organisations) == 1:
-        return f"Practice visit: {organisations[0].name}"
+        return f"Practice visit: {organisations[0].display_name}"
     return f"Practice visits: {len(organisations)} organisations with no recent contact"
 
 
@@ -30,7 +30,7 @@ def plan_touchpoint(session: DbSession, *, organisations: list[Organisation], ch
         channel=channel, title=title, planned_at=planned_at, campaign=campaign,
         owner_id=getattr(actor, "id", None),
         notes="Planned from the cold list for:\n" + "\n".join(
-            f"- {o.ods_code} {o.name}" for o in organisations))
+            f"- {o.ods_code} {o.display_name}" for o in organisations))
     touchpoint = create_touchpoint(session, fields, getattr(actor, "id", None), now)
     record_event(session, actor, "insights.touchpoint_planned",
                  f"Planned {touchpoint.title!r} for {len(organisations)} cold organisations",

@@ -39,7 +39,8 @@ def cold_table(session: DbSession, scope: Scope, *, today: date, days: int = DEF
                **_: Any) -> Table:
     """Every cold organisation (not engaged in N days), never engaged first."""
     table = Table("cold", ["ods code", "name", "kind", "locality", "last engaged",
-                           "last contact", "last channel", "has referred", "referrals"],
+                           "last contact", "last channel", "has referred", "referrals",
+                           "display name"],
                   about=f"Not engaged in {days} days up to "
                         f"{min(scope.filters.end, today):%-d %B %Y}; {scope.describe()}. "
                         f"{TIERS_ABOUT}")
@@ -48,7 +49,8 @@ def cold_table(session: DbSession, scope: Scope, *, today: date, days: int = DEF
                            org.last_engaged.isoformat() if org.last_engaged else None,
                            org.last_contact.isoformat() if org.last_contact else None,
                            org.last_channel.label if org.last_channel else None,
-                           "yes" if org.has_referred else "no", org.referrals])
+                           "yes" if org.has_referred else "no", org.referrals,
+                           org.display_name])
     return table
 
 

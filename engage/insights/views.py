@@ -166,7 +166,7 @@ def plan() -> WerkzeugResponse | tuple[str, int]:
     ids = [n for n in (bounded_int(i, minimum=1) for i in
                        (request.form if posted else request.args).getlist("org")) if n]
     orgs = organisations_for_plan(db.session, ids)
-    form.org.choices = [(o.id, f"{o.name} ({o.ods_code})") for o in orgs]
+    form.org.choices = [(o.id, f"{o.display_name} ({o.ods_code})") for o in orgs]
     if not posted:
         form.org.data = [o.id for o in orgs]
         form.campaign_id.data = request.args.get("campaign", "")

@@ -142,5 +142,5 @@ def pack_links(session: DbSession, touchpoint_id: int) -> list[ShortLink]:
         .join(Organisation, Organisation.id == ShortLink.organisation_id)
         .where(ShortLink.touchpoint_id == touchpoint_id, ShortLink.medium == Medium.QR,
                ShortLink.retired_at.is_(None))
-        .order_by(Organisation.name, ShortLink.id)
+        .order_by(Organisation.sort_key, Organisation.ods_code, ShortLink.id)
     ))

@@ -26,6 +26,7 @@ from engage.campaigns.models import (
 )
 from engage.database import DbSession
 from engage.directory.models import Organisation, OrgStatus
+from engage.directory.names import shown_name
 from engage.messaging.outbox import Email, queue_email
 from engage.reminders import keys
 from engage.timezone import LONDON
@@ -86,14 +87,16 @@ def build_digest(session: DbSession, now: datetime, config: Mapping[str, Any]) -
     last = (select(Engagement.organisation_id, func.max(Engagement.occurred_at).label("last"))
             .where(engaged_engagement())
             .group_by(Engagement.organisation_id).subquery())
-    cold_query = (select(Organisation.name, Organisation.ods_code, last.c.last)
+    cold_query = (select(Organisation.name, Organisation.preferred_name, Organisation.ods_code,
+                         last.c.last)
                   .join(last, last.c.organisation_id == Organisation.id)
                   .where(Organisation.status == OrgStatus.ACTIVE,
                          last.c.last < now - timedelta(days=cold_days)))
     digest.cold_count = session.scalar(
         select(func.count()).select_from(cold_query.subquery())) or 0
-    digest.cold = [tuple(r) for r in session.execute(  # type: ignore[misc]
-        cold_query.order_by(last.c.last).limit(LISTED)).all()]
+    digest.cold = [(shown_name(name, preferred), code, at) for name, preferred, code, at
+                   in session.execute(cold_query.order_by(last.c.last, Organisation.sort_key)
+                                      .limit(LISTED))]
     digest.scans, digest.scan_organisations = session.execute(
         select(func.count(), func.count(func.distinct(Engagement.organisation_id)))
         .where(Engagement.source == EngagementSource.QR_SCAN, Engagement.occurred_at >= since,

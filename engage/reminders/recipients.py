@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
 from engage.campaigns.models import Engagement, EngagementKind, live_engagement
@@ -24,7 +24,7 @@ class Recipient:
 
     contact_id: int
     organisation_id: int
-    organisation_name: str
+    organisation_name: str  # as people read it
     name: str
     email: str
     excluded: str | None = None
@@ -72,8 +72,8 @@ def exclusion(contact: Contact) -> str | None:
 
 def as_recipients(contacts: Iterable[Contact]) -> list[Recipient]:
     return [
-        Recipient(c.id, c.organisation_id, c.organisation.name, c.name, (c.email or "").strip(),
-                  exclusion(c))
+        Recipient(c.id, c.organisation_id, c.organisation.display_name, c.name,
+                  (c.email or "").strip(), exclusion(c))
         for c in contacts
     ]
 
@@ -87,7 +87,8 @@ def _contacts_of(session: DbSession, org_ids: Iterable[int],
                  .where(Contact.organisation_id.in_(ids[start:start + 500])))
         if roles is not None:
             query = query.where(Contact.role.in_(list(roles)))
-        found.extend(session.scalars(query.order_by(Organisation.name, Contact.name, Contact.id)))
+        found.extend(session.scalars(query.order_by(Organisation.sort_key, Organisation.id,
+                                                    func.lower(Contact.name), Contact.id)))
     return found
 
 

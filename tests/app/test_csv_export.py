@@ -104,7 +104,7 @@ def test_campaigns_list_and_unreached_neutralise_names(app, runner, planted):
     unreached = runner.invoke(args=["campaigns", "unreached", str(campaign.id)])
     assert unreached.exit_code == 0, unreached.output
     assert_safe(unreached.output)
-    assert cells(unreached.output).count(csv_cell(planted)) == 2  # name and locality
+    assert cells(unreached.output).count(csv_cell(planted)) == 3  # name, locality, shown name
 
 
 @pytest.mark.parametrize("planted", PLANTED)

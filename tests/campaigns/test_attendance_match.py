@@ -143,3 +143,19 @@ def test_an_unknown_code_or_name_says_so(app):
     with pytest.raises(OrganisationNotFound, match="No organisation has the ODS code or name "
                                                    "'Z99999'"):
         find_organisation(db.session, "Z99999")
+
+
+@pytest.mark.parametrize("typed", ["lensfield medical practice", "The Fen Doctors", "fen doc",
+                                   "LENSFIELD"])
+def test_an_organisation_is_found_by_either_of_its_names(app, typed):
+    org = make_organisation(name="LENSFIELD MEDICAL PRACTICE", preferred_name="The Fen Doctors")
+    make_organisation(name="NORTH BRINK PRACTICE")
+    assert find_organisation(db.session, typed).id == org.id
+
+
+def test_several_matches_are_listed_as_people_read_them_in_case_blind_order(app):
+    make_organisation(name="CORNERSTONE PRACTICE", ods_code="D81010")
+    make_organisation(name="Chatteris Practice", ods_code="D81011")
+    with pytest.raises(OrganisationNotFound, match=r"'practice': Chatteris Practice \(D81011\), "
+                                                   r"Cornerstone Practice \(D81010\)\."):
+        find_organisation(db.session, "practice")

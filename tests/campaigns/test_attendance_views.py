@@ -228,3 +228,19 @@ def test_an_altered_preview_is_refused(manager_client, scene):
     assert response.status_code == 400
     assert "belongs to another touchpoint" in response.get_data(as_text=True)
     assert written() == before
+
+
+def test_preview_and_its_organisation_list_read_in_proper_case(manager_client, app):
+    orgs = add_directory()
+    orgs.riverside.name = "RIVERSIDE SURGERY"
+    orgs.chatteris.name = "CHATTERIS SURGERY"
+    orgs.march.preferred_name = "a Chemist in March"
+    touchpoint = add_touchpoint()
+    invite(touchpoint, orgs.riverside, orgs.fenland, orgs.chatteris)
+    db.session.commit()
+    page = upload(manager_client, touchpoint.id, data(TEAMS)).get_data(as_text=True)
+    assert "Riverside Surgery" in page and "RIVERSIDE" not in page
+    assert "Chatteris Surgery (D81003)" in page and "CHATTERIS" not in page
+    listed = re.findall(r'<option value="([^"]+) \([A-Z0-9]+\)">', page)
+    assert listed[:3] == ["a Chemist in March", "Chatteris Surgery", "Fenland Health Centre"]
+    assert listed == sorted(listed, key=str.casefold)

@@ -55,8 +55,9 @@ def test_progress_by_name_or_id(app, runner):
 def test_unreached_as_csv(app, runner):
     setting()
     result = runner.invoke(args=["campaigns", "unreached", "Launch"])
-    assert result.output.splitlines() == ["ods_code,name,kind,locality,contacted",
-                                          "D81002,Waiting Surgery,gp_practice,Fens,no"]
+    assert result.output.splitlines() == [
+        "ods_code,name,kind,locality,contacted,display_name",
+        "D81002,Waiting Surgery,gp_practice,Fens,no,Waiting Surgery"]
 
 
 def test_record_reach_from_a_file_of_codes(app, runner, tmp_path):

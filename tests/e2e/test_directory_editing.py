@@ -130,3 +130,36 @@ def test_csv_import_refuses_a_bad_file_then_takes_a_good_one(app, page: Page, ch
     expect(page.get_by_role("heading", level=1)).to_have_text("Import of pharmacies.csv")
     expect(page.locator("dl.nhsuk-summary-list")).to_contain_text("Added")
     check("csv-imported")
+
+
+def test_names_read_in_proper_case_and_a_manager_sets_a_preferred_name(app, page: Page, check):
+    make_organisation(name="CORNERSTONE PRACTICE", ods_code="D99010")
+    make_organisation(name="Chatteris Pharmacy", ods_code="FA991",
+                      kind=OrgKind.COMMUNITY_PHARMACY)
+    make_organisation(name="LENSFIELD MEDICAL PRACTICE", ods_code="D99011")
+    db.session.commit()
+    manager = make_signed_up_user(Role.MANAGER)
+    sign_in(page, manager.email)
+    follow_nav(page, "Directory")
+    links = page.locator("#maincontent table tbody tr td:first-child a")
+    expect(links).to_have_text(["Chatteris Pharmacy", "Cornerstone Practice",
+                                "Lensfield Medical Practice"])
+    check("list-proper-case")
+
+    links.get_by_text("Lensfield Medical Practice").click()
+    page.get_by_role("link", name="Change the details").click()
+    field = page.get_by_label("Name as people read it")
+    expect(page.locator("#preferred_name-hint")).to_have_text(
+        "Published name: LENSFIELD MEDICAL PRACTICE. Leave blank to show it as: "
+        "Lensfield Medical Practice.")
+    field.fill("The Lensfield Practice")
+    check("preferred-name-form")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved The Lensfield Practice")
+    expect(page.get_by_role("heading", level=1)).to_have_text("The Lensfield Practice")
+
+    page.goto("/directory/?q=lensfield+medical")
+    expect(links).to_have_text(["The Lensfield Practice"])
+    follow_nav(page, "Directory")
+    expect(links).to_have_text(["Chatteris Pharmacy", "Cornerstone Practice",
+                                "The Lensfield Practice"])

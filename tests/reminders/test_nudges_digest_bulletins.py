@@ -185,3 +185,37 @@ def test_bulletin_that_fails_to_send_stays_scheduled_with_the_reason(app, monkey
     assert db.session.scalar(select(Touchpoint.id).where(
         Touchpoint.channel == Channel.EMAIL_BULLETIN)) is None
     assert outbox(status=OutboxStatus.QUEUED) == []
+
+
+def test_nudge_names_the_organisation_in_proper_case_in_subject_and_body(app):
+    _, quiet, _, _ = nudge_campaign()
+    quiet.name = "ST. GEORGE'S MEDICAL CENTRE"
+    db.session.commit()
+    expand_due(db.session, now=NOW, config=CONFIG)
+    [message] = outbox("nudge")
+    assert message.subject == "Occupational health support for St. George's Medical Centre"
+    assert "We have not heard from St. George's Medical Centre for a while" in message.text_body
+    assert "St. George&#39;s Medical Centre" in message.html_body
+    assert "GEORGE" not in message.subject + message.text_body + message.html_body
+
+
+def test_nudge_uses_a_preferred_name_as_written(app):
+    _, quiet, _, _ = nudge_campaign()
+    quiet.name, quiet.preferred_name = "MCCARTHY AND PARTNERS", "The McCarthy practice"
+    db.session.commit()
+    expand_due(db.session, now=NOW, config=CONFIG)
+    [message] = outbox("nudge")
+    assert message.subject == "Occupational health support for The McCarthy practice"
+
+
+def test_digest_lists_cold_organisations_in_proper_case(app):
+    make_user(role=Role.MANAGER)
+    org = make_organisation(name="ARBURY ROAD SURGERY")
+    make_engagement(org, kind=EngagementKind.ATTENDED, occurred_at=NOW - timedelta(days=90))
+    db.session.commit()
+    config = {**CONFIG, "DIGEST_WEEKDAY": 0, "DIGEST_HOUR": 8, "DIGEST_COLD_DAYS": 60}
+    assert queue_digest(db.session, now=NOW, config=config) == 1
+    [message] = outbox("digest")
+    assert f"Arbury Road Surgery ({org.ods_code})" in message.text_body
+    assert f"Arbury Road Surgery ({org.ods_code})" in message.html_body
+    assert "ARBURY" not in message.text_body + message.html_body

@@ -79,7 +79,7 @@ def _show(preview: Preview, touchpoint: Touchpoint, placed: dict[int, int | None
     if absent:
         click.echo(f"Invited and nobody came: {len(absent)}")
         for org in absent:
-            click.echo(f"  {org.ods_code:<8} {org.name}")
+            click.echo(f"  {org.ods_code:<8} {org.display_name}")
     left = [(i, p) for i, p in enumerate(preview.unmatched) if i not in placed]
     if left:
         click.echo(f"Not matched to an organisation: {len(left)}")

@@ -72,7 +72,7 @@ class MatchedOrganisation:
 
     organisation_id: int
     ods_code: str
-    name: str
+    name: str  # as people read it
     people: int
     by_contact: int
     by_domain: int
@@ -253,12 +253,12 @@ def preview_attendance(
         for org in session.scalars(select(Organisation).where(Organisation.id.in_(list(people))))
     }
     matched = [
-        MatchedOrganisation(org_id, orgs[org_id].ods_code, orgs[org_id].name, count,
+        MatchedOrganisation(org_id, orgs[org_id].ods_code, orgs[org_id].display_name, count,
                             how[org_id][BY_CONTACT], count - how[org_id][BY_CONTACT],
                             brief[org_id])
         for org_id, count in people.items()
     ]
-    matched.sort(key=lambda m: (m.name.lower(), m.ods_code))
+    matched.sort(key=lambda m: (m.name.casefold(), m.ods_code))
     unmatched = [UnmatchedAttendee(a.name, a.email, a.minutes, reason)
                  for a, reason in matching.unmatched]
     return Preview(touchpoint.id, filename[:255], digest, listed.layout, len(listed.attendees),
@@ -350,7 +350,8 @@ def invited_not_attending(
     if not absent:
         return []
     return list(session.scalars(
-        select(Organisation).where(Organisation.id.in_(absent)).order_by(Organisation.name)
+        select(Organisation).where(Organisation.id.in_(absent))
+        .order_by(Organisation.sort_key, Organisation.ods_code)
     ))
 
 
@@ -528,6 +529,6 @@ def import_rows(
             Engagement.source_ref.like(f"{record.id}:%"),
         )
         .order_by(case(KIND_ORDER, value=Engagement.kind, else_=len(KIND_ORDER)),
-                  Organisation.name)
+                  Organisation.sort_key, Organisation.ods_code)
     ).all()
     return [(engagement, org) for engagement, org in rows]

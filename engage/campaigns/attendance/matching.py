@@ -96,9 +96,10 @@ def _orgs_by_domain(session: DbSession, domains: list[str]) -> dict[str, set[int
 
 
 def _names(session: DbSession, ids: Iterable[int]) -> str:
-    names = session.scalars(
-        select(Organisation.name).where(Organisation.id.in_(list(ids))).order_by(Organisation.name)
-    ).all()
+    names = [org.display_name for org in session.scalars(
+        select(Organisation).where(Organisation.id.in_(list(ids)))
+        .order_by(Organisation.sort_key, Organisation.ods_code)
+    )]
     shown = ", ".join(names[:5])
     return shown + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
@@ -158,15 +159,19 @@ def find_organisation(session: DbSession, text: str) -> Organisation:
         org = session.scalar(select(Organisation).where(Organisation.ods_code == code))
         if org is not None:
             return org
-    for condition in (func.lower(Organisation.name) == typed.lower(),
-                      Organisation.name.ilike(f"%{_escape_like(typed)}%", escape="\\")):
+    pattern = f"%{_escape_like(typed)}%"
+    for condition in (or_(func.lower(Organisation.name) == typed.lower(),
+                          func.lower(Organisation.preferred_name) == typed.lower()),
+                      or_(Organisation.name.ilike(pattern, escape="\\"),
+                          Organisation.preferred_name.ilike(pattern, escape="\\"))):
         found = session.scalars(
-            select(Organisation).where(condition).order_by(Organisation.name).limit(6)
+            select(Organisation).where(condition)
+            .order_by(Organisation.sort_key, Organisation.ods_code).limit(6)
         ).all()
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
-            listed = ", ".join(f"{o.name} ({o.ods_code})" for o in found[:5])
+            listed = ", ".join(f"{o.display_name} ({o.ods_code})" for o in found[:5])
             raise OrganisationNotFound(
                 f"More than one organisation matches '{typed}': {listed}. Enter the ODS code."
             )

@@ -31,6 +31,7 @@ from engage.campaigns.blueprint import bp
 from engage.campaigns.models import AttendanceImport, Touchpoint
 from engage.database import utcnow
 from engage.directory.models import Organisation, OrgStatus
+from engage.directory.names import shown_name
 from engage.extensions import db
 from engage.sections import page_section
 from engage.timezone import uk_day
@@ -84,10 +85,11 @@ def _preview_page(
     matched_ids = {m.organisation_id for m in preview.matched}
     organisations: list[tuple[str, str]] = []
     if preview.unmatched:
-        organisations = [(name, code) for name, code in db.session.execute(
-            select(Organisation.name, Organisation.ods_code)
+        organisations = [(shown_name(name, preferred), code)
+                         for name, preferred, code in db.session.execute(
+            select(Organisation.name, Organisation.preferred_name, Organisation.ods_code)
             .where(Organisation.status != OrgStatus.CLOSED)
-            .order_by(Organisation.name).limit(DATALIST_LIMIT + 1)
+            .order_by(Organisation.sort_key, Organisation.ods_code).limit(DATALIST_LIMIT + 1)
         )]
     form.payload.data = seal_preview(preview, _secret_keys())
     when = f", {uk_day(touchpoint.when):%-d %B %Y}" if touchpoint.when else ""

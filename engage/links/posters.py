@@ -12,6 +12,7 @@ import zipfile
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from engage.catalogue.completeness import draft_reason, is_public
 from engage.catalogue.models import Audience, Service
 from engage.links.models import ShortLink
 from engage.links.qr import qr_svg
@@ -22,7 +23,7 @@ SIZES = ("A4", "A3")
 
 
 class PosterRefused(Exception):
-    """A poster that must not be printed (its service is retired)."""
+    """A poster that must not be printed: its service is retired or not on the public pages."""
 
 
 @dataclass(frozen=True)
@@ -69,13 +70,11 @@ def contacts(service: Service | None) -> tuple[Contact, ...]:
 
 
 def poster(link: ShortLink, base_url: str) -> Poster:
-    """The poster for `link`; PosterRefused when its service is retired."""
+    """The poster for `link`; PosterRefused when its service is retired or a draft."""
     service = link.service
-    if service is not None and service.retired:
-        raise PosterRefused(
-            f"{service.name} is retired, so its poster cannot be printed: its page no longer "
-            "tells people how to use it. Make a link to a service that is still offered, or "
-            "restore the service in the catalogue.")
+    reason = refusal(service)
+    if reason:
+        raise PosterRefused(reason)
     url = short_url(base_url, link.code)
     parts = urlsplit(url)
     title = service.name if service else "Occupational health services"
@@ -98,12 +97,31 @@ def poster(link: ShortLink, base_url: str) -> Poster:
     )
 
 
+def refusal(service: Service | None) -> str:
+    """Why a poster for `service` must not be printed, in words for the manager; "" if it may.
+
+    A code leads to the service's public page: for a retired service or one not yet public
+    (a draft, or with no way to contact it) that page is "not found".
+    """
+    if service is None:
+        return ""
+    if service.retired:
+        return (f"{service.name} is retired, so its poster cannot be printed: its page no "
+                "longer tells people how to use it. Make a link to a service that is still "
+                "offered, or restore the service in the catalogue.")
+    if not is_public(service):
+        return (f"{service.name} is not on the public pages yet, so its code would open a "
+                f"'not found' page. {draft_reason(service)} Publish it in the catalogue, then "
+                "print the poster.")
+    return ""
+
+
 def printable(links: list[ShortLink]) -> tuple[list[ShortLink], list[ShortLink]]:
-    """(links that may be printed, links left out because their service is retired)."""
+    """(links that may be printed, links left out: their service is retired or not public)."""
     kept: list[ShortLink] = []
     left_out: list[ShortLink] = []
     for link in links:
-        (left_out if link.service and link.service.retired else kept).append(link)
+        (left_out if refusal(link.service) else kept).append(link)
     return kept, left_out
 
 

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from engage.audit.log import record_event
 from engage.auth.access import Access, access
 from engage.campaigns.models import Campaign, Touchpoint
+from engage.catalogue.completeness import is_public
 from engage.catalogue.models import Service
 from engage.catalogue.public import service_by_slug
 from engage.database import utcnow
@@ -115,7 +116,7 @@ def awareness_question(service: Service, via: str | None) -> dict[str, Any]:
 def answer(slug: str) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
     """Take a yes/no answer: CSRF-exempt by design (no cookie); a signed token guards it."""
     service = service_by_slug(db.session, slug)
-    if service is None or service.retired:
+    if service is None or not is_public(service):  # its page is "not found" too
         return render_template("catalogue/public_missing.html", retired=None), 404
     now = utcnow()
     try:

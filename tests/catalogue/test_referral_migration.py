@@ -51,6 +51,9 @@ def test_the_migration_keeps_existing_services_published_with_empty_referral_det
                 assert "unreachable (published, NOT SHOWN)" in result.output
                 assert app.test_client().get("/services/unreachable").status_code == 404
                 assert app.test_client().get("/services/reachable").status_code == 200
+                # The requests ran in this test's app context, so its session is still in a
+                # transaction; end it, or PostgreSQL's ALTER TABLE waits on it for ever.
+                db.session.remove()
                 downgrade(revision="0011_engagement_tier")
                 with db.engine.connect() as conn:
                     columns = {c["name"] for c in sa.inspect(conn).get_columns("service")}

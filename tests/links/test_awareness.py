@@ -263,3 +263,14 @@ class TestFlood:
         limited = answer(client, service.slug, token)
         assert "Too many answers" in limited.get_data(as_text=True)
         limiter.reset()
+
+
+def test_an_answer_for_a_service_taken_off_the_public_pages_is_not_stored(app, client):
+    service = make_service()
+    db.session.commit()
+    token = token_from(client, f"/services/{service.slug}")
+    service.published = False  # made a draft after the page was opened
+    db.session.commit()
+    response = answer(client, service.slug, token)
+    assert response.status_code == 404
+    assert db.session.scalar(select(func.count()).select_from(AwarenessAnswer)) == 0

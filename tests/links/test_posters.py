@@ -97,14 +97,18 @@ def test_a_pack_leaves_out_posters_for_a_retired_service_and_says_so(app, manage
         as_text=True)
     assert page.count('<article class="poster"') == 1
     assert f"/q/{live.code}" in page and f"/q/{retired.code}" not in page
-    assert f"1 poster is left out because its service is retired: {retired.code} (Gone)." in page
+    assert (f"1 poster is left out because its service is retired or not on the public pages "
+            f"yet: {retired.code} (Gone: retired).") in page
     archive = zipfile.ZipFile(io.BytesIO(manager_client.get(
         f"/links/touchpoints/{touchpoint.id}/posters.zip").get_data()))
     assert [live.code in name for name in archive.namelist()] == [True]
 
 
 def test_a_poster_without_a_contact_route_tells_the_manager(app, manager_client):
-    link = make_short_link(service=make_service(name="Quiet Service", website=""))
+    # Public through its referral form, but with nothing a poster can print for those who
+    # will not scan.
+    link = make_short_link(service=make_service(
+        name="Quiet Service", website="", referral_form_url="https://forms.example.org/refer"))
     db.session.commit()
     page = manager_client.get(f"/links/{link.id}/poster").get_data(as_text=True)
     assert 'class="poster-contact"' not in page
@@ -161,3 +165,32 @@ def test_pages_do_not_warn_about_a_public_https_address(app, manager_client):
     db.session.commit()
     for url in (f"/links/{link.id}", f"/links/{link.id}/poster"):
         assert "Phones cannot open" not in manager_client.get(url).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("draft", "reason"), [
+    ({"published": False}, "Not shown to the public: saved as a draft."),
+    ({"website": "", "phone": "", "email": ""}, "Not shown to the public: no phone"),
+])
+def test_a_poster_for_a_service_not_yet_public_is_refused(app, manager_client, draft, reason):
+    # Its code would open a "not found" page: the poster would send people nowhere.
+    link = make_short_link(service=make_service(name="New Clinic", **draft))
+    db.session.commit()
+    response = manager_client.get(f"/links/{link.id}/poster")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "No poster: the service is not on the public pages" in page
+    assert "New Clinic is not on the public pages yet" in page and reason in page
+    assert "data:image/svg+xml" not in page
+
+
+def test_a_pack_leaves_out_posters_for_a_draft_service_and_says_why(app, manager_client):
+    touchpoint = make_touchpoint()
+    live = make_short_link(touchpoint=touchpoint)
+    draft = make_short_link(touchpoint=touchpoint,
+                            service=make_service(name="New Clinic", published=False))
+    db.session.commit()
+    page = manager_client.get(f"/links/touchpoints/{touchpoint.id}/posters").get_data(
+        as_text=True)
+    assert page.count('<article class="poster"') == 1
+    assert f"/q/{draft.code}" not in page and f"/q/{live.code}" in page
+    assert f"{draft.code} (New Clinic: not on the public pages yet)" in page

@@ -112,6 +112,18 @@ def import_csv(
     The caller commits.
     """
     matching = matching or Matching()
+    records = read_records(data)
+    columns = _columns(records[0], matching)
+    localities = {loc.name.lower(): loc for loc in session.scalars(select(Locality))}
+    rows = _check(records, columns, localities, dict(matching.values))
+    summary = ImportSummary("csv", rows_read=len(rows))
+    _write(session, rows, summary, now)
+    record_import(session, summary, data=data, now=now, actor=actor, filename=filename)
+    return summary
+
+
+def read_records(data: bytes) -> list[list[str]]:
+    """The file's rows, header first, without trailing blank lines; ImportRejected if none."""
     text = decode_csv_bytes(data, "CSV file")
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), sniff_dialect(text)))
@@ -121,13 +133,7 @@ def import_csv(
         records.pop()
     if not records:
         raise ImportRejected("The file has no rows. Add a header row and one row per organisation.")
-    columns = _columns(records[0], matching)
-    localities = {loc.name.lower(): loc for loc in session.scalars(select(Locality))}
-    rows = _check(records, columns, localities, dict(matching.values))
-    summary = ImportSummary("csv", rows_read=len(rows))
-    _write(session, rows, summary, now)
-    record_import(session, summary, data=data, now=now, actor=actor, filename=filename)
-    return summary
+    return records
 
 
 def _columns(header: list[str], matching: Matching) -> dict[str, int]:

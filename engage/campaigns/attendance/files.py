@@ -333,6 +333,20 @@ def _cell(row: list[str], columns: Mapping[str, int | str], name: str) -> str:
     return row[index].strip()
 
 
+def candidate_headings(data: bytes) -> list[str]:
+    """Every cell of the rows a header row is looked for in, by any delimiter: what a saved
+    matching's headings must be among."""
+    text = decode_attendance(data)
+    cells: dict[str, None] = {}
+    for delimiter in _delimiters(text):
+        try:
+            for row in islice(_reader(text, delimiter), HEADER_SEARCH_ROWS):
+                cells.update((cell.strip(), None) for cell in row if cell.strip())
+        except csv.Error as exc:
+            raise _unreadable(exc) from None
+    return list(cells)
+
+
 def read_attendees(data: bytes, matching: Matching | None = None) -> AttendeeList:
     """Every person in an uploaded attendee list, once each; AttendanceRejected says why not.
 

@@ -1,0 +1,39 @@
+"""core: matchings of a file's columns to an import's fields, saved under a name
+
+Revision ID: 0015_import_matching
+Revises: 0012_organisation_preferred_name
+Create Date: 2026-12-06 04:10:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+import engage.database
+
+
+# revision identifiers, used by Alembic.
+revision = '0015_import_matching'
+down_revision = '0012_organisation_preferred_name'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        'import_matching',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('kind', sa.String(length=20), nullable=False),
+        sa.Column('name', sa.String(length=80), nullable=False),
+        sa.Column('headings', sa.JSON(), nullable=False),
+        sa.Column('columns', sa.JSON(), nullable=False),
+        sa.Column('values', sa.JSON(), nullable=False),
+        sa.Column('created_by', sa.String(length=254), nullable=False),
+        sa.Column('created_at', engage.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('updated_at', engage.database.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_import_matching')),
+        sa.UniqueConstraint('kind', 'name', name='uq_import_matching_kind_name'),
+    )
+
+
+def downgrade():
+    op.drop_table('import_matching')

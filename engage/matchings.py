@@ -37,13 +37,16 @@ class ImportMatching(db.Model):  # type: ignore[name-defined]
     headings: Mapped[list[str]] = mapped_column(JSON)
     columns: Mapped[dict[str, str]] = mapped_column(JSON)
     values: Mapped[dict[str, str]] = mapped_column(JSON)
+    # Heading keys of the columns to leave unread, though recognised.
+    ignored: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_by: Mapped[str] = mapped_column(String(254), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     @property
     def matching(self) -> Matching:
-        return Matching(dict(self.columns or {}), dict(self.values or {}))
+        return Matching(dict(self.columns or {}), dict(self.values or {}),
+                        frozenset(self.ignored or ()))
 
 
 def signature(header: Iterable[Any]) -> list[str]:
@@ -106,7 +109,8 @@ def combined(saved: Matching, typed: Matching) -> Matching:
     columns = {name: heading for name, heading in saved.columns.items()
                if name not in typed.values and heading_key(heading) not in typed_keys}
     values = {name: value for name, value in saved.values.items() if name not in typed.columns}
-    return Matching({**columns, **typed.columns}, {**values, **typed.values})
+    return Matching({**columns, **typed.columns}, {**values, **typed.values},
+                    frozenset(saved.ignored - typed_keys) | typed.ignored)
 
 
 def save_matching(session: DbSession, kind: str, name: str, header: Sequence[Any],
@@ -122,6 +126,7 @@ def save_matching(session: DbSession, kind: str, name: str, header: Sequence[Any
     saved.headings = signature(header)
     saved.columns = {str(k): str(v) for k, v in matching.columns.items()}
     saved.values = {str(k): str(v) for k, v in matching.values.items()}
+    saved.ignored = sorted(matching.ignored)
     saved.updated_at = now
     session.flush()
     return saved
@@ -139,8 +144,20 @@ def chosen(session: DbSession, kind: str, name: str | None, typed: Matching,
     return combined(fitting(saved, headings), typed)
 
 
-def as_json(matching: Matching) -> dict[str, Mapping[str, str]]:
-    return {"columns": dict(matching.columns), "values": dict(matching.values)}
+def as_json(matching: Matching) -> dict[str, Any]:
+    return {"columns": dict(matching.columns), "values": dict(matching.values),
+            "ignored": sorted(matching.ignored)}
+
+
+def from_json(data: Any) -> Matching:
+    """A matching kept as `as_json` wrote it; an empty one for anything else."""
+    if not isinstance(data, dict):
+        return Matching()
+    def strings(value: Any) -> dict[str, str]:
+        return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+    ignored = data.get("ignored")
+    return Matching(strings(data.get("columns")), strings(data.get("values")),
+                    frozenset(str(k) for k in ignored) if isinstance(ignored, list) else frozenset())
 
 
 def saved_matching_options(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -27,6 +27,7 @@ def upgrade():
         sa.Column('headings', sa.JSON(), nullable=False),
         sa.Column('columns', sa.JSON(), nullable=False),
         sa.Column('values', sa.JSON(), nullable=False),
+        sa.Column('ignored', sa.JSON(), nullable=False),
         sa.Column('created_by', sa.String(length=254), nullable=False),
         sa.Column('created_at', engage.database.UTCDateTime(timezone=True), nullable=False),
         sa.Column('updated_at', engage.database.UTCDateTime(timezone=True), nullable=False),

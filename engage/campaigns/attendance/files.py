@@ -215,9 +215,11 @@ def _columns(row: list[str], matching: Matching | None = None) -> dict[str, int]
         return {}
     taken = set(chosen.values())
     columns: dict[str, int] = {}
+    ignored = matching.ignored if matching else frozenset()
     for index, cell in enumerate(row):
-        name = HEADINGS.get(heading_key(cell))
-        if name is not None and index not in taken:
+        key = heading_key(cell)
+        name = HEADINGS.get(key)
+        if name is not None and index not in taken and key not in ignored:
             columns.setdefault(name, index)
     return columns | chosen
 

@@ -85,16 +85,16 @@ def file_columns(header: Sequence[Any], rows: Sequence[Sequence[Any]]) -> list[C
 
 
 def prefilled(header: Sequence[Any], table: Mapping[str, str], spec: ImportFields,
-              saved: ImportMatching | None) -> dict[str, str]:
-    """Form data for the first showing: the saved matching's choices, else the headings the
-    import recognises."""
+              saved: ImportMatching | Matching | None) -> dict[str, str]:
+    """Form data for the first showing: a matching's choices (saved, or chosen before), else
+    the headings the import recognises; an ignored column stays ignored."""
     data: dict[str, str] = {}
-    matching = saved.matching if saved is not None else Matching()
+    matching = saved.matching if isinstance(saved, ImportMatching) else saved or Matching()
     chosen = {heading_key(h): name for name, h in matching.columns.items()}
     taken: set[str] = set()
     for index, heading in enumerate(header[:MAX_COLUMNS]):
         key = heading_key(heading)
-        name = chosen.get(key) or table.get(key, "")
+        name = chosen.get(key) or ("" if key in matching.ignored else table.get(key, ""))
         if name in spec.fields and name not in taken:
             data[f"column_{index}"] = name
             taken.add(name)

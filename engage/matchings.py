@@ -10,7 +10,7 @@ used with a file that lacks a column it names.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -153,11 +153,13 @@ def from_json(data: Any) -> Matching:
     """A matching kept as `as_json` wrote it; an empty one for anything else."""
     if not isinstance(data, dict):
         return Matching()
-    def strings(value: Any) -> dict[str, str]:
-        return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
     ignored = data.get("ignored")
-    return Matching(strings(data.get("columns")), strings(data.get("values")),
-                    frozenset(str(k) for k in ignored) if isinstance(ignored, list) else frozenset())
+    return Matching(_strings(data.get("columns")), _strings(data.get("values")),
+                    frozenset(map(str, ignored)) if isinstance(ignored, list) else frozenset())
+
+
+def _strings(value: Any) -> dict[str, str]:
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
 def saved_matching_options(command: Callable[..., Any]) -> Callable[..., Any]:

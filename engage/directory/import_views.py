@@ -11,9 +11,9 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from engage.auth.access import Access, access
+from engage.columns import MatchingError
 from engage.database import utcnow
 from engage.directory.blueprint import bp
-from engage.columns import MatchingError
 from engage.directory.csv_import import ALIASES, HEADINGS, MissingColumns, import_csv, read_records
 from engage.directory.errors import ImportRejected
 from engage.directory.forms import CsvImportForm, OdsImportForm

@@ -1,4 +1,4 @@
-"""core: matchings of a file's columns to an import's fields, saved under a name
+"""core: matchings of a file's columns to an import's fields, saved under a name; an uptake upload's matching
 
 Revision ID: 0015_import_matching
 Revises: 0012_organisation_preferred_name
@@ -34,7 +34,11 @@ def upgrade():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_import_matching')),
         sa.UniqueConstraint('kind', 'name', name='uq_import_matching_kind_name'),
     )
+    with op.batch_alter_table('uptake_pending', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('matching', sa.JSON(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('uptake_pending', schema=None) as batch_op:
+        batch_op.drop_column('matching')
     op.drop_table('import_matching')

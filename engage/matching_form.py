@@ -57,6 +57,13 @@ class ImportFields:
     labels: Mapping[str, str]
     required: Sequence[str]
     value_choices: Mapping[str, Sequence[tuple[str, str]]] = field(default_factory=dict)
+    # Required fields that can take one value for every row (not a code unique to each row);
+    # None: all of them.
+    givable: Sequence[str] | None = None
+
+    @property
+    def given(self) -> Sequence[str]:
+        return self.required if self.givable is None else self.givable
 
     def label(self, name: str) -> str:
         return self.labels.get(name, name.replace("_", " ").capitalize())
@@ -99,7 +106,7 @@ def prefilled(header: Sequence[Any], table: Mapping[str, str], spec: ImportField
             data[f"column_{index}"] = name
             taken.add(name)
     for name, value in matching.values.items():
-        if name in spec.required and name not in taken:
+        if name in spec.given and name not in taken:
             data[f"value_{name}"] = value
     return data
 
@@ -124,7 +131,7 @@ class MatchingForm(FlaskForm):
             attrs[f"column_{column.number - 1}"] = SelectField(
                 f"Column {column.number}: {column.heading or '(no heading)'}", choices=choices,
                 default=IGNORE)
-        for name in spec.required:
+        for name in spec.given:
             label = f"{spec.label(name)} for every row"
             if name in spec.value_choices:
                 attrs[f"value_{name}"] = SelectField(
@@ -139,7 +146,7 @@ class MatchingForm(FlaskForm):
         return [self[f"column_{c.number - 1}"] for c in self.columns]
 
     def value_fields(self) -> list[Any]:
-        return [self[f"value_{name}"] for name in self.spec.required]
+        return [self[f"value_{name}"] for name in self.spec.given]
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
@@ -168,7 +175,12 @@ class MatchingForm(FlaskForm):
                 valid = False
             else:
                 held[name] = column
-        for name, box in zip(self.spec.required, self.value_fields(), strict=True):
+        for name in self.spec.required:
+            if name not in held and name not in self.spec.given:
+                self.payload.errors.append(f"Choose the column that holds "
+                                           f"{self.spec.label(name)}.")
+                valid = False
+        for name, box in zip(self.spec.given, self.value_fields(), strict=True):
             value = (box.data or "").strip()
             if name in held and value:
                 box.errors.append(f"Column {held[name].number} holds {self.spec.label(name)}: "
@@ -186,7 +198,7 @@ class MatchingForm(FlaskForm):
                    for column, select in zip(self.columns, self.column_fields(), strict=True)
                    if select.data}
         values = {name: (box.data or "").strip()
-                  for name, box in zip(self.spec.required, self.value_fields(), strict=True)
+                  for name, box in zip(self.spec.given, self.value_fields(), strict=True)
                   if (box.data or "").strip()}
         ignored = frozenset(key for column, select in
                             zip(self.columns, self.column_fields(), strict=True)

@@ -20,4 +20,5 @@ LABELS = {
 DIRECTORY_FIELDS = ImportFields(
     kind="directory", fields=FIELDS, labels=LABELS, required=REQUIRED,
     value_choices={"kind": [(kind.label, kind.label) for kind in OrgKind]},
+    givable=("kind",),  # every code and name is an organisation's own
 )

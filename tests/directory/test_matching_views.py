@@ -137,3 +137,13 @@ def test_an_ignored_column_is_not_read_even_when_recognised(app, manager_client,
         "column_3": ""})
     assert response.status_code == 302, text(response)
     assert organisation_count() == 1
+
+
+def test_a_code_or_name_must_come_from_a_column(app, manager_client, upload):
+    page = matching_page(manager_client, upload)
+    assert "ODS code for every row" not in page and "Kind for every row" in page
+    response = choose(manager_client, page, column_1="name", value_kind="Community pharmacy",
+                      value_code="FQ1")
+    assert response.status_code == 400
+    assert "Choose the column that holds ODS code." in text(response)
+    assert organisation_count() == 0

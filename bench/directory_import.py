@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 from flask_migrate import upgrade  # noqa: E402
 
 from engage import create_app  # noqa: E402
-from engage.database import utcnow  # noqa: E402
 from engage.columns import Matching  # noqa: E402
+from engage.database import utcnow  # noqa: E402
 from engage.directory.csv_import import import_csv, read_records  # noqa: E402
 from engage.directory.ods_import import import_ods  # noqa: E402
 from engage.extensions import db  # noqa: E402

@@ -45,11 +45,11 @@ from sqlalchemy import select  # noqa: E402
 from engage import create_app  # noqa: E402
 from engage.catalogue.models import Service  # noqa: E402
 from engage.catalogue.seed import seed_catalogue  # noqa: E402
+from engage.columns import Matching  # noqa: E402
 from engage.directory.files import decode_csv_bytes  # noqa: E402
 from engage.directory.models import Organisation  # noqa: E402
 from engage.directory.ods_import import import_ods  # noqa: E402
 from engage.extensions import db  # noqa: E402
-from engage.columns import Matching  # noqa: E402
 from engage.matchings import chosen, save_matching  # noqa: E402
 from engage.uptake.importer import check_file, record_checked  # noqa: E402
 from engage.uptake.reader import read_table  # noqa: E402

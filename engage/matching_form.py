@@ -117,6 +117,7 @@ class MatchingForm(FlaskForm):
     payload = HiddenField()
     save_as = StringField("Save this matching as (optional)",
                           validators=[Optional(), Length(max=MAX_NAME)],
+                          filters=[lambda value: " ".join(value.split()) if value else value],
                           description="A name, such as 'Pharmacy list', to offer this matching "
                                       "again for a file with the same headings.")
     columns: list[Column] = []  # noqa: RUF012 - set per subclass by build

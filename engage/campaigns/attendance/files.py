@@ -107,6 +107,10 @@ class AttendanceRejected(CampaignError):
         return "\n".join([self.message, *self.problems])
 
 
+class UnknownLayout(AttendanceRejected):
+    """No header row engage recognises: matching the columns on the page can read it."""
+
+
 @dataclass(frozen=True)
 class Attendee:
     """One person in the list; the email is empty when the platform gave none (guests)."""
@@ -267,7 +271,7 @@ def _find_table(text: str, matching: Matching) -> tuple[str, int, dict[str, int]
     if matching.columns and best and matching.find(best) is None:
         raise AttendanceRejected(str(missing_column(best, matching)))
     found = ", ".join(f"'{cell.strip()}'" for cell in best if cell.strip())[:400] or "none"
-    raise AttendanceRejected(
+    raise UnknownLayout(
         "This attendance file is in a layout engage does not know: no header row among its "
         f"first {HEADER_SEARCH_ROWS} rows names the columns an attendee list needs. Columns "
         f"found: {found}. Missing: {'; '.join(_missing(best_columns))}. " + SAVE_AS_CSV
@@ -347,6 +351,21 @@ def candidate_headings(data: bytes) -> list[str]:
         except csv.Error as exc:
             raise _unreadable(exc) from None
     return list(cells)
+
+
+def likely_table(data: bytes, samples: int = 20) -> tuple[list[str], list[list[str]]]:
+    """The header row a person would take for the list's (the first with two or more cells
+    filled in) and the rows under it, for the matching page."""
+    text = decode_attendance(data)
+    delimiter = _delimiters(text)[0]
+    try:
+        rows = list(islice(_reader(text, delimiter), HEADER_SEARCH_ROWS + samples))
+    except csv.Error as exc:
+        raise _unreadable(exc) from None
+    for number, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if sum(1 for cell in row if cell.strip()) >= 2:
+            return [cell.strip() for cell in row], rows[number + 1:number + 1 + samples]
+    raise AttendanceRejected("The file has no row with column headings. " + SAVE_AS_CSV)
 
 
 def read_attendees(data: bytes, matching: Matching | None = None) -> AttendeeList:

@@ -166,7 +166,8 @@ def saved_matching_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """`--matching` and `--save-matching` for an import command, written once for all."""
     command = click.option(
         "--save-matching", "save_as", default=None, metavar="NAME",
-        help="After a successful check, save the matching used under this name.")(command)
+        help="After a successful import, save the matching used under this name "
+             "(not with --dry-run).")(command)
     return click.option(
         "--matching", "matching_name", default=None, metavar="NAME",
         help="Use a saved matching of columns to fields; --map and --set win over it.")(command)

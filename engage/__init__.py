@@ -110,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     import importlib.util
     from importlib import import_module
 
+    import_module("engage.matchings")  # saved import matchings, shared by every import
     for feature in FEATURES:
         # Every model must be mapped before the first query and before Alembic compares.
         if importlib.util.find_spec(f"engage.{feature}.models") is not None:

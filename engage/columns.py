@@ -51,9 +51,11 @@ class Matching:
 
     columns: Mapping[str, str] = field(default_factory=dict)
     values: Mapping[str, str] = field(default_factory=dict)
+    # Heading keys of columns a person chose to ignore: not read even when recognised.
+    ignored: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
-        return bool(self.columns or self.values)
+        return bool(self.columns or self.values or self.ignored)
 
     def check(self, fields: Sequence[str]) -> None:
         """Refuse what no file could fit: a field the import does not have, a field given both
@@ -102,9 +104,10 @@ def match_columns(header: Sequence[str], table: Mapping[str, str], fields: Seque
         raise missing_column(header, matching)
     claimed = {index: name for name, index in columns.items()}
     for index, heading in enumerate(header):
-        recognised = table.get(heading_key(heading))
+        key = heading_key(heading)
+        recognised = table.get(key)
         if recognised is None or index in claimed or recognised in matching.columns \
-                or recognised in matching.values:
+                or recognised in matching.values or key in matching.ignored:
             continue
         if recognised in columns:
             raise MatchingError(f"Two columns mean the same thing: "

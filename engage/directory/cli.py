@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from engage.columns import MatchingError, matching_from_options, matching_options
 from engage.database import utcnow
-from engage.directory.csv_import import MissingColumns, import_csv
+from engage.directory.csv_import import MissingColumns, import_csv, read_records
 from engage.directory.errors import ImportRejected
 from engage.directory.export import export_directory
 from engage.directory.localities import apply_rules
@@ -21,6 +21,7 @@ from engage.directory.organisations import NO_LOCALITY, DirectoryFilter
 from engage.directory.pharmacy_list import import_pharmacy_list
 from engage.directory.vocab import organisations, parse_kind, parse_status
 from engage.extensions import db
+from engage.matchings import cli_matching, cli_save, saved_matching_options
 
 directory_cli = AppGroup("directory", help="Import and export the organisation directory.")
 
@@ -70,10 +71,11 @@ def import_ods_command(file: str, commissioner: str, include_other: bool) -> Non
 @directory_cli.command("import-csv")
 @click.argument("file", type=click.Path(dir_okay=False))
 @matching_options
+@saved_matching_options
 @click.option("--dry-run", is_flag=True,
               help="Check the file and say what the import would do, writing nothing.")
 def import_csv_command(file: str, maps: tuple[str, ...], sets: tuple[str, ...],
-                       dry_run: bool) -> None:
+                       matching_name: str | None, save_as: str | None, dry_run: bool) -> None:
     """Add or update organisations from a CSV file with a header row (code, name, kind, ...).
 
     Headings engage does not know can be matched to fields with --map, and a field the file
@@ -85,6 +87,8 @@ def import_csv_command(file: str, maps: tuple[str, ...], sets: tuple[str, ...],
         raise click.UsageError(str(exc)) from None
     data = _read(file)
     try:
+        header = read_records(data)[0]
+        matching = cli_matching(db.session, "directory", matching_name, matching, header)
         summary = import_csv(db.session, data, now=utcnow(), filename=Path(file).name,
                              matching=matching)
     except MissingColumns as exc:
@@ -94,8 +98,10 @@ def import_csv_command(file: str, maps: tuple[str, ...], sets: tuple[str, ...],
         raise _reject(exc) from None
     if dry_run:
         db.session.rollback()
-        click.echo(f"Dry run: nothing written. Importing {Path(file).name} would give:")
+        click.echo(f"Dry run: nothing written{', not even the matching' if save_as else ''}. "
+                   f"Importing {Path(file).name} would give:")
     else:
+        cli_save(db.session, "directory", save_as, header, matching, utcnow())
         db.session.commit()
         click.echo(f"Imported {Path(file).name}")
     for line in summary.lines():

@@ -113,15 +113,7 @@ def import_csv(
     The caller commits.
     """
     matching = matching or Matching()
-    text = decode_csv_bytes(data, "CSV file")
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), sniff_dialect(text)))
-    except csv.Error as exc:
-        raise unreadable(exc) from None
-    while records and not any(cell.strip() for cell in records[-1]):
-        records.pop()
-    if not records:
-        raise ImportRejected("The file has no rows. Add a header row and one row per organisation.")
+    records = read_records(data)
     columns = _columns(records[0], matching)
     localities = {loc.name.lower(): loc for loc in session.scalars(select(Locality))}
     rows = _check(records, columns, localities, dict(matching.values))
@@ -131,6 +123,20 @@ def import_csv(
     return summary
 
 
+def read_records(data: bytes) -> list[list[str]]:
+    """The file's rows, header first, without trailing blank lines; ImportRejected if none."""
+    text = decode_csv_bytes(data, "CSV file")
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), sniff_dialect(text)))
+    except csv.Error as exc:
+        raise unreadable(exc) from None
+    while records and not any(cell.strip() for cell in records[-1]):
+        records.pop()
+    if not records:
+        raise ImportRejected("The file has no rows. Add a header row and one row per organisation.")
+    return records
+
+
 def _columns(header: list[str], matching: Matching) -> dict[str, int]:
     """Which column holds each field; rejects a header without the required ones."""
     try:
@@ -138,7 +144,9 @@ def _columns(header: list[str], matching: Matching) -> dict[str, int]:
     except MatchingError as exc:
         raise ImportRejected(str(exc)) from None
     if "trading_name" in columns:
-        columns["name"] = columns.pop("trading_name")
+        trading = columns.pop("trading_name")
+        if "name" not in matching.columns:  # a person's choice of the name column stands
+            columns["name"] = trading
     missing = [field for field in REQUIRED if field not in columns and field not in matching.values]
     if missing:
         wanted = "; ".join(f"{field} (or {', '.join(ALIASES[field][1:4])})" for field in missing)

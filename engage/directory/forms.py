@@ -128,6 +128,8 @@ class OdsImportForm(FlaskForm):
 
 class CsvImportForm(FlaskForm):
     file = FileField("The CSV file", validators=[FileRequired("Choose the file to upload")])
+    match_columns = BooleanField("Let me choose which column holds which field before "
+                                 "importing")
 
 
 class PharmacyListForm(FlaskForm):

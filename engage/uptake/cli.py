@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 from engage.columns import MatchingError, matching_from_options, matching_options
 from engage.csv_export import csv_writer
+from engage.matchings import cli_matching, cli_save, saved_matching_options
 
 uptake_cli = AppGroup("uptake", help="The provider's referral figures: import, summary, rollback.")
 
@@ -57,9 +58,10 @@ def print_preview(preview: Any) -> None:
               show_default=True, help="How dates like 06/07/2022 are written.")
 @click.option("--dry-run", is_flag=True, help="Check and summarise; record nothing.")
 @matching_options
+@saved_matching_options
 def import_file(file: Path, replace_months: bool, add_: bool, sheet: str | None,
                 date_order: str, dry_run: bool, maps: tuple[str, ...],
-                sets: tuple[str, ...]) -> None:
+                sets: tuple[str, ...], matching_name: str | None, save_as: str | None) -> None:
     """Check FILE (CSV or XLSX) and record all its rows as one batch, or nothing.
 
     Headings engage does not know can be matched to fields with --map, and a field the file
@@ -83,7 +85,9 @@ def import_file(file: Path, replace_months: bool, add_: bool, sheet: str | None,
     data = file.read_bytes()
     now = utcnow()
     try:
-        estimate = read_table(data, file.name, sheet).estimated_rows
+        table = read_table(data, file.name, sheet)
+        estimate, header = table.estimated_rows, table.headers
+        matching = cli_matching(db.session, "uptake", matching_name, matching, header)
         with tqdm(total=estimate, unit="rows", desc="Checking", file=sys.stderr,
                   disable=None) as bar:
             def progress(done: int) -> None:
@@ -101,7 +105,8 @@ def import_file(file: Path, replace_months: bool, add_: bool, sheet: str | None,
     if not preview.ok:
         raise click.ClickException("Nothing was imported. Fix the problems and run it again.")
     if dry_run:
-        click.echo("\nDry run: nothing recorded.")
+        click.echo("\nDry run: nothing recorded" + (", not even the matching." if save_as
+                                                    else "."))
         return
     mode = REPLACE if replace_months else ADD if add_ else None
     try:
@@ -110,6 +115,7 @@ def import_file(file: Path, replace_months: bool, add_: bool, sheet: str | None,
         db.session.rollback()
         hint = " Run it again with --replace-months or --add." if exc.status == 409 else ""
         raise click.ClickException(exc.message + hint) from None
+    cli_save(db.session, "uptake", save_as, header, matching, now)
     db.session.commit()
     click.echo(f"\nImported batch {outcome.batch.id}: {preview.rows:,} rows, "
                f"{preview.total:,} referrals; {outcome.replaced:,} earlier rows replaced.")

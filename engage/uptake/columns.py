@@ -15,6 +15,11 @@ from engage.columns import (
 )
 from engage.uptake.errors import UptakeRejected
 
+
+class MissingFields(UptakeRejected):
+    """The header lacks a field the import needs, or a matching does not fit it: matching the
+    columns on the page can put it right."""
+
 # Field → the headings that mean it, compared by their `heading_key`.
 ALIASES: dict[str, tuple[str, ...]] = {
     "date": ("date", "referral date", "month", "period"),
@@ -102,7 +107,7 @@ def map_columns(headers: list[str], matching: Matching | None = None) -> ColumnM
     try:
         index = match_columns(headers, HEADINGS, tuple(ALIASES), matching)
     except MatchingError as exc:
-        raise UptakeRejected(str(exc), status=422) from None
+        raise MissingFields(str(exc), status=422) from None
     used = set(index.values())
     ignored: list[str] = []
     org_name: int | None = None
@@ -118,7 +123,7 @@ def map_columns(headers: list[str], matching: Matching | None = None) -> ColumnM
         wanted = "; ".join(f"{name} (or {', '.join(repr(a) for a in ALIASES[name][1:])})"
                            for name in missing)
         found = ", ".join(f"'{h}'" for h in headers if str(h).strip()) or "none"
-        raise UptakeRejected(
+        raise MissingFields(
             f"The file has no column for: {wanted}. The header row has {found}. Add the column "
             "(or rename it to one of those names) and upload the file again.", status=422)
     return ColumnMap(index, ignored, org_name)

@@ -221,6 +221,7 @@ def confirm_import(
     sheet: str | None = None,
     date_order: str = AUTO,
     progress: Callable[[int], None] | None = None,
+    matching: Matching | None = None,
 ) -> Outcome:
     """Check the file again and record every row, or raise UptakeRejected and record nothing.
 
@@ -230,7 +231,7 @@ def confirm_import(
     """
     today = now.astimezone(LONDON).date()
     preview, checked = check_file(session, data, filename, today=today, sheet=sheet,
-                                  date_order=date_order, progress=progress)
+                                  date_order=date_order, progress=progress, matching=matching)
     return record_checked(session, preview, checked, now=now, actor=actor, mode=mode)
 
 

@@ -118,3 +118,6 @@ class PendingUpload(db.Model):  # type: ignore[name-defined]
     rows_done: Mapped[int] = mapped_column(default=0)
     message: Mapped[str] = mapped_column(Text, default="")
     preview: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The manager's matching of columns to fields (engage.matchings.as_json), and the name
+    # to save it under once the figures are recorded.
+    matching: Mapped[dict[str, Any] | None] = mapped_column(JSON)

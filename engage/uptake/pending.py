@@ -23,8 +23,11 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import delete, select, update
 
+from engage.columns import Matching
 from engage.database import DbSession
+from engage.matchings import from_json
 from engage.timezone import LONDON
+from engage.uptake.columns import MissingFields
 from engage.uptake.errors import UptakeRejected
 from engage.uptake.importer import Preview, check_file
 from engage.uptake.models import PendingUpload
@@ -109,10 +112,12 @@ def run_check(session: DbSession, pending: PendingUpload, *, now: datetime,
     try:
         preview, _ = check_file(session, pending.data, pending.filename,
                                 today=now.astimezone(LONDON).date(), sheet=pending.sheet,
-                                date_order=pending.date_order, progress=progress)
+                                date_order=pending.date_order, progress=progress,
+                                matching=pending_matching(pending))
     except UptakeRejected as exc:
         pending.status, pending.message = FAILED, bounded_message(exc.message)
-        if len(sheet_names(pending.data)) <= 1:  # no other sheet to try: the file is not kept
+        # Kept when another sheet can be tried, or the columns matched on the page.
+        if not isinstance(exc, MissingFields) and len(sheet_names(pending.data)) <= 1:
             pending.data = b""
         return None
     pending.status, pending.preview = READY, preview.as_dict()
@@ -146,6 +151,11 @@ def _check_in_background(app: Flask, pending_id: int, now: datetime) -> None:
             db.session.commit()
         finally:
             db.session.remove()
+
+
+def pending_matching(pending: PendingUpload) -> Matching:
+    """The matching the manager chose for this upload, or none."""
+    return from_json(pending.matching)
 
 
 def stalled(pending: PendingUpload, now: datetime) -> bool:

@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 import os
+from itertools import islice
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from engage.auth.access import Access, access
 from engage.catalogue.models import Service
+from engage.columns import MatchingError
 from engage.database import utcnow
 from engage.directory.models import Organisation
 from engage.extensions import db
+from engage.matching_form import MatchingForm, file_columns, prefilled
+from engage.matchings import as_json, offered_matching, save_matching
 from engage.sections import page_section
 from engage.transactions import commit, done, saving
 from engage.uptake.aliases import remember_alias
 from engage.uptake.blueprint import bp
-from engage.uptake.columns import ALIASES
+from engage.uptake.columns import ALIASES, HEADINGS
 from engage.uptake.errors import UptakeRejected
 from engage.uptake.forms import AliasForm, ConfirmForm, RecheckForm, UploadForm
 from engage.uptake.importer import confirm_import
+from engage.uptake.matching import UPTAKE_FIELDS
 from engage.uptake.models import PendingUpload, UptakeBatch
 from engage.uptake.pending import (
     CHECKING,
@@ -29,12 +34,13 @@ from engage.uptake.pending import (
     discard_pending,
     find_pending,
     needs_background,
+    pending_matching,
     run_check,
     stalled,
     start_background_check,
     stored_preview,
 )
-from engage.uptake.reader import sheet_names
+from engage.uptake.reader import read_table, sheet_names
 from engage.uptake.summary import (
     CHARACTERISTIC_LABELS,
     batches,
@@ -220,19 +226,68 @@ def confirm(token: str) -> Response | tuple[str, int]:
     form = ConfirmForm()
     if pending.status != "ready" or not form.validate_on_submit():
         return _preview_page(pending, confirm=form, status=400)
-    with saving(UptakeRejected) as saved:
+    matching = pending_matching(pending)
+    save_as = str((pending.matching or {}).get("save_as") or "")
+    with saving(UptakeRejected, MatchingError) as saved:
         outcome = confirm_import(db.session, pending.data, pending.filename, now=utcnow(),
                                  actor=current_user, mode=form.mode.data or None,
-                                 sheet=pending.sheet, date_order=pending.date_order)
+                                 sheet=pending.sheet, date_order=pending.date_order,
+                                 matching=matching)
+        if save_as:
+            save_matching(db.session, "uptake", save_as,
+                          read_table(pending.data, pending.filename, pending.sheet).headers,
+                          matching, by=current_user.email, now=utcnow())
         db.session.delete(pending)
     if saved.refused:
         pending = _pending_or_404(token)
-        return _preview_page(pending, confirm=form, rejected=saved.refused,
-                             status=saved.refused.status)
+        refused = saved.refused
+        if not isinstance(refused, UptakeRejected):
+            refused = UptakeRejected(str(refused))
+        return _preview_page(pending, confirm=form, rejected=refused, status=refused.status)
     flash(f"Imported {outcome.batch.rows:,} rows ({outcome.batch.total:,} referrals) as batch "
           f"{outcome.batch.id}" + (f"; {outcome.replaced:,} earlier rows replaced."
                                    if outcome.replaced else "."))
     return redirect(url_for("uptake.batch", uptake_batch_id=outcome.batch.id))
+
+
+# Rows read for each column's sample values.
+SAMPLE_ROWS = 20
+
+
+@bp.route("/uptake/import/<token>/columns", methods=["GET", "POST"])
+@access(Access.MANAGE)
+def match_columns(token: str) -> Response | tuple[str, int]:
+    """Choose which column holds which field, then check the file again with that matching."""
+    pending = _pending_or_404(token)
+    if not pending.data or pending.status == CHECKING:
+        return redirect(url_for("uptake.preview", token=pending.token))
+    try:
+        table = read_table(pending.data, pending.filename, pending.sheet)
+    except UptakeRejected as exc:
+        return _preview_page(pending, rejected=exc, status=exc.status)
+    rows = [row for _, row in islice(table.rows, SAMPLE_ROWS)]
+    columns = file_columns(table.headers, rows)
+    if request.method == "GET":
+        chosen = pending_matching(pending)
+        offered = None if chosen else offered_matching(db.session, "uptake", table.headers)
+        form = MatchingForm.build(UPTAKE_FIELDS, columns, formdata=None, data=prefilled(
+            table.headers, HEADINGS, UPTAKE_FIELDS, chosen if chosen else offered))
+        if chosen:
+            form.save_as.data = str((pending.matching or {}).get("save_as") or "")
+        return _matching_page(pending, form, offered=offered)
+    form = MatchingForm.build(UPTAKE_FIELDS, columns)
+    if not form.validate_on_submit():
+        return _matching_page(pending, form, status=400)
+    pending.matching = {**as_json(form.matching()), "save_as": (form.save_as.data or "").strip()}
+    _check(pending)
+    return redirect(url_for("uptake.preview", token=pending.token))
+
+
+def _matching_page(pending: PendingUpload, form: MatchingForm, *, status: int = 200,
+                   offered: object = None) -> tuple[str, int]:
+    reason = pending.message if pending.status == "failed" else ""
+    return render_template("uptake/match.html", pending=pending, form=form, offered=offered,
+                           reason=reason), status
 
 
 @bp.post("/uptake/import/<token>/discard")

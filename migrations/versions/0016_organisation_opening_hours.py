@@ -3,7 +3,7 @@
 A text per day, kept as JSON; empty for organisations whose hours no list gives.
 
 Revision ID: 0016_organisation_opening_hours
-Revises: 0014_awareness_burst
+Revises: 0015_import_matching
 Create Date: 2026-12-06 04:20:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0016_organisation_opening_hours'
-down_revision = '0014_awareness_burst'
+down_revision = '0015_import_matching'
 branch_labels = None
 depends_on = None
 

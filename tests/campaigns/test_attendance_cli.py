@@ -136,3 +136,29 @@ def test_a_matching_naming_a_missing_column_says_which(runner, touchpoint):
     assert "There is no column 'E-mail' in the file (for email)" in result.output
     assert "'Full Name', 'Email Address', 'Joined', 'Minutes Attended'" in result.output
     assert written() == before
+
+
+def test_a_matching_is_saved_and_used_by_name(runner, touchpoint, tmp_path):
+    own = tmp_path / "sign-in sheet.csv"
+    own.write_text("Delegate,Work address,Stayed for\n"
+                   "Priya Patel,pm.riverside@nhs.net,45\n")
+    result = runner.invoke(args=["campaigns", "import-attendance", str(touchpoint.id), str(own),
+                                 "--map", "name=Delegate", "--map", "email=work address",
+                                 "--map", "duration=Stayed for", "--yes",
+                                 "--save-matching", "Sign-in sheet"])
+    assert result.exit_code == 0, result.output
+    assert "Saved the matching 'Sign-in sheet'." in result.output
+    again = tmp_path / "second.csv"
+    again.write_text("Delegate,Work address,Stayed for\n"
+                     "Ravi Shah,lead@marchchemists.co.uk,40\n")
+    result = runner.invoke(args=["campaigns", "import-attendance", str(touchpoint.id),
+                                 str(again), "--matching", "Sign-in sheet"])
+    assert result.exit_code == 0, result.output
+    assert "Matched: 1 people from 1 organisations" in result.output
+    other = tmp_path / "third.csv"
+    other.write_text("Delegate,Address,Stayed for\nRavi Shah,lead@marchchemists.co.uk,40\n")
+    refused = runner.invoke(args=["campaigns", "import-attendance", str(touchpoint.id),
+                                  str(other), "--matching", "Sign-in sheet", "--yes"])
+    assert refused.exit_code == 2
+    assert "names the column 'work address', which this file does not have" in \
+        " ".join(refused.output.split())

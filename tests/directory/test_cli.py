@@ -135,3 +135,63 @@ def test_import_csv_refuses_options_it_cannot_read(app, runner, tmp_path, option
     assert result.exit_code == 2
     assert message in result.output
     assert organisation_count() == 0
+
+
+def test_import_csv_saves_a_matching_and_uses_it_by_name(app, runner, tmp_path):
+    own = tmp_path / "shops.csv"
+    own.write_text(OWN_HEADINGS)
+    first = runner.invoke(args=["directory", "import-csv", str(own), "--map", "name=Shop",
+                                "--set", "kind=pharmacy", "--save-matching", "Shops"])
+    assert first.exit_code == 0, first.output
+    assert "Saved the matching 'Shops'." in first.output
+    again = tmp_path / "shops-2.csv"
+    again.write_text(OWN_HEADINGS.replace("FQ123", "FQ124"))
+    result = runner.invoke(args=["directory", "import-csv", str(again), "--matching", "Shops"])
+    assert result.exit_code == 0, result.output
+    assert organisation_count() == 2
+    # --set wins over the saved matching's value.
+    third = tmp_path / "shops-3.csv"
+    third.write_text(OWN_HEADINGS.replace("FQ123", "FQ125"))
+    result = runner.invoke(args=["directory", "import-csv", str(third), "--matching", "Shops",
+                                 "--set", "kind=gp practice"])
+    assert result.exit_code == 0, result.output
+    added = db.session.scalar(select(Organisation).where(Organisation.ods_code == "FQ125"))
+    assert added is not None and added.kind is OrgKind.GP_PRACTICE
+
+
+def test_import_csv_dry_run_does_not_save_the_matching(app, runner, tmp_path):
+    own = tmp_path / "shops.csv"
+    own.write_text(OWN_HEADINGS)
+    result = runner.invoke(args=["directory", "import-csv", str(own), "--map", "name=Shop",
+                                 "--set", "kind=pharmacy", "--save-matching", "Shops",
+                                 "--dry-run"])
+    assert result.exit_code == 0 and "not even the matching" in result.output
+    unknown = runner.invoke(args=["directory", "import-csv", str(own), "--matching", "Shops"])
+    assert unknown.exit_code == 2
+    assert "There is no saved matching called 'Shops'" in unknown.output
+    assert "none yet" in unknown.output
+
+
+def test_import_csv_refuses_a_saved_matching_that_no_longer_fits(app, runner, tmp_path):
+    own = tmp_path / "shops.csv"
+    own.write_text(OWN_HEADINGS)
+    assert runner.invoke(args=["directory", "import-csv", str(own), "--map", "name=Shop",
+                               "--set", "kind=pharmacy", "--save-matching", "Shops"]
+                         ).exit_code == 0
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text(OWN_HEADINGS.replace("Shop,", "Outlet,").replace("FQ123", "FQ999"))
+    result = runner.invoke(args=["directory", "import-csv", str(renamed), "--matching", "Shops"])
+    assert result.exit_code == 2
+    assert ("The saved matching 'Shops' names the column 'Shop', which this file does not "
+            "have.") in " ".join(result.output.split())
+    assert organisation_count() == 1
+
+
+def test_a_name_column_the_operator_chose_beats_a_trading_name_column(app, runner, tmp_path):
+    listed = tmp_path / "list.csv"
+    listed.write_text("ODS code,Trading name,Sign above the door,Kind\n"
+                      "FQ123,CHATTERIS CHEMISTS,Chatteris Pharmacy,pharmacy\n")
+    result = runner.invoke(args=["directory", "import-csv", str(listed),
+                                 "--map", "name=Sign above the door"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(Organisation.name)) == "Chatteris Pharmacy"

@@ -50,15 +50,19 @@ def test_manager_imports_a_teams_report_placing_people_by_hand(app, webinar, pag
     expect(page.get_by_role("heading", level=1)).to_have_text("Import attendance")
     check("upload-form")
 
-    # A file in a layout engage does not know: refused, saying which columns it found.
+    # A file in a layout engage does not know: not read, saying which columns it found, with
+    # the step to match its columns.
     choose_file(page, "unknown_layout.csv")
     page.get_by_role("button", name="Check the attendance").click()
     summary = page.locator(".nhsuk-error-summary")
     expect(summary).to_be_focused()
     expect(summary).to_contain_text("Columns found: 'Order #', 'First Name'")
     expect(summary).to_contain_text("Missing: an email address")
-    expect(page).to_have_title(re.compile(r"^Error: Import attendance"))
+    expect(page).to_have_title(re.compile(r"^Error: Match the columns of unknown_layout.csv"))
     check("unknown-layout")
+    page.get_by_role("link", name="Back to the attendance upload").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import attendance")
+    page.wait_for_load_state("load")
 
     # The Teams report (UTF-16, tab-separated, summary block first).
     choose_file(page, "teams_attendance_report.csv")

@@ -106,3 +106,34 @@ def test_import_refuses_a_map_naming_a_column_that_is_not_there(runner, director
     assert result.exit_code != 0
     assert "There is no column 'Referral month' in the file (for date)" in result.output
     assert "Imported batch" not in result.output
+
+
+def test_import_saves_a_matching_and_uses_it_by_name(runner, directory, tmp_path):
+    path = write(tmp_path, [["Month of referral", "ODS code", "Referrals"],
+                            ["2022-06", "A81001", 3]])
+    result = runner.invoke(args=["uptake", "import", path, "--map", "date=Month of referral",
+                                 "--set", f"service={PAM}", "--save-matching", "Monthly"])
+    assert result.exit_code == 0, result.output
+    assert "Saved the matching 'Monthly'." in result.output
+    path = write(tmp_path, [["Month of referral", "ODS code", "Referrals"],
+                            ["2022-07", "A81001", 4]], name="july.csv")
+    result = runner.invoke(args=["uptake", "import", path, "--matching", "Monthly"])
+    assert result.exit_code == 0, result.output
+    assert "Rows understood: 1; referrals: 4" in result.output
+
+
+def test_import_refuses_an_unknown_or_unfitting_saved_matching(runner, directory, tmp_path):
+    path = write(tmp_path, [["Month of referral", "ODS code", "Referrals"],
+                            ["2022-06", "A81001", 3]])
+    unknown = runner.invoke(args=["uptake", "import", path, "--matching", "Monthly"])
+    assert unknown.exit_code == 2 and "no saved matching called 'Monthly'" in unknown.output
+    assert runner.invoke(args=["uptake", "import", path, "--map", "date=Month of referral",
+                               "--set", f"service={PAM}", "--save-matching", "Monthly"]
+                         ).exit_code == 0
+    other = write(tmp_path, [["Period", "ODS code", "Referrals"], ["2022-07", "A81001", 4]],
+                  name="july.csv")
+    result = runner.invoke(args=["uptake", "import", other, "--matching", "Monthly"])
+    assert result.exit_code == 2
+    assert ("The saved matching 'Monthly' names the column 'Month of referral', which this "
+            "file does not have.") in " ".join(result.output.split())
+    assert "Imported batch" not in result.output

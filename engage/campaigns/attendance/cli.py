@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
+from engage.campaigns.attendance.files import candidate_headings, read_attendees
 from engage.campaigns.attendance.imports import (
     AttendanceRejected,
     Preview,
@@ -20,6 +21,7 @@ from engage.campaigns.models import Touchpoint
 from engage.columns import MatchingError, matching_from_options, matching_options
 from engage.database import utcnow
 from engage.extensions import db
+from engage.matchings import cli_matching, cli_save, saved_matching_options
 
 NOT_FROM_ORG = ("none", "-")
 
@@ -98,9 +100,11 @@ def _show(preview: Preview, touchpoint: Touchpoint, placed: dict[int, int | None
               help="The report's meeting date or title differs from the touchpoint's, and it "
                    "does belong to it: save it anyway.")
 @matching_options
+@saved_matching_options
 def import_attendance_command(touchpoint_id: int, file: str, assign: tuple[str, ...],
                               yes: bool, confirm_mismatch: bool, maps: tuple[str, ...],
-                              sets: tuple[str, ...]) -> None:
+                              sets: tuple[str, ...], matching_name: str | None,
+                              save_as: str | None) -> None:
     """Import a meeting's attendee list (Teams, Zoom or CSV) for a touchpoint.
 
     Prints what the file matches. It saves only with --yes, and only when every attendee is
@@ -119,6 +123,9 @@ def import_attendance_command(touchpoint_id: int, file: str, assign: tuple[str, 
     except OSError as exc:
         raise click.ClickException(f"Cannot read {file}: {exc.strerror}.") from None
     try:
+        if matching_name:
+            columns = cli_matching(db.session, "attendance", matching_name, columns,
+                                   candidate_headings(data))
         now = utcnow()
         preview = preview_attendance(
             db.session, touchpoint, data, Path(file).name, now=now,
@@ -146,6 +153,9 @@ def import_attendance_command(touchpoint_id: int, file: str, assign: tuple[str, 
             return
         outcome = confirm_attendance(db.session, touchpoint, preview, placed, user_id=None,
                                      now=now, same_meeting=confirm_mismatch)
+        if save_as:
+            cli_save(db.session, "attendance", save_as, read_attendees(data, columns).columns,
+                     columns, now)
     except AttendanceRejected as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None

@@ -107,6 +107,10 @@ class AttendanceRejected(CampaignError):
         return "\n".join([self.message, *self.problems])
 
 
+class UnknownLayout(AttendanceRejected):
+    """No header row engage recognises: matching the columns on the page can read it."""
+
+
 @dataclass(frozen=True)
 class Attendee:
     """One person in the list; the email is empty when the platform gave none (guests)."""
@@ -215,9 +219,11 @@ def _columns(row: list[str], matching: Matching | None = None) -> dict[str, int]
         return {}
     taken = set(chosen.values())
     columns: dict[str, int] = {}
+    ignored = matching.ignored if matching else frozenset()
     for index, cell in enumerate(row):
-        name = HEADINGS.get(heading_key(cell))
-        if name is not None and index not in taken:
+        key = heading_key(cell)
+        name = HEADINGS.get(key)
+        if name is not None and index not in taken and key not in ignored:
             columns.setdefault(name, index)
     return columns | chosen
 
@@ -265,7 +271,7 @@ def _find_table(text: str, matching: Matching) -> tuple[str, int, dict[str, int]
     if matching.columns and best and matching.find(best) is None:
         raise AttendanceRejected(str(missing_column(best, matching)))
     found = ", ".join(f"'{cell.strip()}'" for cell in best if cell.strip())[:400] or "none"
-    raise AttendanceRejected(
+    raise UnknownLayout(
         "This attendance file is in a layout engage does not know: no header row among its "
         f"first {HEADER_SEARCH_ROWS} rows names the columns an attendee list needs. Columns "
         f"found: {found}. Missing: {'; '.join(_missing(best_columns))}. " + SAVE_AS_CSV
@@ -331,6 +337,35 @@ def _cell(row: list[str], columns: Mapping[str, int | str], name: str) -> str:
     if index is None or index >= len(row):
         return ""
     return row[index].strip()
+
+
+def candidate_headings(data: bytes) -> list[str]:
+    """Every cell of the rows a header row is looked for in, by any delimiter: what a saved
+    matching's headings must be among."""
+    text = decode_attendance(data)
+    cells: dict[str, None] = {}
+    for delimiter in _delimiters(text):
+        try:
+            for row in islice(_reader(text, delimiter), HEADER_SEARCH_ROWS):
+                cells.update((cell.strip(), None) for cell in row if cell.strip())
+        except csv.Error as exc:
+            raise _unreadable(exc) from None
+    return list(cells)
+
+
+def likely_table(data: bytes, samples: int = 20) -> tuple[list[str], list[list[str]]]:
+    """The header row a person would take for the list's (the first with two or more cells
+    filled in) and the rows under it, for the matching page."""
+    text = decode_attendance(data)
+    delimiter = _delimiters(text)[0]
+    try:
+        rows = list(islice(_reader(text, delimiter), HEADER_SEARCH_ROWS + samples))
+    except csv.Error as exc:
+        raise _unreadable(exc) from None
+    for number, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if sum(1 for cell in row if cell.strip()) >= 2:
+            return [cell.strip() for cell in row], rows[number + 1:number + 1 + samples]
+    raise AttendanceRejected("The file has no row with column headings. " + SAVE_AS_CSV)
 
 
 def read_attendees(data: bytes, matching: Matching | None = None) -> AttendeeList:

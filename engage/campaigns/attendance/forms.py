@@ -19,6 +19,7 @@ DATALIST_ID = "attendance-organisations"
 class AttendanceUploadForm(FlaskForm):
     file = FileField("The attendance report or attendee list",
                      validators=[FileRequired("Choose the attendance file to upload")])
+    match_columns = BooleanField("Let me choose which column holds which field")
 
 
 class AttendanceConfirmForm(FlaskForm):

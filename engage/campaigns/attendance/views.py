@@ -10,6 +10,13 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from engage.auth.access import Access, access
+from engage.campaigns.attendance.columns_step import ATTENDANCE_FIELDS
+from engage.campaigns.attendance.files import (
+    HEADINGS,
+    UnknownLayout,
+    likely_table,
+    read_attendees,
+)
 from engage.campaigns.attendance.forms import (
     DATALIST_ID,
     AttendanceConfirmForm,
@@ -33,6 +40,15 @@ from engage.database import utcnow
 from engage.directory.models import Organisation, OrgStatus
 from engage.directory.names import shown_name
 from engage.extensions import db
+from engage.matching_form import (
+    MatchingForm,
+    UploadTooLarge,
+    file_columns,
+    open_upload,
+    prefilled,
+    seal_upload,
+)
+from engage.matchings import offered_matching, save_matching
 from engage.sections import page_section
 from engage.timezone import uk_day
 from engage.transactions import previewing, saving
@@ -113,15 +129,82 @@ def attendance_upload(touchpoint_id: int) -> tuple[str, int]:
     if not form.validate_on_submit():
         return _upload_page(touchpoint, form)
     upload = form.file.data
+    content, filename = upload.read(), os.path.basename(upload.filename or "")[:255]
+    if form.match_columns.data:
+        return _first_matching_page(touchpoint, form, content, filename)
     with previewing(AttendanceRejected) as checked:
-        preview = preview_attendance(db.session, touchpoint, upload.read(),
-                                     os.path.basename(upload.filename or ""), now=utcnow(),
+        preview = preview_attendance(db.session, touchpoint, content, filename, now=utcnow(),
                                      min_minutes=current_app.config["ATTENDANCE_MIN_MINUTES"])
         return _preview_page(touchpoint, preview,
                              AttendanceConfirmForm.for_preview(
                                  preview.unmatched, mismatched=bool(preview.mismatches),
                                  formdata=None))
+    if isinstance(checked.refused, UnknownLayout):
+        return _first_matching_page(touchpoint, form, content, filename, checked.refused)
     return _upload_page(touchpoint, form, checked.refused)
+
+
+def _first_matching_page(touchpoint: Touchpoint, upload: AttendanceUploadForm, content: bytes,
+                         filename: str, reason: AttendanceRejected | None = None
+                         ) -> tuple[str, int]:
+    """The matching step, pre-filled from known headings or a matching saved for them; 400
+    when the file could not be read as it is."""
+    try:
+        header, rows = likely_table(content)
+        payload = seal_upload(content, filename, _secret_keys())
+    except AttendanceRejected as exc:
+        return _upload_page(touchpoint, upload, exc)
+    except UploadTooLarge:
+        return _upload_page(touchpoint, upload, AttendanceRejected(
+            "This file is too large to match its columns on this page. Rename its headings "
+            "to Name, Email and Duration, or import it with `flask campaigns "
+            "import-attendance --map FIELD=COLUMN`."))
+    offered = offered_matching(db.session, "attendance", header)
+    form = MatchingForm.build(ATTENDANCE_FIELDS, file_columns(header, rows), formdata=None,
+                              data=prefilled(header, HEADINGS, ATTENDANCE_FIELDS, offered))
+    form.payload.data = payload
+    return _matching_page(touchpoint, form, filename, rejected=reason, offered=offered,
+                          status=reason.status if reason else 200)
+
+
+def _matching_page(touchpoint: Touchpoint, form: MatchingForm, filename: str, *,
+                   rejected: AttendanceRejected | None = None, offered: object = None,
+                   status: int = 200) -> tuple[str, int]:
+    return render_template("campaigns/attendance_match.html", touchpoint=touchpoint, form=form,
+                           filename=filename, rejected=rejected, offered=offered,
+                           back=_touchpoint_url(touchpoint)), status
+
+
+@bp.post("/touchpoints/<int:touchpoint_id>/attendance/match")
+@access(Access.MANAGE)
+def attendance_match(touchpoint_id: int) -> tuple[str, int]:
+    """Read the list with the columns the manager matched, and preview it; nothing is saved
+    but the matching, when it is given a name and the list reads."""
+    touchpoint = db.get_or_404(Touchpoint, touchpoint_id)
+    opened = open_upload(request.form.get("payload", ""), _secret_keys())
+    if opened is None:
+        return _upload_page(touchpoint, AttendanceUploadForm(formdata=None), AttendanceRejected(
+            "The file's matching page has expired or was changed. Upload the file again."))
+    content, filename = opened
+    header, rows = likely_table(content)  # read before the token was signed
+    form = MatchingForm.build(ATTENDANCE_FIELDS, file_columns(header, rows))
+    if not form.validate_on_submit():
+        return _matching_page(touchpoint, form, filename, status=400)
+    matching = form.matching()
+    with previewing(AttendanceRejected) as checked:
+        preview = preview_attendance(db.session, touchpoint, content, filename, now=utcnow(),
+                                     min_minutes=current_app.config["ATTENDANCE_MIN_MINUTES"],
+                                     columns=matching)
+    if checked.refused is not None:
+        return _matching_page(touchpoint, form, filename, rejected=checked.refused,
+                              status=checked.refused.status)
+    if form.save_as.data:
+        with saving(AttendanceRejected):
+            save_matching(db.session, "attendance", form.save_as.data,
+                          read_attendees(content, matching).columns, matching,
+                          by=current_user.email, now=utcnow())
+    return _preview_page(touchpoint, preview, AttendanceConfirmForm.for_preview(
+        preview.unmatched, mismatched=bool(preview.mismatches), formdata=None))
 
 
 @bp.post("/touchpoints/<int:touchpoint_id>/attendance/confirm")

@@ -130,8 +130,13 @@ def missing_column(header: Sequence[str], matching: Matching) -> MatchingError:
 
 
 def matching_from_options(maps: Sequence[str], sets: Sequence[str]) -> Matching:
-    """The matching an operator typed: `--map FIELD=COLUMN` and `--set FIELD=VALUE`."""
-    return Matching(_pairs("--map", maps, "FIELD=COLUMN"), _pairs("--set", sets, "FIELD=VALUE"))
+    """The matching an operator typed: `--map FIELD=COLUMN` and `--set FIELD=VALUE`; one that
+    cannot be read is the command's usage error."""
+    try:
+        return Matching(_pairs("--map", maps, "FIELD=COLUMN"),
+                        _pairs("--set", sets, "FIELD=VALUE"))
+    except MatchingError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def _pairs(option: str, given: Sequence[str], form: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ dates, and the day after one, or the month before the other, is beyond what Pyth
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
 from typing import Any
 
@@ -22,6 +22,16 @@ from wtforms.utils import unset_value
 from wtforms.widgets import TextInput
 
 from engage.request_values import FIRST_YEAR, LAST_YEAR
+
+try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
+    from wtforms.fields.choices import SelectChoice
+
+    def choices(pairs: Iterable[tuple[str, str]]) -> list[Any]:
+        return [SelectChoice(value=value, label=label) for value, label in pairs]
+except ImportError:  # pragma: no cover - WTForms 3.2
+
+    def choices(pairs: Iterable[tuple[str, str]]) -> list[Any]:
+        return list(pairs)
 
 PARTS = ("day", "month", "year")
 TIME = "time"

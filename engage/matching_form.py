@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,18 +21,8 @@ from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from engage.columns import Matching, heading_key
+from engage.form_fields import choices
 from engage.matchings import MAX_NAME, ImportMatching
-
-try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
-    from wtforms.fields.choices import SelectChoice
-
-    def _choices(pairs: Iterable[tuple[str, str]]) -> list[Any]:
-        return [SelectChoice(value=value, label=label) for value, label in pairs]
-except ImportError:  # pragma: no cover - WTForms 3.2
-
-    def _choices(pairs: Iterable[tuple[str, str]]) -> list[Any]:
-        return list(pairs)
-
 
 IGNORE = ""
 MAX_COLUMNS = 200
@@ -125,18 +115,18 @@ class MatchingForm(FlaskForm):
 
     @classmethod
     def build(cls, spec: ImportFields, columns: list[Column], **kwargs: Any) -> MatchingForm:
-        choices = _choices([(IGNORE, "Ignore"), *((name, spec.label(name))
-                                                  for name in spec.fields)])
+        fields = choices([(IGNORE, "Ignore"), *((name, spec.label(name))
+                                                for name in spec.fields)])
         attrs: dict[str, Any] = {"columns": columns, "spec": spec}
         for column in columns:
             attrs[f"column_{column.number - 1}"] = SelectField(
-                f"Column {column.number}: {column.heading or '(no heading)'}", choices=choices,
+                f"Column {column.number}: {column.heading or '(no heading)'}", choices=fields,
                 default=IGNORE)
         for name in spec.given:
             label = f"{spec.label(name)} for every row"
             if name in spec.value_choices:
                 attrs[f"value_{name}"] = SelectField(
-                    label, choices=_choices([("", "None: a column holds it"),
+                    label, choices=choices([("", "None: a column holds it"),
                                              *spec.value_choices[name]]),
                     default="")
             else:

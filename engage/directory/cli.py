@@ -9,7 +9,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from engage.columns import MatchingError, matching_from_options, matching_options
+from engage.columns import matching_from_options, matching_options
 from engage.database import utcnow
 from engage.directory.csv_import import MissingColumns, import_csv, read_records
 from engage.directory.errors import ImportRejected
@@ -81,10 +81,7 @@ def import_csv_command(file: str, maps: tuple[str, ...], sets: tuple[str, ...],
     Headings engage does not know can be matched to fields with --map, and a field the file
     lacks given one value with --set.
     """
-    try:
-        matching = matching_from_options(maps, sets)
-    except MatchingError as exc:
-        raise click.UsageError(str(exc)) from None
+    matching = matching_from_options(maps, sets)
     data = _read(file)
     try:
         header = read_records(data)[0]

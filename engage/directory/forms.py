@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -28,18 +25,8 @@ from engage.directory.models import (
     OrgKind,
     OrgStatus,
 )
+from engage.form_fields import choices
 from engage.request_values import MAX_PAGE
-
-try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
-    from wtforms.fields.choices import SelectChoice
-
-    def choices(pairs: Iterable[tuple[str, str]]) -> list[Any]:
-        return [SelectChoice(value=value, label=label) for value, label in pairs]
-except ImportError:  # pragma: no cover - WTForms 3.2
-
-    def choices(pairs: Iterable[tuple[str, str]]) -> list[Any]:
-        return list(pairs)
-
 
 ANY = ""
 KIND_CHOICES = [(kind.value, kind.label) for kind in OrgKind]

@@ -9,7 +9,7 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
-from engage.columns import MatchingError, matching_from_options, matching_options
+from engage.columns import matching_from_options, matching_options
 from engage.csv_export import csv_writer
 from engage.matchings import cli_matching, cli_save, saved_matching_options
 
@@ -78,10 +78,7 @@ def import_file(file: Path, replace_months: bool, add_: bool, sheet: str | None,
 
     if replace_months and add_:
         raise click.UsageError("Choose --replace-months or --add, not both.")
-    try:
-        matching = matching_from_options(maps, sets)
-    except MatchingError as exc:
-        raise click.UsageError(str(exc)) from None
+    matching = matching_from_options(maps, sets)
     data = file.read_bytes()
     now = utcnow()
     try:

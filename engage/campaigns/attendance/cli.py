@@ -18,7 +18,7 @@ from engage.campaigns.attendance.imports import (
 )
 from engage.campaigns.attendance.matching import OrganisationNotFound, find_organisation
 from engage.campaigns.models import Touchpoint
-from engage.columns import MatchingError, matching_from_options, matching_options
+from engage.columns import matching_from_options, matching_options
 from engage.database import utcnow
 from engage.extensions import db
 from engage.matchings import cli_matching, cli_save, saved_matching_options
@@ -110,10 +110,7 @@ def import_attendance_command(touchpoint_id: int, file: str, assign: tuple[str, 
     Prints what the file matches. It saves only with --yes, and only when every attendee is
     placed: otherwise it lists those left and exits with status 1.
     """
-    try:
-        columns = matching_from_options(maps, sets)
-    except MatchingError as exc:
-        raise click.UsageError(str(exc)) from None
+    columns = matching_from_options(maps, sets)
     touchpoint = db.session.scalar(select(Touchpoint).where(Touchpoint.id == touchpoint_id))
     if touchpoint is None:
         raise click.BadParameter(f"there is no touchpoint {touchpoint_id}",

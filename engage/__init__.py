@@ -6,13 +6,9 @@ import os
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
-from werkzeug.middleware.proxy_fix import ProxyFix
 
-from engage.collector import collector_paused
+from engage.collector import collector_paused, keep_for_life
 from engage.config import check_production_safety, load_settings
-from engage.extensions import csrf, db, limiter, login_manager
-from engage.lazy_migrate import init_migrate
 
 # Feature packages, each with a blueprint called `bp` in its blueprint module.
 FEATURES = (
@@ -22,9 +18,16 @@ FEATURES = (
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the app from the environment, with `config` overriding for tests and scripts."""
+    """Build the app from the environment, with `config` overriding for tests and scripts.
+
+    Everything heavy (SQLAlchemy, the extensions, every feature) is imported by the `register_*`
+    steps, so that it happens while the cycle collector is paused, and what start-up made is
+    then kept out of every later collection (engage/collector.py, docs/performance.md).
+    """
     with collector_paused():
-        return _build(config)
+        app = _build(config)
+    keep_for_life()
+    return app
 
 
 def _build(config: dict[str, Any] | None) -> Flask:
@@ -56,6 +59,8 @@ def register_logging(app: Flask) -> None:
 
 def register_proxy(app: Flask) -> None:
     """Trust X-Forwarded-* only from the configured number of proxies in front of the app."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
     hops = app.config["TRUSTED_PROXY_COUNT"]
     if hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -64,6 +69,11 @@ def register_proxy(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from sqlalchemy import event
+
+    from engage.extensions import csrf, db, limiter, login_manager
+    from engage.lazy_migrate import init_migrate
+
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     # A failed statement's values (password hashes, addresses, search terms) stay out of the

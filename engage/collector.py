@@ -22,3 +22,21 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+_kept = False
+
+
+def keep_for_life() -> None:
+    """Move everything alive now out of the collector's reach, once per process.
+
+    What start-up made (modules, mapped classes, routes, templates' globals) lives as long as the
+    process. Frozen, later collections skip it, so they stay short while requests are served,
+    the exit does not walk it one last time, and a server that forks workers after building the
+    app keeps those pages shared (the `gc.freeze` advice in Python's documentation). Only the
+    first app is frozen: a process that builds many (the test suite) must still free the rest.
+    """
+    global _kept
+    if not _kept:
+        _kept = True
+        gc.freeze()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String
+from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.auth.models import User
@@ -26,10 +26,12 @@ class Medium(enum.StrEnum):
 
     QR = "qr"  # printed: a poster or leaflet with the QR code
     LINK = "link"  # typed or clicked: an email, a newsletter, a post
+    EMAIL = "email"  # a link engage put in an email it sent, one per link per send
 
     @property
     def label(self) -> str:
-        return {"qr": "Printed QR code", "link": "Link in an email or post"}[self.value]
+        return {"qr": "Printed QR code", "link": "Link in an email or post",
+                "email": "Tracked link in an email engage sent"}[self.value]
 
 
 class Device(enum.StrEnum):
@@ -61,6 +63,9 @@ class ShortLink(db.Model):  # type: ignore[name-defined]
     medium: Mapped[Medium] = mapped_column(value_enum(Medium, length=20), default=Medium.QR)
     # The one-line message printed on the poster; the service summary when blank.
     message: Mapped[str] = mapped_column(String(200), default="")
+    # Email links (medium "email"): where the link goes, and the send it was made for.
+    target_url: Mapped[str | None] = mapped_column(Text)
+    send_ref: Mapped[str | None] = mapped_column(String(60), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engage.database import UTCDateTime, utcnow, value_enum
@@ -36,6 +37,15 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
         value_enum(OutboxStatus, length=20, validate_strings=False), default=OutboxStatus.QUEUED)
     # What made it: "reminder", "follow_up", "nudge", "digest", "bulletin", "test" ...
     kind: Mapped[str] = mapped_column(String(30), default="")
+    # The send it belongs to, for its report and the outbox's grouping: "bulletin:12",
+    # "rule:5" (a reminder, follow-up or nudge rule), "digest", "registration:3" ... (see
+    # `engage.messaging.sends`). None for one-off messages.
+    send_ref: Mapped[str | None] = mapped_column(String(60), index=True)
+    # A test send ("send a test to me"): delivered like any other, counted nowhere.
+    is_test: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # The random token its tracked links carry (?m=...), so a click finds the message, and
+    # through it the contact's organisation, without the link spelling out who was sent it.
+    click_token: Mapped[str | None] = mapped_column(String(24), unique=True)
     template: Mapped[str] = mapped_column(String(80), default="")
     to_email: Mapped[str] = mapped_column(String(254))
     to_name: Mapped[str] = mapped_column(String(120), default="")
@@ -167,3 +177,27 @@ class UnsubscribeToken(db.Model):  # type: ignore[name-defined]
     token: Mapped[str] = mapped_column(String(43), unique=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class EmailClick(db.Model):  # type: ignore[name-defined]
+    """A click on a tracked link in an email: which link, which message, and whether a person
+    made it (a mail server's link scanner opening every link on arrival is kept apart).
+
+    No IP address or user agent is kept; `machine_reason` says why a click was judged a
+    machine's.
+    """
+
+    __tablename__ = "email_click"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("short_link.id", ondelete="CASCADE"),
+                                         index=True)
+    outbox_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox_message.id", ondelete="SET NULL"), index=True
+    )
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    human: Mapped[bool] = mapped_column(default=True)
+    machine_reason: Mapped[str] = mapped_column(String(80), default="")

@@ -55,6 +55,9 @@ class Email:
     campaign_id: int | None = None
     touchpoint_id: int | None = None
     attachments: Iterable[Attachment] = ()
+    # The send it belongs to (engage.messaging.sends); a test send counts nowhere.
+    send_ref: str | None = None
+    is_test: bool = False
 
 
 def render_email(template: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
@@ -137,6 +140,8 @@ def queue_email(session: DbSession, email: Email, *, now: datetime) -> OutboxMes
         idempotency_key=email.idempotency_key,
         status=status,
         kind=email.kind,
+        send_ref=email.send_ref,
+        is_test=email.is_test,
         template=email.template,
         to_email=address[:254],
         to_name=email.to_name[:120],

@@ -22,6 +22,7 @@ from engage.campaigns.models import Campaign, Channel, EngagementKind, Engagemen
 from engage.campaigns.touchpoints import TouchpointFields, create_touchpoint
 from engage.catalogue.markdown import markdown_to_text, render_markdown
 from engage.database import DbSession
+from engage.messaging import sends
 from engage.messaging.outbox import Email, queue_email
 from engage.reminders import keys
 from engage.reminders.errors import ReminderError
@@ -159,6 +160,7 @@ def send_bulletin(session: DbSession, bulletin: Bulletin, *, now: datetime) -> i
             context=bulletin_context(bulletin, recipient), send_after=now, kind="bulletin",
             contact_id=recipient.contact_id, organisation_id=recipient.organisation_id,
             campaign_id=bulletin.campaign_id, touchpoint_id=touchpoint.id,
+            send_ref=sends.bulletin_ref(bulletin.id),
         ), now=now)
         if message is not None:
             queued += 1

@@ -27,6 +27,7 @@ from engage.campaigns.models import (
 from engage.database import DbSession
 from engage.directory.models import Organisation, OrgStatus
 from engage.directory.names import shown_name
+from engage.messaging import sends
 from engage.messaging.outbox import Email, queue_email
 from engage.reminders import keys
 from engage.timezone import LONDON
@@ -136,7 +137,7 @@ def queue_digest(session: DbSession, *, now: datetime, config: Mapping[str, Any]
             if user_id else f"digest:{digest.week}:{email}",
             to_email=email, to_name=name, template="digest",
             context={"digest": digest, "name": name, "base_url": base_url},
-            send_after=now, kind="digest", user_id=user_id,
+            send_after=now, kind="digest", user_id=user_id, send_ref=sends.DIGEST,
         ), now=now)
         queued += message is not None
     session.commit()

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 
 from engage.campaigns.models import Touchpoint, TouchpointStatus
 from engage.database import DbSession
+from engage.messaging import sends
 from engage.messaging.models import OutboxMessage, OutboxStatus
 from engage.messaging.outbox import Attachment, Email, queue_email
 from engage.reminders import keys
@@ -135,6 +136,7 @@ def _email_for(rule: ReminderRule, found: Occasion, recipient: Any, send_after: 
         campaign_id=rule.campaign_id if touchpoint is None else touchpoint.campaign_id,
         touchpoint_id=touchpoint.id if touchpoint is not None else None,
         attachments=attachments,
+        send_ref=sends.rule_ref(rule.id),
     )
 
 

@@ -94,3 +94,36 @@ def test_flask_db_commands_still_run_through_flask_migrate(tmp_path: Path) -> No
     current = subprocess.run([*flask, "db", "-d", "migrations", "current"], capture_output=True,
                              text=True, check=True, env=env, timeout=120).stdout
     assert "(head)" in current
+
+
+FREEZE = """
+import gc, json, sys
+import engage
+before = gc.get_freeze_count()
+engage.create_app(json.loads(sys.argv[1]))
+first = gc.get_freeze_count()
+engage.create_app(json.loads(sys.argv[1]))
+print(json.dumps([before, first, gc.get_freeze_count(), gc.isenabled()]))
+"""
+
+
+def test_what_start_up_made_is_frozen_once(tmp_path: Path) -> None:
+    """`import engage` alone imports nothing heavy; the first app's objects are kept out of
+    later collections, a second app's are not, and the collector is running afterwards."""
+    config = json.dumps(base_config(f"sqlite:///{tmp_path / 'app.db'}"))
+    out = subprocess.run([sys.executable, "-c", FREEZE, config], capture_output=True, text=True,
+                         check=True, env=dict(os.environ, FLASK_APP="engage"))
+    before, first, second, enabled = json.loads(out.stdout.strip().splitlines()[-1])
+    assert before == 0
+    assert first > 10_000
+    assert second < first + 1_000  # a second freeze would add the second app's ~100,000
+    assert enabled is True
+
+
+def test_importing_the_package_leaves_sqlalchemy_for_create_app() -> None:
+    out = subprocess.run([sys.executable, "-c",
+                          "import json, sys, engage; print(json.dumps(sorted(sys.modules)))"],
+                         capture_output=True, text=True, check=True)
+    modules = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    assert "sqlalchemy" not in modules
+    assert "engage.extensions" not in modules

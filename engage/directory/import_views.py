@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
+from engage import matching_form
 from engage.auth.access import Access, access
 from engage.columns import MatchingError
 from engage.database import utcnow
@@ -23,14 +24,6 @@ from engage.directory.models import DirectoryImport
 from engage.directory.ods_import import import_ods
 from engage.directory.pharmacy_list import import_pharmacy_list
 from engage.extensions import db
-from engage.matching_form import (
-    MatchingForm,
-    UploadTooLarge,
-    file_columns,
-    open_upload,
-    prefilled,
-    seal_upload,
-)
 from engage.matchings import offered_matching, save_matching
 from engage.transactions import saving
 
@@ -120,24 +113,25 @@ def _first_matching_page(upload: CsvImportForm, data: bytes, filename: str,
     from a matching saved for a file with the same headings."""
     try:
         records = read_records(data)
-        payload = seal_upload(data, filename, _secret_keys())
+        payload = matching_form.seal_upload(data, filename, _secret_keys())
     except ImportRejected as exc:
         return _page("directory/import_csv.html", upload, exc)
-    except UploadTooLarge:
+    except matching_form.UploadTooLarge:
         return _page("directory/import_csv.html", upload, ImportRejected(
             "This file is too large to match its columns on this page. Rename its headings to "
             "ones engage knows (listed below), or import it with `flask directory import-csv "
             "--map FIELD=COLUMN`."))
     header = records[0]
     offered = offered_matching(db.session, "directory", header)
-    form = MatchingForm.build(DIRECTORY_FIELDS, file_columns(header, records[1:SAMPLE_ROWS]),
-                              formdata=None,
-                              data=prefilled(header, HEADINGS, DIRECTORY_FIELDS, offered))
+    columns = matching_form.file_columns(header, records[1:SAMPLE_ROWS])
+    form = matching_form.MatchingForm.build(
+        DIRECTORY_FIELDS, columns, formdata=None,
+        data=matching_form.prefilled(header, HEADINGS, DIRECTORY_FIELDS, offered))
     form.payload.data = payload
     return _matching_page(form, filename, reason=reason, offered=offered)
 
 
-def _matching_page(form: MatchingForm, filename: str, *, status: int = 200,
+def _matching_page(form: matching_form.MatchingForm, filename: str, *, status: int = 200,
                    reason: Exception | None = None, rejected: ImportRejected | None = None,
                    offered: object = None) -> tuple[str, int]:
     return render_template("directory/import_match.html", form=form, filename=filename,
@@ -150,13 +144,14 @@ def _matching_page(form: MatchingForm, filename: str, *, status: int = 200,
 def import_csv_match() -> Response | tuple[str, int]:
     """Import a CSV file with the columns the manager matched; nothing is written unless the
     matching is complete and every row is valid."""
-    opened = open_upload(request.form.get("payload", ""), _secret_keys())
+    opened = matching_form.open_upload(request.form.get("payload", ""), _secret_keys())
     if opened is None:
         return _page("directory/import_csv.html", CsvImportForm(formdata=None), ImportRejected(
             "The file's matching page has expired or was changed. Upload the file again."))
     data, filename = opened
     records = read_records(data)  # read before the token was signed
-    form = MatchingForm.build(DIRECTORY_FIELDS, file_columns(records[0], records[1:SAMPLE_ROWS]))
+    columns = matching_form.file_columns(records[0], records[1:SAMPLE_ROWS])
+    form = matching_form.MatchingForm.build(DIRECTORY_FIELDS, columns)
     if not form.validate_on_submit():
         return _matching_page(form, filename, status=400)
     matching = form.matching()

@@ -9,16 +9,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from engage.campaigns import models as campaigns
 from engage.campaigns.audience import audience_ids_query
 from engage.campaigns.ics import DEFAULT_DURATION
-from engage.campaigns.models import (
-    Campaign,
-    CampaignStatus,
-    Engagement,
-    Touchpoint,
-    TouchpointStatus,
-    engaged_engagement,
-)
 from engage.database import DbSession
 from engage.directory.models import Organisation
 from engage.reminders import recipients as who
@@ -47,7 +40,7 @@ def business_hours(config: Mapping[str, Any]) -> BusinessHours:
     return BusinessHours.from_config(dict(config))
 
 
-def touchpoint_end(touchpoint: Touchpoint) -> datetime | None:
+def touchpoint_end(touchpoint: campaigns.Touchpoint) -> datetime | None:
     start = touchpoint.when
     if start is None:
         return None
@@ -55,20 +48,20 @@ def touchpoint_end(touchpoint: Touchpoint) -> datetime | None:
     return start + (timedelta(minutes=minutes) if minutes else DEFAULT_DURATION)
 
 
-def touchpoint_send_time(rule: ReminderRule, touchpoint: Touchpoint, hours: BusinessHours
+def touchpoint_send_time(rule: ReminderRule, touchpoint: campaigns.Touchpoint, hours: BusinessHours
                          ) -> tuple[datetime | None, str | None]:
     """When a reminder or follow-up rule sends for its touchpoint, or why it does not."""
-    if touchpoint.status is TouchpointStatus.CANCELLED:
+    if touchpoint.status is campaigns.TouchpointStatus.CANCELLED:
         return None, "The touchpoint is cancelled, so nothing is sent."
     if rule.kind is RuleKind.REMINDER:
-        if touchpoint.status is TouchpointStatus.DONE:
+        if touchpoint.status is campaigns.TouchpointStatus.DONE:
             return None, "The touchpoint has already happened."
         if touchpoint.planned_at is None:
             return None, "The touchpoint has no planned time."
         moment = shift(touchpoint.planned_at, -rule.offset_amount, rule.offset_unit)
         return (previous_business_time(moment, hours) if rule.business_hours else moment), None
     end = touchpoint_end(touchpoint)
-    if touchpoint.status is not TouchpointStatus.DONE or end is None:
+    if touchpoint.status is not campaigns.TouchpointStatus.DONE or end is None:
         return None, "Sent after the touchpoint is marked as done, when attendance is known."
     moment = shift(end, rule.offset_amount, rule.offset_unit)
     return (next_business_time(moment, hours) if rule.business_hours else moment), None
@@ -101,22 +94,23 @@ def touchpoint_occasion(session: DbSession, rule: ReminderRule, hours: BusinessH
 # --- nudges ---------------------------------------------------------------------------------------
 
 
-def nudge_start(rule: ReminderRule, campaign: Campaign) -> datetime:
+def nudge_start(rule: ReminderRule, campaign: campaigns.Campaign) -> datetime:
     """Quiet days are counted from the later of the campaign's start and the rule's making."""
     return max(day_start(campaign.start_date), rule.created_at)
 
 
-def nudge_period(rule: ReminderRule, campaign: Campaign, now: datetime) -> int:
+def nudge_period(rule: ReminderRule, campaign: campaigns.Campaign, now: datetime) -> int:
     """Which period of `period_days` since the start `now` falls in (part of the key)."""
     elapsed = now - nudge_start(rule, campaign)
     return max(int(elapsed / timedelta(days=rule.period_days or 1)), 0)
 
 
-def quiet_organisations(session: DbSession, campaign: Campaign, since: datetime) -> list[int]:
+def quiet_organisations(session: DbSession, campaign: campaigns.Campaign,
+                        since: datetime) -> list[int]:
     """Audience organisations that have not engaged (the engaged tier: being sent something is
     not engaging) since `since`."""
-    engaged = select(Engagement.organisation_id).where(
-        Engagement.occurred_at >= since, engaged_engagement())
+    engaged = select(campaigns.Engagement.organisation_id).where(
+        campaigns.Engagement.occurred_at >= since, campaigns.engaged_engagement())
     return list(session.scalars(
         audience_ids_query(campaign).where(Organisation.id.not_in(engaged))))
 
@@ -143,7 +137,7 @@ def nudge_occasion(session: DbSession, rule: ReminderRule, hours: BusinessHours,
         return Occasion(rule, None, "The campaign was deleted.")
     if not rule.active:
         return Occasion(rule, None, "The rule was removed.")
-    if campaign.status is not CampaignStatus.ACTIVE:
+    if campaign.status is not campaigns.CampaignStatus.ACTIVE:
         return Occasion(rule, None, "Nudges go only while the campaign is active.")
     if now >= day_start(campaign.end_date + timedelta(days=1)):
         return Occasion(rule, None, "The campaign has ended.")

@@ -93,10 +93,10 @@ def trackable(url: str, base_url: str) -> bool:
 def _links_for(session: DbSession, send_ref: str, urls: list[str],
                now: datetime) -> dict[str, str]:
     """The code of each URL's link for this send, made for the URLs that have none yet."""
-    codes: dict[str, str] = dict(session.execute(
+    codes = {str(url): code for url, code in session.execute(
         select(ShortLink.target_url, ShortLink.code).where(
             ShortLink.send_ref == send_ref, ShortLink.medium == Medium.EMAIL,
-            ShortLink.target_url.in_(urls))).tuples().all())  # type: ignore[arg-type]
+            ShortLink.target_url.in_(urls)))}
     missing = [url for url in urls if url not in codes]
     if not missing:
         return codes

@@ -114,7 +114,9 @@ def outbox() -> str:
         counts=counts, statuses=list(OutboxStatus), pause=pause, backend=backend,
         search=search, send=send.ref if send else "", send_title=titles.get(send.ref, "")
         if send else "", sends=sends, send_rows=outbox_list.send_rows(db.session, refs, titles),
-        words=outbox_list.STATUS_WORDS)
+        words=outbox_list.STATUS_WORDS, pager_args={k: v for k, v in (
+            ("status", chosen.value if chosen else ""), ("q", search),
+            ("send", send.ref if send else "")) if v})
 
 
 @bp.get("/outbox/<int:outbox_message_id>")

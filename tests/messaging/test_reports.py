@@ -4,100 +4,27 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from engage.campaigns.models import Engagement
-from engage.directory.models import OrgKind
 from engage.extensions import db
-from engage.links.codes import new_code
-from engage.links.models import Medium, ShortLink
 from engage.messaging.events import process_events
-from engage.messaging.models import EmailClick, EmailEvent, OutboxStatus
+from engage.messaging.models import EmailEvent, OutboxStatus
 from engage.messaging.reports import build_report
 from tests.factories import (
     make_bulletin,
-    make_locality,
     make_organisation,
     make_outbox_message,
 )
 from tests.messaging.conftest import NOW
-
-SENT = NOW - timedelta(days=1)
-LATER = SENT + timedelta(hours=2)
-
-
-def _event(message, kind, at=LATER, source="webhook", **detail):
-    db.session.add(EmailEvent(sg_event_id=f"e{message.id}{kind}{len(detail)}{at.minute}",
-                              event=kind, occurred_at=at, outbox_message_id=message.id,
-                              email=message.to_email, source=source, detail=detail))
-
-
-def _link(ref, target):
-    link = ShortLink(code=new_code(), medium=Medium.EMAIL, target_url=target, send_ref=ref,
-                     created_at=SENT)
-    db.session.add(link)
-    db.session.flush()
-    return link
+from tests.messaging.send_data import LATER, SENT, build_send, make_email_link
 
 
 @pytest.fixture()
 def send(app):
-    """Bulletin N's send, message by message (the expected figures are in the tests)."""
-    bulletin = make_bulletin(subject="Winter wellbeing")
-    ref = f"bulletin:{bulletin.id}"
-    north, south = make_locality("North"), make_locality("South")
-    a = make_organisation(name="Alpha Surgery", locality_id=north.id)
-    b = make_organisation(name="Beta Pharmacy", kind=OrgKind.COMMUNITY_PHARMACY,
-                          locality_id=south.id)
-    c = make_organisation(name="Gamma Surgery", locality_id=None)
-
-    def message(org, status=OutboxStatus.SENT, **values):
-        return make_outbox_message(send_ref=ref, status=status,
-                                   organisation_id=org.id if org else None,
-                                   sent_at=SENT if status is OutboxStatus.SENT else None,
-                                   **values)
-
-    m1, m2, m3, m4 = message(a), message(a), message(b), message(b)
-    message(c, OutboxStatus.SUPPRESSED, last_error="Unsubscribed")
-    message(c, OutboxStatus.FAILED, last_error="Invalid recipient address")
-    message(None, OutboxStatus.QUEUED)
-    message(None, OutboxStatus.WITHDRAWN)
-    m10 = message(a)
-    test = message(a, is_test=True)
-    other = make_outbox_message(send_ref="bulletin:999999", status=OutboxStatus.SENT,
-                                organisation_id=a.id, sent_at=SENT)
-    guide, form = _link(ref, "https://example.org/guide"), _link(ref, "https://example.org/form")
-    _event(m1, "delivered")
-    _event(m1, "open")
-    _event(m1, "open", at=LATER + timedelta(minutes=5))  # the same person again: one open
-    db.session.add(EmailClick(link_id=guide.id, outbox_message_id=m1.id, organisation_id=a.id,
-                              at=LATER, human=True))
-    db.session.add(EmailEvent(event="unsubscribe", occurred_at=SENT + timedelta(days=1),
-                              email=m1.to_email.lower(), source="link", detail={}))
-    _event(m2, "delivered")
-    _event(m2, "open", sg_machine_open=True)
-    db.session.add(EmailClick(link_id=guide.id, outbox_message_id=m2.id, organisation_id=a.id,
-                              at=SENT, human=False, machine_reason="scanner"))
-    _event(m3, "bounce")
-    _event(m4, "delivered")
-    _event(m4, "click", url="https://elsewhere.example.org/x")
-    _event(m4, "unsubscribe")
-    _event(m4, "spamreport")
-    _event(m10, "delivered")
-    _event(m10, "click", url=f"http://localhost/q/{guide.code}")  # ours: counted by engage
-    db.session.add(EmailClick(link_id=form.id, outbox_message_id=m10.id, organisation_id=a.id,
-                              at=LATER, human=True))
-    db.session.add(EmailClick(link_id=guide.id, outbox_message_id=None, at=LATER, human=True))
-    for noise in (test, other):
-        _event(noise, "delivered")
-        _event(noise, "open")
-        db.session.add(EmailClick(link_id=guide.id, outbox_message_id=noise.id,
-                                  organisation_id=a.id, at=LATER, human=True))
-    db.session.commit()
-    return ref, guide, form
+    return build_send()
 
 
 def test_figures_match_the_hand_built_send(send, count_queries):
@@ -140,7 +67,7 @@ def test_rates_say_why_they_cannot_be_given(app):
 
 def test_a_sendgrid_click_on_our_link_is_stored_but_not_a_second_engagement(app):
     org = make_organisation()
-    link = _link("bulletin:1", "https://example.org/guide")
+    link = make_email_link("bulletin:1", "https://example.org/guide")
     message = make_outbox_message(send_ref="bulletin:1", status=OutboxStatus.SENT,
                                   organisation_id=org.id, sent_at=SENT)
     events = [

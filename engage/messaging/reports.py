@@ -53,7 +53,8 @@ CAVEATS = {
               "scanner's browser name.",
     "unsubscribes": "Unsubscribes by the link in our emails count for this send when they "
                     f"came within {UNSUBSCRIBE_WINDOW.days} days of it.",
-    "rates": "Rates are out of the messages delivered.",
+    "rates": "Rates are out of the messages delivered, except delivered and bounced, which "
+             "are out of the messages sent.",
 }
 
 
@@ -76,6 +77,11 @@ class Figures:
     def rate(self, count: int) -> float | None:
         """`count` as a share of the delivered messages; None when nothing was delivered."""
         return count / self.delivered if self.delivered else None
+
+    def rate_of_sent(self, count: int) -> float | None:
+        """`count` as a share of the messages sent; None when nothing was sent."""
+        sent = self.statuses["sent"]
+        return count / sent if sent else None
 
     @property
     def no_rate_reason(self) -> str:

@@ -31,8 +31,9 @@ def test_manager_reads_a_sends_report_from_the_outbox(app, send, page: Page, che
 
     page.get_by_role("link", name="Report on Bulletin: Winter wellbeing").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Bulletin: Winter wellbeing")
-    expect(page.get_by_role("table", name="What recipients did")).to_contain_text(
-        "Opens are a floor")
+    figures = page.locator(".engage-send-figures")
+    expect(figures).to_contain_text("Opens are a floor")
+    expect(figures).to_contain_text("1 message: 25% of those delivered")
     expect(page.get_by_role("table", name="Links in the email")).to_contain_text(
         "https://example.org/guide")
     check("report")

@@ -105,7 +105,7 @@ def test_a_report_before_anything_was_sent_says_so_in_words(app, manager_client)
     make_outbox_message(send_ref=f"bulletin:{bulletin.id}", status=OutboxStatus.QUEUED)
     db.session.commit()
     page = manager_client.get(f"/messaging/sends/bulletin:{bulletin.id}").get_data(as_text=True)
-    assert "Not enough sends yet" in page and "0%" not in page
+    assert "0 messages</strong>: not enough sends yet" in page and "0%" not in page
 
 
 def test_a_send_without_messages_of_a_known_bulletin_has_an_empty_report(app, manager_client):

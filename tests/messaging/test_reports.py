@@ -167,3 +167,10 @@ def test_the_outbox_searches_by_address_or_organisation(send, manager_client):
     assert "No messages match" in underscore
     long = manager_client.get("/outbox?q=" + "a" * 5000)
     assert long.status_code == 200
+
+
+def test_a_message_of_a_send_links_to_its_report(app, manager_client):
+    message = make_outbox_message(send_ref="digest", status=OutboxStatus.SENT, sent_at=SENT)
+    db.session.commit()
+    page = manager_client.get(f"/outbox/{message.id}").get_data(as_text=True)
+    assert "Report on this send" in page

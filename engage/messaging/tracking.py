@@ -23,7 +23,7 @@ from html import escape
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engage.database import DbSession
 from engage.links.codes import new_code
@@ -66,7 +66,7 @@ def tracked_parts(session: DbSession, *, send_ref: str, text: str, html: str,
             wanted.append(url)
     if not wanted:
         return text, html
-    codes = _links_for(session, send_ref, wanted[:MAX_LINKS], now)
+    codes = _links_for(session, send_ref, wanted, now)
     return (_replace_text(text, text_urls, codes, base),
             _replace_html(html, anchors, codes, base))
 
@@ -98,6 +98,12 @@ def _links_for(session: DbSession, send_ref: str, urls: list[str],
             ShortLink.send_ref == send_ref, ShortLink.medium == Medium.EMAIL,
             ShortLink.target_url.in_(urls)))}
     missing = [url for url in urls if url not in codes]
+    if not missing:
+        return codes
+    # The bound is per send, across its batches: a later batch adds only what is left of it.
+    made = session.scalar(select(func.count()).select_from(ShortLink).where(
+        ShortLink.send_ref == send_ref, ShortLink.medium == Medium.EMAIL)) or 0
+    missing = missing[:max(0, MAX_LINKS - made)]
     if not missing:
         return codes
     fresh = _unused_codes(session, len(missing))

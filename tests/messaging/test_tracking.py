@@ -73,14 +73,22 @@ def test_a_later_batch_of_the_send_reuses_its_links_and_other_sends_get_their_ow
     assert _links("rule:4")["https://example.org/a"].code != first
 
 
-def test_links_per_send_are_bounded(app):
+def test_links_per_send_are_bounded_across_its_batches(app):
     urls = [f"https://example.org/{n}" for n in range(MAX_LINKS + 10)]
+    text, _ = _track(" ".join(urls[:MAX_LINKS - 5]), "")
     text, _ = _track(" ".join(urls), "")
     assert len(_links("bulletin:1")) == MAX_LINKS
     assert text.endswith(" ".join(urls[MAX_LINKS:]))
+    assert f"?m={TOKEN_MARK} https://example.org/{MAX_LINKS}" in text
 
 
 def test_unparsable_html_is_returned_unharmed(app):
     html = '<p>broken <a href="https://example.org/x"<<>>&amp; <a href=\'https://e.org/y\'>y'
     _, out = _track("", html)
     assert "&amp;" in out and "<p>broken" in out
+
+
+def test_base_url_defaults_to_the_public_address(app):
+    text, _ = tracked_parts(db.session, send_ref="digest", text="https://example.org/x",
+                            html="", now=NOW)
+    assert text.startswith(app.config["PUBLIC_BASE_URL"] + "/q/")

@@ -152,3 +152,14 @@ def test_an_email_link_without_a_usable_target_is_not_found(client, app):
 def test_email_links_stay_off_the_links_page(app, manager_client, sent):
     link, _, _ = sent
     assert link.code not in manager_client.get("/links/").get_data(as_text=True)
+
+
+def test_a_manager_cannot_make_an_email_link_by_hand(app, manager_client):
+    from tests.factories import make_service, make_touchpoint
+
+    service, touchpoint = make_service(), make_touchpoint()
+    db.session.commit()
+    response = manager_client.post(f"/links/touchpoints/{touchpoint.id}/new", data={
+        "service": service.slug, "medium": "email"})
+    assert response.status_code == 400
+    assert db.session.scalars(select(ShortLink)).all() == []

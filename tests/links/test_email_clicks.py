@@ -163,3 +163,10 @@ def test_a_manager_cannot_make_an_email_link_by_hand(app, manager_client):
         "service": service.slug, "medium": "email"})
     assert response.status_code == 400
     assert db.session.scalars(select(ShortLink)).all() == []
+
+
+def test_an_email_links_page_says_where_it_goes(sent, manager_client):
+    link, _, _ = sent
+    page = manager_client.get(f"/links/{link.id}").get_data(as_text=True)
+    assert "https://example.org/guide?x=1&amp;y=2" in page
+    assert "/messaging/sends/bulletin:1" in page

@@ -92,31 +92,29 @@ def mailbox_message(mailbox_message_id: int) -> str:
 def outbox() -> str:
     """Sends with their counts by status, and the messages (found by address or organisation,
     narrowed to one send or status); failed ones can be retried."""
-    status = request.args.get("status", "")
-    chosen = OutboxStatus(status) if status in {s.value for s in OutboxStatus} else None
+    raw_status = request.args.get("status", "")
+    status = OutboxStatus(raw_status) if raw_status in {s.value for s in OutboxStatus} else None
     search = clean_search(request.args.get("q"))
     send = send_titles.parse_ref(request.args.get("send", "")[:60])
-    query = outbox_list.message_query(status=chosen, send_ref=send.ref if send else None,
-                                      search=search)
-    page = db.paginate(query, page=page_arg(), per_page=50, error_out=False)
+    ref = send.ref if send else ""
+    page = db.paginate(outbox_list.message_query(status=status, send_ref=ref or None,
+                                                 search=search),
+                       page=page_arg(), per_page=50, error_out=False)
     counts = dict(db.session.execute(
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
-    sends = None
-    if send is None and not search and chosen is None:
-        sends = db.paginate(outbox_list.sends_query(), page=page_arg("sends_page"), per_page=20,
-                            error_out=False)
+    # The list of sends shows on the unfiltered page only.
+    sends = None if send or search or status else db.paginate(
+        outbox_list.sends_query(), page=page_arg("sends_page"), per_page=20, error_out=False)
     refs = list(sends.items) if sends is not None else []
-    titles = send_titles.titles(db.session, [*refs, *([send.ref] if send else [])])
+    titles = send_titles.titles(db.session, [*refs, ref] if ref else refs)
     backend = delivery.backend_from_config(current_app.config)
-    pause = delivery.active_pause(db.session, backend.name)
+    filters = {"status": status.value if status else "", "q": search, "send": ref}
     return render_template(
-        "messaging/outbox.html", page=page, status=chosen.value if chosen else "",
-        counts=counts, statuses=list(OutboxStatus), pause=pause, backend=backend,
-        search=search, send=send.ref if send else "", send_title=titles.get(send.ref, "")
-        if send else "", sends=sends, send_rows=outbox_list.send_rows(db.session, refs, titles),
-        words=outbox_list.STATUS_WORDS, pager_args={k: v for k, v in (
-            ("status", chosen.value if chosen else ""), ("q", search),
-            ("send", send.ref if send else "")) if v})
+        "messaging/outbox.html", page=page, status=filters["status"], counts=counts,
+        statuses=list(OutboxStatus), pause=delivery.active_pause(db.session, backend.name),
+        backend=backend, search=search, send=ref, send_title=titles.get(ref, ""), sends=sends,
+        send_rows=outbox_list.send_rows(db.session, refs, titles),
+        words=outbox_list.STATUS_WORDS, pager_args={k: v for k, v in filters.items() if v})
 
 
 @bp.get("/outbox/<int:outbox_message_id>")

@@ -30,7 +30,8 @@ links_cli = AppGroup("links", help="Short links, QR codes and scan figures.")
 @click.option("--service", "slug", required=True, help="The service page it opens (its slug).")
 @click.option("--organisation", "ods", help="ODS code of the practice or pharmacy it is for.")
 @click.option("--touchpoint", "touchpoint_id", type=int, help="The touchpoint it belongs to.")
-@click.option("--medium", type=click.Choice([m.value for m in Medium]), default=Medium.QR.value,
+@click.option("--medium", type=click.Choice([m.value for m in Medium if m is not Medium.EMAIL]),
+              default=Medium.QR.value,
               show_default=True, help="qr for print, link for email or posts.")
 @click.option("--message", default="", help="One-line message for the poster.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),

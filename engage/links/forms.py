@@ -23,7 +23,8 @@ class LinkForm(FlaskForm):
     )
     medium = RadioField(
         "Where it will appear",
-        choices=choices([(m.value, m.label) for m in Medium]),
+        # Email links are made only by a send (engage.messaging.tracking), with their target.
+        choices=choices([(m.value, m.label) for m in Medium if m is not Medium.EMAIL]),
         default=Medium.QR.value,
         validators=[DataRequired("Choose where it will appear")],
     )

@@ -84,6 +84,10 @@ class ScanResult:
     code: str | None = None
     service_slug: str | None = None  # None with found=True: the list of services
     counted: bool = False
+    # An email link (medium EMAIL) is found but not recorded here: its click is the email's
+    # (engage.messaging.clicks), recorded by the endpoint with the message's token.
+    link_id: int | None = None
+    medium: Medium | None = None
 
 
 @dataclass(frozen=True)
@@ -200,7 +204,8 @@ def _scan(cursor: Any, dialect: Dialect, code: str, day: date, salt: bytes,
     else:
         found = statements.lookup.execute(cursor, {"code": code}).fetchone()
         row = _Row.from_driver(found) if found is not None else None
-        if record and row is not None and row.retired_at is None:
+        email_link = row is not None and row.medium is Medium.EMAIL
+        if record and row is not None and row.retired_at is None and not email_link:
             key = visitor_key(salt, address, family)
             statements.insert_scan.execute(cursor, {
                 "link_id": row.id, "at": now, "day": day, "device": device, "visitor_key": key})
@@ -214,9 +219,12 @@ def _scan(cursor: Any, dialect: Dialect, code: str, day: date, salt: bytes,
             _record_miss(cursor, statements, dialect, code, row, day=day, now=now,
                          device=device, miss_cap=scan.miss_cap)
         return ScanResult(found=False, code=code)
+    if row.medium is Medium.EMAIL:
+        return ScanResult(found=True, code=code, link_id=row.id, medium=row.medium)
     if new_visitor and row.organisation_id is not None:
         statements.count_visitor.execute(cursor, _ledger_row(row, day=day, now=now))
-    return ScanResult(found=True, code=code, service_slug=row.slug, counted=counted)
+    return ScanResult(found=True, code=code, service_slug=row.slug, counted=counted,
+                      link_id=row.id, medium=row.medium)
 
 
 def _record_miss(cursor: Any, statements: _Statements, dialect: Dialect, code: str,
@@ -293,11 +301,12 @@ WITH link AS (
     WHERE l.code = :code
 ), stored AS (
     INSERT INTO scan (link_id, at, day, device, visitor_key)
-    SELECT id, :at, :day, :device, :key FROM link WHERE retired_at IS NULL
+    SELECT id, :at, :day, :device, :key FROM link WHERE retired_at IS NULL AND medium <> {email}
     RETURNING link_id
 ), visitor AS (
     INSERT INTO scan_visitor (link_id, day, visitor_key)
-    SELECT id, :day, :key FROM link WHERE retired_at IS NULL AND CAST(:counted AS boolean)
+    SELECT id, :day, :key FROM link
+    WHERE retired_at IS NULL AND medium <> {email} AND CAST(:counted AS boolean)
     ON CONFLICT DO NOTHING
     RETURNING link_id
 ), ledger AS (
@@ -322,7 +331,8 @@ FROM link
 
 # The ledger row's stored values, for `_ledger_row` and the same row in `_PG_SCAN`'s SQL.
 _LEDGER = {
-    "qr": Medium.QR.value, "poster": Channel.POSTER.value, "other": Channel.OTHER.value,
+    "qr": Medium.QR.value, "email": Medium.EMAIL.value,
+    "poster": Channel.POSTER.value, "other": Channel.OTHER.value,
     "scanned": EngagementKind.SCANNED.value, "clicked": EngagementKind.CLICKED.value,
     "scanned_tier": tier_for(EngagementKind.SCANNED).value,
     "clicked_tier": tier_for(EngagementKind.CLICKED).value,

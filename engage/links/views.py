@@ -29,6 +29,7 @@ from engage.links.models import AwarenessAnswer, Medium, ShortLink
 from engage.links.qr import qr_png, qr_svg
 from engage.links.scans import ScanRequest, record_scan
 from engage.links.shortlinks import LinkError, create_link, restore_link, retire_link, short_url
+from engage.messaging.clicks import Click, record_click
 from engage.public_address import public_address_warning
 from engage.sections import page_section
 from engage.timezone import uk_day
@@ -61,7 +62,8 @@ def scan(code: str) -> Response | tuple[str, int] | tuple[str, int, dict[str, st
     """Count the scan and send the visitor to the service page (GET without CSRF by design).
 
     HEAD requests (link checkers) are redirected without being recorded; bots are recorded as
-    bots and not counted. The redirect is always to one of our own pages. Limited per client
+    bots and not counted. The redirect is always to one of our own pages, except for a tracked
+    link in an email (medium EMAIL), which goes to the target stored with it. Limited per client
     address (SCAN_RATE_LIMIT, far above what people scanning posters reach; see throttle.py).
     """
     wait = _scan_wait()
@@ -73,11 +75,28 @@ def scan(code: str) -> Response | tuple[str, int] | tuple[str, int, dict[str, st
         miss_cap=current_app.config["SCAN_MISS_DAILY_CAP"]))
     if not result.found:
         return render_template("links/missing.html"), 404
+    if result.medium is Medium.EMAIL and result.link_id is not None:
+        return _email_click(result.link_id)
     if result.service_slug is None:
         return redirect(url_for("catalogue.public_index", via=result.code), 302)
     # Codes are letters and digits only, so nothing in `via` needs escaping.
     return redirect(f"{_service_path(request.script_root, result.service_slug)}"
                     f"?via={result.code}", 302)
+
+
+def _email_click(link_id: int) -> Response | tuple[str, int]:
+    """A tracked link in an email: record the click (person or machine), then go to its target.
+
+    The `m` token is hostile input: a missing, garbled or forged one still redirects and is
+    kept as an anonymous click (`engage.messaging.clicks`).
+    """
+    with saving():
+        result = record_click(db.session, Click(
+            link_id, token=request.args.get("m", type=str), head=request.method == "HEAD",
+            user_agent=request.headers.get("User-Agent"), now=utcnow()))
+    if result.target_url is None:
+        return render_template("links/missing.html"), 404
+    return redirect(result.target_url, 302)
 
 
 @lru_cache(maxsize=256)
@@ -173,8 +192,10 @@ def public_address_problem() -> str | None:
 @access(Access.VIEW)
 def index() -> str:
     """The latest links with their figures, and codes people tried that do not exist."""
+    # Email links are many (one per link per send) and reported with their send.
     rows = stats.link_figures(db.session, ShortLink.id.in_(
-        select(ShortLink.id).order_by(ShortLink.id.desc()).limit(100)))
+        select(ShortLink.id).where(ShortLink.medium != Medium.EMAIL)
+        .order_by(ShortLink.id.desc()).limit(100)))
     return render_template("links/index.html", rows=rows, totals=stats.totals(rows),
                            unknown=stats.unknown_codes(db.session),
                            unlisted=stats.unlisted_misses(db.session),

@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("messaging", __name__)
 # The modules whose routes join `bp`; the app imports each of them before registering it.
-VIEW_MODULES = ("views",)
+VIEW_MODULES = ("views", "report_views")

@@ -5,7 +5,10 @@ same event often arrives twice). A message's `event_status` only moves forward i
 STATUS_RANK, so an open arriving after a bounce does not undo the bounce. Opens and clicks
 become engagement rows for the organisation (`source_ref` `sg:<sg_event_id>`; machine opens
 and clicks within seconds of delivery, typical of link scanners, are kept with
-counted=False); bounces, drops, spam reports and unsubscribes suppress the address.
+counted=False). A click on one of engage's own tracked links (`tracking.py`) is stored and
+marked (`detail["engage_link"]`) but makes no engagement: engage counted that click itself
+when the link redirected (`clicks.py`), so SendGrid's report of it is not a second click.
+Bounces, drops, spam reports and unsubscribes suppress the address.
 
 A post is applied in bulk (a handful of statements for thousands of events) inside a
 savepoint; should that fail, each event is applied again on its own savepoint, so one event
@@ -36,9 +39,12 @@ from engage.campaigns.models import (
 )
 from engage.database import DbSession
 from engage.directory.models import Contact, SuppressionReason
+from engage.links.codes import normalise
+from engage.links.models import Medium, ShortLink
 from engage.messaging.event_check import CheckedEvent, EventProblem, check_event, safe_id
 from engage.messaging.models import EmailEvent, OutboxMessage
 from engage.messaging.suppression import address_key, suppress
+from engage.messaging.tracking import SHORT_PATH
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +138,7 @@ class _Post:
     organisations: dict[int, int | None] = field(default_factory=dict)
     channels: dict[int, Channel] = field(default_factory=dict)
     delivered: dict[int, datetime] = field(default_factory=dict)
+    tracked_codes: set[str] = field(default_factory=set)
     suppressed: set[str] = field(default_factory=set)
     events: list[dict[str, Any]] = field(default_factory=list)
     engagement: list[dict[str, Any]] = field(default_factory=list)
@@ -208,6 +215,11 @@ def _load(post: _Post, events: list[CheckedEvent]) -> None:
     delivered_query = (select(EmailEvent.outbox_message_id, func.min(EmailEvent.occurred_at))
                        .where(EmailEvent.event == "delivered")
                        .group_by(EmailEvent.outbox_message_id))
+    codes = {code for e in events if e.kind == "click"
+             if (code := tracked_code(e.detail.get("url"))) is not None}
+    if codes:
+        post.tracked_codes.update(_in(session, select(ShortLink.code).where(
+            ShortLink.medium == Medium.EMAIL), ShortLink.code, codes))
     if any(e.kind == "click" for e in events):
         post.delivered.update(_in(session, delivered_query, EmailEvent.outbox_message_id,
                                   [m.id for m in messages]))
@@ -257,7 +269,11 @@ def _one(post: _Post, event: CheckedEvent) -> str:
         else:
             outcome.append("Already suppressed")
         post.suppressed.add(key)
-    if event.kind in ("open", "click") and message is not None:
+    detail = event.detail
+    if event.kind == "click" and tracked_code(detail.get("url")) in post.tracked_codes:
+        detail = {**detail, "engage_link": True}
+        outcome.append("Click on an engage tracked link: already counted when it redirected")
+    elif event.kind in ("open", "click") and message is not None:
         outcome.append(_engagement(post, message, event, occurred_at))
     post.events.append({
         "sg_event_id": event.sg_event_id, "event": event.kind, "occurred_at": occurred_at,
@@ -265,9 +281,19 @@ def _one(post: _Post, event: CheckedEvent) -> str:
         "contact_id": message.contact_id if message else None, "email": email,
         "sg_message_id": event.sg_message_id, "source": "webhook",
         "outcome": "; ".join(o for o in outcome if o)[:300] or "Recorded",
-        "detail": event.detail,
+        "detail": detail,
     })
     return "unknown" if message is None else "processed"
+
+
+def tracked_code(url: object) -> str | None:
+    """The short code when `url` is an engage short link (`.../q/<code>`), else None."""
+    if not isinstance(url, str):
+        return None
+    head, _, code = url.rstrip("/").rpartition("/")
+    if not head.endswith(f"/{SHORT_PATH}"):
+        return None
+    return normalise(code)
 
 
 def _engagement(post: _Post, message: _Message, event: CheckedEvent,

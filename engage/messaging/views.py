@@ -24,10 +24,11 @@ from engage.auth.access import Access, access
 from engage.database import utcnow
 from engage.directory.models import Organisation
 from engage.extensions import csrf, db
-from engage.messaging import delivery
+from engage.messaging import delivery, outbox_list, send_titles
 from engage.messaging.blueprint import bp
 from engage.messaging.events import process_events
 from engage.messaging.models import EmailEvent, MailboxMessage, OutboxMessage, OutboxStatus
+from engage.messaging.outbox_list import clean_search
 from engage.messaging.unsubscribe import (
     BadUnsubscribeToken,
     is_unsubscribed,
@@ -89,21 +90,31 @@ def mailbox_message(mailbox_message_id: int) -> str:
 @bp.get("/outbox")
 @access(Access.MANAGE)
 def outbox() -> str:
-    """Every message with its status, attempts and reason; failed ones can be retried."""
-    status = request.args.get("status", "")
-    query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(),
-                                           OutboxMessage.id.desc())
-    if status in {s.value for s in OutboxStatus}:
-        query = query.where(OutboxMessage.status == OutboxStatus(status))
-    else:
-        status = ""
-    page = db.paginate(query, page=page_arg(), per_page=50, error_out=False)
+    """Sends with their counts by status, and the messages (found by address or organisation,
+    narrowed to one send or status); failed ones can be retried."""
+    raw_status = request.args.get("status", "")
+    status = OutboxStatus(raw_status) if raw_status in {s.value for s in OutboxStatus} else None
+    search = clean_search(request.args.get("q"))
+    send = send_titles.parse_ref(request.args.get("send", "")[:60])
+    ref = send.ref if send else ""
+    page = db.paginate(outbox_list.message_query(status=status, send_ref=ref or None,
+                                                 search=search),
+                       page=page_arg(), per_page=50, error_out=False)
     counts = dict(db.session.execute(
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
+    # The list of sends shows on the unfiltered page only.
+    sends = None if send or search or status else db.paginate(
+        outbox_list.sends_query(), page=page_arg("sends_page"), per_page=20, error_out=False)
+    refs = list(sends.items) if sends is not None else []
+    titles = send_titles.titles(db.session, [*refs, ref] if ref else refs)
     backend = delivery.backend_from_config(current_app.config)
-    pause = delivery.active_pause(db.session, backend.name)
-    return render_template("messaging/outbox.html", page=page, status=status, counts=counts,
-                           statuses=list(OutboxStatus), pause=pause, backend=backend)
+    filters = {"status": status.value if status else "", "q": search, "send": ref}
+    return render_template(
+        "messaging/outbox.html", page=page, status=filters["status"], counts=counts,
+        statuses=list(OutboxStatus), pause=delivery.active_pause(db.session, backend.name),
+        backend=backend, search=search, send=ref, send_title=titles.get(ref, ""), sends=sends,
+        send_rows=outbox_list.send_rows(db.session, refs, titles),
+        words=outbox_list.STATUS_WORDS, pager_args={k: v for k, v in filters.items() if v})
 
 
 @bp.get("/outbox/<int:outbox_message_id>")

@@ -41,6 +41,7 @@ SAMPLE_STRINGS = {
     "code": "ABC123",
     "slug": "sample",
     "format": "csv",
+    "ref": "digest",  # a send reference (messaging.send_report): the digest always exists
 }
 
 

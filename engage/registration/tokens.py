@@ -21,6 +21,7 @@ FORM_SALT = "registration-form"
 CANCEL_SALT = b"registration-cancel:"
 # A person cannot read the page and fill in four fields faster than this.
 MIN_FILL = timedelta(seconds=3)
+NO_WAIT = timedelta(0)  # a one-button form (send the confirmation again)
 # A form left open longer than this is given out again (the person loses nothing typed).
 MAX_AGE = timedelta(hours=24)
 TOO_FAST = ("We could not take this registration. Check your details and send the form "

@@ -160,7 +160,8 @@ def test_no_registration_for_a_cancelled_past_or_closed_event(app, change):
 
 
 def test_registration_cannot_open_for_a_newsletter_or_a_past_session(app):
-    newsletter = make_touchpoint(channel=Channel.NEWSLETTER, planned_at=utcnow() + timedelta(days=3))
+    newsletter = make_touchpoint(channel=Channel.NEWSLETTER,
+                                 planned_at=utcnow() + timedelta(days=3))
     with pytest.raises(RegistrationError, match="only webinars"):
         terms.save_terms(db.session, newsletter, terms.Terms(), page_path=str, user_id=None,
                          now=utcnow())

@@ -82,6 +82,6 @@ def _contacts_by_email(session: DbSession, emails: set[str]) -> dict[str, Contac
 def registrant_organisations(session: DbSession, touchpoint_id: int) -> dict[str, int]:
     """Case-folded address → organisation of everyone who registered (cancelled included: they
     may have come anyway), for matching an attendee list."""
-    return dict(session.execute(
-        select(Registration.email_key, Registration.organisation_id)
-        .where(Registration.touchpoint_id == touchpoint_id)).tuples().all())
+    rows = session.execute(select(Registration.email_key, Registration.organisation_id)
+                           .where(Registration.touchpoint_id == touchpoint_id))
+    return {email: organisation_id for email, organisation_id in rows}

@@ -58,7 +58,7 @@ def touchpoint_registration(touchpoint: Touchpoint) -> dict[str, Any] | None:
             "closed": terms.why_closed(settings, utcnow()), **_addresses(settings)}
 
 
-@bp.route("/touchpoints/<int:touchpoint_id>/registration", methods=["GET", "POST"])
+@bp.route("/registrations/<int:touchpoint_id>/settings", methods=["GET", "POST"])
 @access(Access.MANAGE)
 def edit(touchpoint_id: int) -> Response | str | tuple[str, int]:
     """Open registration, or change its places, waiting list and closing time."""
@@ -107,7 +107,7 @@ def _registrations(touchpoint_id: int) -> list[Registration]:
         .order_by(Registration.status, Registration.queued_at, Registration.id)))
 
 
-@bp.get("/touchpoints/<int:touchpoint_id>/registrants")
+@bp.get("/registrations/<int:touchpoint_id>")
 @access(Access.MANAGE)
 def registrants(touchpoint_id: int) -> str:
     """Who registered, who is waiting (in order) and who cancelled, with the counts."""
@@ -122,7 +122,7 @@ def registrants(touchpoint_id: int) -> str:
         **(_addresses(settings) if settings else {}))
 
 
-@bp.get("/touchpoints/<int:touchpoint_id>/registrants.csv")
+@bp.get("/registrations/<int:touchpoint_id>.csv")
 @access(Access.MANAGE)
 def registrants_csv(touchpoint_id: int) -> Response:
     """The list as CSV for the session's host; every export goes in the audit log."""

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from engage.campaigns.attendance.files import Attendee
 from engage.campaigns.attendance.matching import BY_CONTACT, BY_REGISTRATION, match_attendees
-from engage.campaigns.models import Channel, EngagementKind
+from engage.campaigns.models import Channel, EngagementKind, TouchpointStatus
 from engage.extensions import db
 from engage.registration.signup import cancel
 from engage.reminders.expand import expand_due
-from tests.factories import make_contact, make_engagement, make_organisation
+from tests.factories import make_contact, make_engagement, make_organisation, make_touchpoint
 from tests.registration.support import MAILING, make_event, sign_up, utc
 from tests.reminders.support import CONFIG, outbox, rule
 
@@ -73,3 +73,24 @@ def test_attendance_matches_a_registrants_address_before_contacts_and_domains(ap
     # Without the touchpoint (other callers), matching is as it was.
     plain = match_attendees(db.session, [Attendee("Sam", "sam@nhs.net")])
     assert plain.matched["sam@nhs.net"].organisation_id == other.id
+
+
+def test_the_attendance_preview_counts_a_registrants_match_as_by_address(app):
+    from engage.campaigns.attendance.imports import preview_attendance
+    from engage.registration.models import Registration, RegistrationStatus
+
+    touchpoint = make_touchpoint(planned_at=utc(2025, 3, 14, 13), actual_at=utc(2025, 3, 14, 13),
+                                 status=TouchpointStatus.DONE, duration_minutes=60)
+    org = make_organisation()
+    # Registered before the event (written directly: registration closed when it started).
+    db.session.add(Registration(touchpoint_id=touchpoint.id, name="Sam", email="sam@nhs.net",
+                                email_key="sam@nhs.net", organisation_id=org.id,
+                                role="Nurse", status=RegistrationStatus.REGISTERED,
+                                nonce="n" * 32))
+    db.session.flush()
+    data = b"Name,Email,Duration (minutes)\r\nSam Jones,Sam@nhs.net,55\r\n"
+    preview = preview_attendance(db.session, touchpoint, data, "list.csv",
+                                 now=utc(2025, 3, 14, 16))
+    [matched] = preview.matched
+    assert (matched.organisation_id, matched.by_contact, matched.by_domain) == (org.id, 1, 0)
+    assert preview.unmatched == []

@@ -65,12 +65,15 @@ def organisation_for(session: DbSession, typed: str, email: str) -> Organisation
 
 def _from_contact(session: DbSession, email: str) -> Organisation:
     """A blank field: the organisation of the one open organisation this address is known at."""
-    orgs = list(session.scalars(
-        select(Organisation).join(Contact, Contact.organisation_id == Organisation.id)
+    # Ids, not rows: DISTINCT over the organisation's JSON column fails on PostgreSQL.
+    ids = list(session.scalars(
+        select(Organisation.id).join(Contact, Contact.organisation_id == Organisation.id)
         .where(func.lower(Contact.email) == email.strip().lower(),
                Organisation.status != OrgStatus.CLOSED).distinct().limit(2)))
-    if len(orgs) == 1:
-        return orgs[0]
+    if len(ids) == 1:
+        found = session.get(Organisation, ids[0])
+        if found is not None:
+            return found
     raise UnknownOrganisation(
         "Enter your organisation: its ODS code (for example D81001 or FA123), its name, or its "
         "postcode.")

@@ -125,3 +125,14 @@ def test_unknown_touchpoints_are_404(app, manager_client):
     for path in ("/registrations/999999/settings", "/registrations/999999",
                  "/registrations/999999.csv"):
         assert manager_client.get(path).status_code == 404
+
+
+def test_the_short_links_page_and_poster_name_the_event(app, manager_client):
+    event = make_event()
+    db.session.commit()
+    link = event.short_link
+    shown = manager_client.get(f"/links/{link.id}").get_data(as_text=True)
+    assert f'href="/register/{event.code}"' in shown
+    poster = manager_client.get(f"/links/{link.id}/poster").get_data(as_text=True)
+    assert event.touchpoint.title in poster
+    assert "only to book your place" in poster and "does not ask for your name" not in poster

@@ -9,13 +9,16 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from engage.auth.models import Role
 from engage.database import utcnow
 from engage.extensions import db
 from engage.messaging.models import OutboxMessage
 from engage.registration import settings as terms
-from engage.registration.models import Registration, RegistrationStatus
+from engage.registration.models import Registration, RegistrationSettings, RegistrationStatus
 from tests.e2e.conftest import BrowserLog
+from tests.e2e.helpers import make_signed_up_user, sign_in
 from tests.factories import make_organisation, make_service, make_touchpoint
+from tests.registration.support import sign_up
 
 pytestmark = pytest.mark.e2e
 
@@ -104,3 +107,36 @@ def test_register_on_a_phone_see_the_confirmation_and_cancel(app, live_server, w
     check("cancelled")
     db.session.expire_all()
     assert db.session.scalar(select(Registration.status)) is RegistrationStatus.CANCELLED
+
+
+def test_manager_opens_registration_and_sees_who_registered(app, live_server, page: Page,
+                                                           check):
+    app.config["PUBLIC_BASE_URL"] = live_server.url
+    touchpoint = make_touchpoint(title="Stress and resilience for practice teams",
+                                 duration_minutes=60,
+                                 planned_at=(utcnow() + timedelta(days=12)).replace(
+                                     hour=13, minute=0, second=0, microsecond=0))
+    org = make_organisation(name="RIVERSIDE SURGERY")
+    db.session.commit()
+    manager = make_signed_up_user(Role.MANAGER)
+    sign_in(page, manager.email)
+
+    page.goto(f"/campaigns/touchpoints/{touchpoint.id}")
+    page.get_by_role("link", name="Open registration").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Open registration")
+    check("settings")
+    page.get_by_label("Number of places").fill("2")
+    page.get_by_role("button", name="Save registration").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Registrations")
+
+    settings = db.session.get(RegistrationSettings, touchpoint.id)
+    assert settings is not None
+    for number, email in enumerate(("ann@example.org", "bob@example.org", "cat@example.org")):
+        sign_up(settings, email, organisation=org, now=utcnow() + timedelta(seconds=number))
+    db.session.commit()
+    page.reload()
+    expect(page.get_by_text("2 registered of 2")).to_be_visible()
+    check("registrants")
+    page.goto(f"/campaigns/touchpoints/{touchpoint.id}")
+    expect(page.get_by_role("heading", name="Registration")).to_be_visible()
+    check("touchpoint-section")

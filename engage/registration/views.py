@@ -87,6 +87,8 @@ def register_page(code: str) -> Page:
     reason = terms.why_closed(settings, utcnow())
     if reason is not None:
         return _closed(settings, reason)
+    if not settings.waiting_list and not signup.has_room(db.session, settings):
+        return render_template("registration/full.html", event=settings)
     return _form_page(settings, RegisterForm(formdata=None))
 
 

@@ -107,7 +107,7 @@ def test_a_steering_member_sees_counts_but_not_the_links(app, login):
     client = login(Role.STEERING)
     page = client.get(f"/campaigns/touchpoints/{event.touchpoint_id}").get_data(as_text=True)
     assert "1 registered" in page
-    assert f"/register/{event.code}" not in page
+    assert "See who registered" not in page and "Change registration" not in page
 
 
 def test_no_registration_section_for_a_newsletter(app, manager_client):
@@ -136,3 +136,17 @@ def test_the_short_links_page_and_poster_name_the_event(app, manager_client):
     poster = manager_client.get(f"/links/{link.id}/poster").get_data(as_text=True)
     assert event.touchpoint.title in poster
     assert "only to book your place" in poster and "does not ask for your name" not in poster
+
+
+def test_the_registrants_page_runs_as_many_queries_for_five_times_the_people(
+        app, manager_client, count_queries):
+    def queries_for(people: int) -> int:
+        event = make_event(capacity=people // 2 + 1)
+        for n in range(people):
+            sign_up(event, f"p{n}.{people}@example.org", now=utcnow() + timedelta(seconds=n))
+        db.session.commit()
+        with count_queries() as counted:
+            assert manager_client.get(f"/registrations/{event.touchpoint_id}").status_code == 200
+        return counted.count
+
+    assert queries_for(4) == queries_for(20)

@@ -176,7 +176,10 @@ def test_a_full_event_without_a_waiting_list_refuses(app):
     make_organisation(ods_code="D81001")
     sign_up(event, "first@example.org")
     db.session.commit()
-    response = post(app.test_client(), app, event, organisation="D81001")
+    client = app.test_client()
+    page = client.get(f"/register/{event.code}").get_data(as_text=True)
+    assert "This event is full" in page and "waiting list" in page and "<form" not in page
+    response = post(client, app, event, organisation="D81001")
     assert response.status_code == 409
     assert "no waiting list" in response.get_data(as_text=True)
     assert len(registrations(event.touchpoint_id)) == 1

@@ -13,7 +13,7 @@ from engage.config import check_production_safety, load_settings
 # Feature packages, each with a blueprint called `bp` in its blueprint module.
 FEATURES = (
     "home", "auth", "audit", "directory", "catalogue", "campaigns",
-    "links", "messaging", "reminders", "uptake", "insights", "statements",
+    "links", "messaging", "reminders", "registration", "uptake", "insights", "statements",
 )
 
 

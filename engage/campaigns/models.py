@@ -98,6 +98,7 @@ class EngagementKind(enum.StrEnum):
     SCANNED = "scanned"
     OPENED = "opened"
     CLICKED = "clicked"
+    REGISTERED = "registered"  # signed up on the event's registration page
     OTHER = "other"
 
     @property
@@ -110,6 +111,7 @@ KIND_LABELS = {
     EngagementKind.JOINED_BRIEFLY: "Joined briefly (not counted)",
     EngagementKind.RECEIVED: "Received (newsletter, bulletin, pack)",
     EngagementKind.POSTED: "Posted (staff could see it)",
+    EngagementKind.REGISTERED: "Registered (signed up for the event)",
 }
 
 
@@ -140,8 +142,8 @@ TIER_HINTS = {
         "noticed it."
     ),
     EngagementTier.ENGAGED: (
-        "Someone at the organisation did something: attended, was visited, took part in "
-        "training, opened or clicked an email, scanned a code, answered or replied."
+        "Someone at the organisation did something: registered, attended, was visited, took "
+        "part in training, opened or clicked an email, scanned a code, answered or replied."
     ),
 }
 
@@ -160,6 +162,7 @@ KIND_TIERS = {
     EngagementKind.SCANNED: EngagementTier.ENGAGED,
     EngagementKind.OPENED: EngagementTier.ENGAGED,
     EngagementKind.CLICKED: EngagementTier.ENGAGED,
+    EngagementKind.REGISTERED: EngagementTier.ENGAGED,
     EngagementKind.OTHER: EngagementTier.CONTACTED,
 }
 # Kinds whose tier the person recording them chooses (the default above otherwise).
@@ -204,6 +207,7 @@ class EngagementSource(enum.StrEnum):
     ATTENDANCE = "attendance"
     QR_SCAN = "qr_scan"
     EMAIL_EVENT = "email_event"
+    REGISTRATION = "registration"
     DEMO = "demo"
 
     @property
@@ -216,6 +220,7 @@ SOURCE_LABELS = {
     EngagementSource.ATTENDANCE: "Attendance import",
     EngagementSource.QR_SCAN: "QR code scan",
     EngagementSource.EMAIL_EVENT: "Email",
+    EngagementSource.REGISTRATION: "Registration page",
     EngagementSource.DEMO: "Demo data",
 }
 

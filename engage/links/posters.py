@@ -78,6 +78,8 @@ def poster(link: ShortLink, base_url: str) -> Poster:
     url = short_url(base_url, link.code)
     parts = urlsplit(url)
     title = service.name if service else "Occupational health services"
+    if link.target_url and link.touchpoint is not None:
+        title = link.touchpoint.title  # an event's registration page (engage.registration)
     message = link.message or (service.summary if service and service.summary else
                                "Free, confidential support for everyone who works here.")
     organisation = link.organisation.display_name if link.organisation else ""

@@ -28,6 +28,15 @@ def short_url(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/q/{code}"
 
 
+def own_page_target(session: DbSession, code: str) -> str | None:
+    """Where a link without a service goes when it names one of our own pages by path (an
+    event's registration page, say); None otherwise, so no link can send anyone off-site."""
+    target = session.scalar(select(ShortLink.target_url).where(ShortLink.code == code))
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return None
+
+
 def _unused_code(session: DbSession, taken: set[str]) -> str:
     for _ in range(_ATTEMPTS):
         code = new_code()

@@ -28,7 +28,14 @@ from engage.links.forms import LIST, LinkForm
 from engage.links.models import AwarenessAnswer, Medium, ShortLink
 from engage.links.qr import qr_png, qr_svg
 from engage.links.scans import ScanRequest, record_scan
-from engage.links.shortlinks import LinkError, create_link, restore_link, retire_link, short_url
+from engage.links.shortlinks import (
+    LinkError,
+    create_link,
+    own_page_target,
+    restore_link,
+    retire_link,
+    short_url,
+)
 from engage.messaging.clicks import Click, record_click
 from engage.public_address import public_address_warning
 from engage.sections import page_section
@@ -78,6 +85,9 @@ def scan(code: str) -> Response | tuple[str, int] | tuple[str, int, dict[str, st
     if result.medium is Medium.EMAIL and result.link_id is not None:
         return _email_click(result.link_id)
     if result.service_slug is None:
+        target = own_page_target(db.session, result.code) if result.code else None
+        if target is not None:  # a registration page's short link (engage.registration)
+            return redirect(target, 302)
         return redirect(url_for("catalogue.public_index", via=result.code), 302)
     # Codes are letters and digits only, so nothing in `via` needs escaping.
     return redirect(f"{_service_path(request.script_root, result.service_slug)}"

@@ -21,6 +21,7 @@ from engage.database import DbSession
 from engage.messaging import sends
 from engage.messaging.models import OutboxMessage, OutboxStatus
 from engage.messaging.outbox import Attachment, Email, queue_email
+from engage.registration.audience import recipient_key
 from engage.reminders import keys
 from engage.reminders.invitation import invitation_attachment
 from engage.reminders.models import ReminderRule, RuleKind
@@ -116,7 +117,7 @@ def _email_for(rule: ReminderRule, found: Occasion, recipient: Any, send_after: 
     touchpoint = rule.touchpoint
     if rule.kind is RuleKind.REMINDER:
         assert touchpoint is not None and touchpoint.planned_at is not None
-        key = keys.reminder_key(rule.id, touchpoint.planned_at, recipient.contact_id)
+        key = keys.reminder_key(rule.id, touchpoint.planned_at, recipient_key(recipient))
     elif rule.kind.is_follow_up:
         key = keys.follow_up_key(rule.id, recipient.contact_id)
     else:

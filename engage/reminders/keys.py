@@ -18,7 +18,8 @@ def stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
 
 
-def reminder_key(rule_id: int, starts_at: datetime, contact_id: int) -> str:
+def reminder_key(rule_id: int, starts_at: datetime, contact_id: int | str) -> str:
+    """`contact_id` is a contact's id, or `r<id>` for a registrant who is not a contact."""
     return f"reminder:{rule_id}:{stamp(starts_at)}:{contact_id}"
 
 

@@ -14,6 +14,7 @@ from engage.campaigns.audience import audience_ids_query
 from engage.campaigns.ics import DEFAULT_DURATION
 from engage.database import DbSession
 from engage.directory.models import Organisation
+from engage.registration.audience import with_registrants
 from engage.reminders import recipients as who
 from engage.reminders.models import OffsetUnit, ReminderRule, RuleKind
 from engage.reminders.recipients import Addressed, Recipient
@@ -77,7 +78,8 @@ def touchpoint_occasion(session: DbSession, rule: ReminderRule, hours: BusinessH
         return Occasion(rule, None, "The rule was removed.")
     send_at, waiting = touchpoint_send_time(rule, touchpoint, hours)
     if rule.kind is RuleKind.REMINDER:
-        people = who.invitees(session, touchpoint.id)
+        # Registrants too (engage.registration), each address once.
+        people = with_registrants(session, touchpoint.id, who.invitees(session, touchpoint.id))
         if send_at is not None and touchpoint.planned_at is not None \
                 and now >= touchpoint.planned_at:
             send_at, waiting = None, "The touchpoint has started: reminders are no longer sent."
@@ -86,7 +88,7 @@ def touchpoint_occasion(session: DbSession, rule: ReminderRule, hours: BusinessH
     else:
         people = who.absentees(session, touchpoint.id)
     if send_at is not None and not people:
-        waiting = ("Nobody is recorded as invited yet." if rule.kind is RuleKind.REMINDER
+        waiting = ("Nobody is invited or registered yet." if rule.kind is RuleKind.REMINDER
                    else "Nobody to send it to yet: record attendance first.")
     return Occasion(rule, send_at, waiting, people)
 

@@ -27,8 +27,9 @@ from tests.campaigns.support import NOW
 from tests.conftest import base_config
 from tests.factories import make_engagement, make_organisation
 
+# Registering for an event is someone at the organisation acting: engaged (engage.registration).
 ENGAGED = {EngagementKind.ATTENDED, EngagementKind.VISITED, EngagementKind.SCANNED,
-           EngagementKind.OPENED, EngagementKind.CLICKED}
+           EngagementKind.OPENED, EngagementKind.CLICKED, EngagementKind.REGISTERED}
 
 
 def test_every_kind_of_contact_has_a_tier():

@@ -30,7 +30,7 @@ from engage.campaigns.attendance.files import (
     Meeting,
     read_attendees,
 )
-from engage.campaigns.attendance.matching import BY_CONTACT, match_attendees
+from engage.campaigns.attendance.matching import BY_CONTACT, BY_REGISTRATION, match_attendees
 from engage.campaigns.dates import london_to_utc
 from engage.campaigns.ledger import Reach, record_reach, void_engagement
 from engage.campaigns.models import (
@@ -235,7 +235,7 @@ def preview_attendance(
     _refuse_duplicate(session, touchpoint, digest)
     listed = read_attendees(data, columns)
     mismatches = meeting_mismatches(touchpoint, listed.meeting, now)
-    matching = match_attendees(session, listed.attendees)
+    matching = match_attendees(session, listed.attendees, touchpoint.id)
     meeting_minutes = listed.meeting.minutes if listed.meeting else None
     minimum = attended_minimum(min_minutes, touchpoint.duration_minutes or meeting_minutes)
     minutes = {attendee.key: attendee.minutes for attendee in listed.attendees}
@@ -252,10 +252,11 @@ def preview_attendance(
         org.id: org
         for org in session.scalars(select(Organisation).where(Organisation.id.in_(list(people))))
     }
+    # A registrant's own address is as exact as a contact's: both count as "by address".
+    exact = {org_id: how[org_id][BY_CONTACT] + how[org_id][BY_REGISTRATION] for org_id in people}
     matched = [
         MatchedOrganisation(org_id, orgs[org_id].ods_code, orgs[org_id].display_name, count,
-                            how[org_id][BY_CONTACT], count - how[org_id][BY_CONTACT],
-                            brief[org_id])
+                            exact[org_id], count - exact[org_id], brief[org_id])
         for org_id, count in people.items()
     ]
     matched.sort(key=lambda m: (m.name.casefold(), m.ods_code))

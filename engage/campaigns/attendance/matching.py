@@ -1,4 +1,5 @@
-"""Which organisation each attendee came from: by contact email, then by email domain."""
+"""Which organisation each attendee came from: by the address they registered with, then by
+contact email, then by email domain."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ SHARED_DOMAINS = frozenset({
 CHUNK = 500
 CODE_IN_LABEL = re.compile(r"\(([A-Za-z0-9]{3,10})\)\s*$")
 
+BY_REGISTRATION = "registration email"
 BY_CONTACT = "contact email"
 BY_DOMAIN = "email domain"
 
@@ -46,7 +48,7 @@ def is_shared_domain(domain: str) -> bool:
 @dataclass(frozen=True)
 class Match:
     organisation_id: int
-    how: str  # BY_CONTACT or BY_DOMAIN
+    how: str  # BY_REGISTRATION, BY_CONTACT or BY_DOMAIN
 
 
 @dataclass
@@ -104,13 +106,20 @@ def _names(session: DbSession, ids: Iterable[int]) -> str:
     return shown + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
-def match_attendees(session: DbSession, attendees: Iterable[Attendee]) -> Matching:
-    """Match by a contact's exact address (any case), then by a domain only one organisation uses.
+def match_attendees(session: DbSession, attendees: Iterable[Attendee],
+                    touchpoint_id: int | None = None) -> Matching:
+    """Match by the exact address (any case) someone registered for the touchpoint with, then
+    by a contact's exact address, then by a domain only one organisation uses.
 
-    Closed organisations are left out. An attendee neither way matches is returned with the
+    Closed organisations are left out. An attendee no way matches is returned with the
     reason, for a person to assign.
     """
     people = list(attendees)
+    registered: dict[str, int] = {}
+    if touchpoint_id is not None:
+        from engage.registration.audience import registrant_organisations
+
+        registered = registrant_organisations(session, touchpoint_id)
     emails = sorted({a.email for a in people if a.email})
     by_email = _orgs_by_email(session, emails)
     domains = sorted({domain_of(e) for e in emails if not is_shared_domain(domain_of(e))})
@@ -119,6 +128,10 @@ def match_attendees(session: DbSession, attendees: Iterable[Attendee]) -> Matchi
     for attendee in people:
         if not attendee.email:
             matching.unmatched.append((attendee, "The file gives no email address."))
+            continue
+        if attendee.email.casefold() in registered:
+            matching.matched[attendee.key] = Match(registered[attendee.email.casefold()],
+                                                   BY_REGISTRATION)
             continue
         orgs = by_email.get(attendee.email, set())
         if len(orgs) == 1:

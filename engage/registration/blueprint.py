@@ -1,0 +1,9 @@
+"""The registration blueprint, apart from its views so that every view module can import it."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("registration", __name__)
+# The modules whose routes join `bp`; the app imports each of them before registering it.
+VIEW_MODULES = ("views", "manage_views")

@@ -87,23 +87,28 @@ class MailboxBackend:
     name = "mailbox"
     max_attempts = 8
 
-    def __init__(self, mail_from: str) -> None:
+    def __init__(self, mail_from: str, from_name: str = "", reply_to: str = "") -> None:
         self.mail_from = mail_from
+        self.from_name = from_name
+        self.reply_to = reply_to
 
     def send_many(self, session: DbSession, messages: Sequence[Outgoing], *,
                   now: datetime) -> list[SendResult]:
         if not messages:
             return []
+        # Stored as the From header reads ("Name <address>"); Reply-To among the headers.
+        sender = email.utils.formataddr((self.from_name, self.mail_from))[:254]
+        extra = {"Reply-To": self.reply_to} if self.reply_to else {}
         session.execute(insert(MailboxMessage), [
             {
                 "outbox_message_id": m.outbox_id,
-                "from_email": self.mail_from,
+                "from_email": sender,
                 "to_email": m.to_email,
                 "to_name": m.to_name,
                 "subject": m.subject,
                 "text_body": m.text_body,
                 "html_body": m.html_body,
-                "headers": dict(m.headers),
+                "headers": {**dict(m.headers), **extra},
                 "attachments": [dict(a) for a in m.attachments],
                 "received_at": now,
             }
@@ -157,7 +162,8 @@ def shared_form(message: Outgoing) -> tuple[str, str, str] | None:
 
 
 def sendgrid_body(message: Outgoing | Sequence[Outgoing], mail_from: str, *,
-                  send_at: int | None = None, sandbox: bool = False) -> dict[str, Any]:
+                  send_at: int | None = None, sandbox: bool = False, from_name: str = "",
+                  reply_to: str = "") -> dict[str, Any]:
     """The v3 /mail/send request body (SendGrid's published schema).
 
     One message, or several that share a form (`shared_form`): then each gets its own
@@ -179,10 +185,12 @@ def sendgrid_body(message: Outgoing | Sequence[Outgoing], mail_from: str, *,
         content.append({"type": "text/html", "value": html})
     body: dict[str, Any] = {
         "personalizations": personalisations,
-        "from": {"email": mail_from},
+        "from": {"email": mail_from, **({"name": from_name} if from_name else {})},
         "subject": subject,
         "content": content,
     }
+    if reply_to:
+        body["reply_to"] = {"email": reply_to}
     categories = [c for c in (
         f"campaign-{first.campaign_id}" if first.campaign_id is not None else "",
         first.kind,
@@ -247,10 +255,13 @@ class SendGridBackend:
     max_attempts = 8
 
     def __init__(self, api_key: str, host: str, mail_from: str, *, timeout: float = 10.0,
-                 concurrency: int = 4, batch_size: int = 50) -> None:
+                 concurrency: int = 4, batch_size: int = 50, from_name: str = "",
+                 reply_to: str = "") -> None:
         self.api_key = api_key
         self.host = host.rstrip("/")
         self.mail_from = mail_from
+        self.from_name = from_name
+        self.reply_to = reply_to
         self.timeout = timeout
         self.concurrency = max(1, concurrency)
         # Messages that share a form go in one request, one personalisation each (<= 1,000).
@@ -273,7 +284,8 @@ class SendGridBackend:
         """One request (one message, or several sharing a form); one result for all."""
         from python_http_client.exceptions import HTTPError
 
-        body = sendgrid_body(message, self.mail_from)
+        body = sendgrid_body(message, self.mail_from, from_name=self.from_name,
+                             reply_to=self.reply_to)
         try:
             response = self._client().client.mail.send.post(request_body=body,
                                                             timeout=self.timeout)
@@ -406,6 +418,8 @@ def _error_messages(body: str) -> str:
 def backend_from_config(config: Mapping[str, Any]) -> MailboxBackend | SendGridBackend:
     """SendGrid when SENDGRID_API_KEY is set, otherwise the local mailbox."""
     mail_from = config.get("MAIL_FROM", "engage@example.org")
+    from_name = str(config.get("MAIL_FROM_NAME", ""))
+    reply_to = str(config.get("MAIL_REPLY_TO", ""))
     backend: MailboxBackend | SendGridBackend
     if config.get("SENDGRID_API_KEY"):
         backend = SendGridBackend(
@@ -415,8 +429,9 @@ def backend_from_config(config: Mapping[str, Any]) -> MailboxBackend | SendGridB
             timeout=float(config.get("SENDGRID_TIMEOUT_SECONDS", 10)),
             concurrency=int(config.get("SENDGRID_CONCURRENCY", 4)),
             batch_size=int(config.get("SENDGRID_BATCH_SIZE", 50)),
+            from_name=from_name, reply_to=reply_to,
         )
     else:
-        backend = MailboxBackend(mail_from)
+        backend = MailboxBackend(mail_from, from_name, reply_to)
     backend.max_attempts = int(config.get("OUTBOX_MAX_ATTEMPTS", 8))
     return backend

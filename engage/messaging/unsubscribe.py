@@ -13,12 +13,12 @@ Legacy: links sent before December 2026 carry the address itself, signed (salt
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from engage.database import DbSession
@@ -53,6 +53,44 @@ def token_id_for(session: DbSession, email: str, *, now: datetime) -> str:
         return session.scalars(
             select(UnsubscribeToken.token).where(UnsubscribeToken.email == key)).one()
     return token
+
+
+def token_ids_for(session: DbSession, emails: Iterable[str], *, now: datetime) -> dict[str, str]:
+    """`token_id_for` for many addresses: the random id of each (by address key), made in bulk."""
+    keys = sorted({address_key(e) for e in emails if e.strip()})
+    found: dict[str, str] = {}
+    for start in range(0, len(keys), 5000):
+        part = keys[start:start + 5000]
+        found.update(session.execute(select(UnsubscribeToken.email, UnsubscribeToken.token)
+                                     .where(UnsubscribeToken.email.in_(part))).all())
+    missing: list[dict[str, Any]] = [
+        {"token": secrets.token_urlsafe(16), "email": k, "created_at": now}
+        for k in keys if k not in found]
+    if missing:
+        try:
+            with session.begin_nested():
+                session.execute(insert(UnsubscribeToken), missing)
+        except IntegrityError:  # some made meanwhile by another transaction: one by one
+            for row in missing:
+                found[str(row["email"])] = token_id_for(session, str(row["email"]), now=now)
+        else:
+            found.update((str(row["email"]), str(row["token"])) for row in missing)
+    return found
+
+
+def url_maker(session: DbSession, config: Mapping[str, Any], token_ids: Mapping[str, str], *,
+              now: datetime) -> Callable[[str], str]:
+    """The unsubscribe URL of each address, from ids made beforehand (`token_ids_for`)."""
+    base = f"{str(config.get('PUBLIC_BASE_URL', '')).rstrip('/')}/unsubscribe/"
+    serializer = _serializers(config, SALT)[0]
+
+    def url(email: str) -> str:
+        token_id = token_ids.get(address_key(email))
+        if token_id is None:  # not made beforehand: make it now
+            token_id = token_id_for(session, email, now=now)
+        return base + str(serializer.dumps(token_id))
+
+    return url
 
 
 def make_token(config: Mapping[str, Any], token_id: str) -> str:

@@ -27,11 +27,12 @@ from typing import Any
 
 from flask import current_app, render_template
 from jinja2 import TemplateNotFound, meta, nodes
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from engage.database import DbSession
 from engage.messaging import tracking
+from engage.messaging.bulk import bulk_insert
 from engage.messaging.models import OutboxMessage, OutboxStatus
 from engage.messaging.suppression import refusals_for
 from engage.messaging.unsubscribe import token_ids_for, url_maker
@@ -91,7 +92,7 @@ class Queued:
     """What `queue_many` did: how many rows of each status it wrote, and which were skipped."""
 
     counts: Counter[str] = field(default_factory=Counter)
-    ids: list[int] = field(default_factory=list)  # of the rows written, in the batch's order
+    ids: list[int] = field(default_factory=list)  # of the rows written (asked for: with_ids)
     already: list[str] = field(default_factory=list)  # keys queued before (or twice in it)
 
     @property
@@ -275,10 +276,9 @@ def footers(internal: bool) -> tuple[str, str]:
             inline_styles(render_template(f"email/{name}.html", **context)))
 
 
-def with_footer(text: str, html: str, unsubscribe: str | None,
-                parts: tuple[str, str] | None = None) -> tuple[str, str]:
-    """The footer added to both parts: external with its unsubscribe link, or internal (None)."""
-    footer_text, footer_html = parts or footers(unsubscribe is None)
+def framed(text: str, html: str, parts: tuple[str, str]) -> tuple[str, str]:
+    """Both parts with the footer (`footers`) in place, its link still URL_MARK."""
+    footer_text, footer_html = parts
     text = text.rstrip() + "\n\n" + footer_text + "\n"
     if html:
         if FOOTER_MARK in html:
@@ -287,6 +287,12 @@ def with_footer(text: str, html: str, unsubscribe: str | None,
             marker = html.lower().rfind("</body>")
             html = html[:marker] + footer_html + html[marker:] if marker >= 0 \
                 else html + footer_html
+    return text, html
+
+
+def with_footer(text: str, html: str, unsubscribe: str | None) -> tuple[str, str]:
+    """The footer added to both parts: external with its unsubscribe link, or internal (None)."""
+    text, html = framed(text, html, footers(unsubscribe is None))
     if unsubscribe is not None:
         text = text.replace(URL_MARK, unsubscribe)
         html = html.replace(URL_MARK, html_lib.escape(unsubscribe))
@@ -365,28 +371,58 @@ def existing_keys(session: DbSession, keys: Sequence[str]) -> set[str]:
     return found
 
 
-def _address(raw: str, cache: dict[str, tuple[str, str]]) -> tuple[str, str]:
-    """(normalised address, "") or (the address as given, why it is invalid)."""
-    hit = cache.get(raw)
-    if hit is None:
-        from email_validator import EmailNotValidError, validate_email  # not at start-up
+_SIMPLE_ADDRESS = re.compile(
+    r"([A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)@([A-Za-z0-9.-]+)")
 
+
+class AddressCheck:
+    """email-validator's verdict on each address, worked out once per address and domain.
+
+    Its domain check (IDNA, character by character) is most of its cost and is the same for
+    every address at that domain, so after one full check of a domain, a plain ASCII address
+    there (a dot-atom local part, which the validator keeps as it is) is answered from the
+    cache with the same result; anything else gets the full check.
+    """
+
+    def __init__(self) -> None:
+        self.seen: dict[str, tuple[str, str]] = {}
+        self.domains: dict[str, str] = {}  # domain as written -> as normalised
+
+    def __call__(self, raw: str) -> tuple[str, str]:
+        """(normalised address, "") or (the address as given, why it is invalid)."""
+        hit = self.seen.get(raw)
+        if hit is not None:
+            return hit
         address = raw.strip()
-        try:
-            hit = (validate_email(address, check_deliverability=False).normalized, "")
-        except EmailNotValidError as exc:
-            hit = (address, f"Invalid recipient address {address!r}: {exc}")
-        cache[raw] = hit
-    return hit
+        simple = _SIMPLE_ADDRESS.fullmatch(address)
+        domain = self.domains.get(simple.group(2)) if simple else None
+        if simple and domain and len(simple.group(1)) <= 64 \
+                and len(simple.group(1)) + 1 + len(domain) <= 254:
+            hit = (f"{simple.group(1)}@{domain}", "")
+        else:
+            from email_validator import EmailNotValidError, validate_email  # not at start-up
+
+            try:
+                valid = validate_email(address, check_deliverability=False)
+            except EmailNotValidError as exc:
+                hit = (address, f"Invalid recipient address {address!r}: {exc}")
+            else:
+                hit = (valid.normalized, "")
+                if simple and valid.normalized == f"{simple.group(1)}@{valid.domain}":
+                    self.domains[simple.group(2)] = valid.domain
+        self.seen[raw] = hit
+        return hit
 
 
-def queue_many(session: DbSession, emails: Sequence[Email], *, now: datetime) -> Queued:
+def queue_many(session: DbSession, emails: Sequence[Email], *, now: datetime,
+               with_ids: bool = False) -> Queued:
     """Write a batch of messages to the outbox, each idempotency key once; what it did.
 
     The same rules as `queue_email`, for a whole send at once: one query per check, each
     distinct rendering made once, the tracked links made once per send and rendering, rows
     inserted in bulk. A key queued before, or earlier in the batch, is skipped. Runs in the
     caller's transaction; if a template fails, EmailTemplateError and nothing is written.
+    The new rows' ids are looked up only `with_ids` (one more query a 5,000 rows).
     """
     result = Queued()
     if not emails:
@@ -415,8 +451,8 @@ def queue_many(session: DbSession, emails: Sequence[Email], *, now: datetime) ->
             parts = rendered[key] = render_email(email.template, email.context)
         renders.append(parts)
 
-    address_cache: dict[str, tuple[str, str]] = {}
-    addresses = [_address(e.to_email, address_cache) for e in batch]
+    check = AddressCheck()
+    addresses = [check(e.to_email) for e in batch]
     refusals = refusals_for(session, [(a, e.contact_id) for (a, _), e in zip(addresses, batch,
                                                                                strict=True)])
     external = sorted({a for (a, _), e in zip(addresses, batch, strict=True) if not e.internal})
@@ -425,24 +461,30 @@ def queue_many(session: DbSession, emails: Sequence[Email], *, now: datetime) ->
     footer_parts = {internal: footers(internal) for internal in (False, True)}
 
     # Tracked links: once per send and rendering, then each message its own click token.
-    tracked: dict[tuple[str, int], tuple[str, str]] = {}
+    # Each rendering once: its links tracked (once per send), then framed by its footer.
+    ready: dict[tuple[int, str | None, bool], tuple[str, str]] = {}
     rows: list[dict[str, Any]] = []
-    for email, (subject, text, html), (address, invalid), refusal in zip(
+    for email, parts, (address, invalid), refusal in zip(
             batch, renders, addresses, refusals, strict=True):
-        if email.send_ref and not email.is_test:
-            track_key = (email.send_ref, id(text))
-            done = tracked.get(track_key)
-            if done is None:
-                done = tracked[track_key] = tracking.tracked_parts(
-                    session, send_ref=email.send_ref, text=text, html=html, now=now)
-            text, html = done
+        subject, text, html = parts
+        track = email.send_ref if email.send_ref and not email.is_test else None
+        ready_key = (id(parts), track, email.internal)
+        done = ready.get(ready_key)
+        if done is None:
+            if track is not None:
+                text, html = tracking.tracked_parts(session, send_ref=track, text=text,
+                                                    html=html, now=now)
+            done = ready[ready_key] = framed(text, html, footer_parts[email.internal])
+        text, html = done
         status, reason = OutboxStatus.QUEUED, ""
         if invalid:
             status, reason = OutboxStatus.FAILED, invalid
         elif refusal:
             status, reason = OutboxStatus.SUPPRESSED, refusal
         url = None if email.internal else unsubscribe_for(address)
-        text, html = with_footer(text, html, url, footer_parts[email.internal])
+        if url is not None:
+            text = text.replace(URL_MARK, url)
+            html = html.replace(URL_MARK, html_lib.escape(url))
         click_token = secrets.token_urlsafe(12)
         if tracking.TOKEN_MARK in text or tracking.TOKEN_MARK in html:
             text = text.replace(tracking.TOKEN_MARK, click_token)
@@ -474,40 +516,43 @@ def queue_many(session: DbSession, emails: Sequence[Email], *, now: datetime) ->
             "created_at": now,
             "updated_at": now,
         })
-    _insert(session, rows, result)
+    _insert(session, rows, result, with_ids=with_ids)
+    # Counts only: reasons name addresses, which stay out of the logs.
+    log.info("queued %s messages (%s) for %s: %s", result.written,
+             ", ".join(sorted({e.kind or "-" for e in batch})), batch[0].send_ref or "-",
+             dict(result.counts))
     return result
 
 
-def _insert(session: DbSession, rows: list[dict[str, Any]], result: Queued) -> None:
+def _insert(session: DbSession, rows: list[dict[str, Any]], result: Queued, *,
+            with_ids: bool) -> None:
     """All rows in one bulk insert; if another transaction queued one of the keys meanwhile
     (the unique key refuses it), row by row, each in a savepoint, skipping those."""
-    table = OutboxMessage.__table__
     try:
         with session.begin_nested():
-            session.execute(insert(table), rows)
+            bulk_insert(session, OutboxMessage.__table__, rows)
     except IntegrityError:
         written = []
         for row in rows:
             try:
                 with session.begin_nested():
-                    session.execute(insert(table), [row])
+                    bulk_insert(session, OutboxMessage.__table__, [row])
             except IntegrityError:
                 result.already.append(row["idempotency_key"])
                 continue
             written.append(row)
         rows = written
     ids: dict[str, int] = {}
-    for part in chunked(rows):
+    for part in chunked(rows) if with_ids else ():
         ids.update(session.execute(
             select(OutboxMessage.idempotency_key, OutboxMessage.id).where(
                 OutboxMessage.idempotency_key.in_([r["idempotency_key"] for r in part])))
             .all())
     for row in rows:
         result.counts[row["status"].value] += 1
-        result.ids.append(ids[row["idempotency_key"]])
-        if row["last_error"]:
-            log.info("outbox %s for %s not to be sent: %s", ids[row["idempotency_key"]],
-                     row["kind"], row["last_error"])
+        if with_ids:
+            result.ids.append(ids[row["idempotency_key"]])
+
 
 
 def queue_email(session: DbSession, email: Email, *, now: datetime) -> OutboxMessage | None:
@@ -519,7 +564,7 @@ def queue_email(session: DbSession, email: Email, *, now: datetime) -> OutboxMes
     invalid address gets a row marked FAILED with the reason: both show on the outbox page
     and neither is ever sent. A template that fails raises EmailTemplateError.
     """
-    done = queue_many(session, [email], now=now)
+    done = queue_many(session, [email], now=now, with_ids=True)
     if not done.ids:
         return None
     return session.get(OutboxMessage, done.ids[0])

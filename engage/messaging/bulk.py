@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, insert
@@ -23,29 +24,33 @@ def bulk_insert(session: DbSession, table: Table, rows: list[dict[str, Any]]) ->
     compiled = insert(table).compile(dialect=dialect, column_keys=names, for_executemany=True)
     if set(compiled.binds) - set(names):  # a column default SQLAlchemy would have filled in
         raise ValueError(f"{table.name} rows lack {sorted(set(compiled.binds) - set(names))}")
-    processors = {}
-    for name in names:
-        column = table.c[name]
-        processors[name] = column.type._cached_bind_processor(dialect)  # noqa: SLF001
+    order = [compiled.binds[b].key for b in compiled.positiontup or ()] \
+        if compiled.positional else names
+    converted = []  # (position, column, processor) for the columns whose type converts
+    for position, name in enumerate(order):
+        process = table.c[name].type._cached_bind_processor(dialect)  # noqa: SLF001
+        if process is not None:
+            converted.append((position, name, process))
     memo: dict[tuple[str, Any], Any] = {}
-
-    def convert(name: str, value: Any) -> Any:
-        process = processors[name]
-        if process is None or value is None:
-            return value
-        try:
-            key = (name, value)
-            hit = memo.get(key, memo)
-        except TypeError:  # unhashable (a JSON document): convert each time
-            return process(value)
-        if hit is memo:
-            hit = memo[key] = process(value)
-        return hit
-
-    if compiled.positional:
-        order = [compiled.binds[b].key for b in compiled.positiontup or ()]
-        params: list[Any] = [tuple(convert(n, row[n]) for n in order) for row in rows]
-    else:
-        params = [{compiled.binds[n].key if n in compiled.binds else n: convert(n, row[n])
-                   for n in names} for row in rows]
+    get = itemgetter(*order)
+    params: list[Any] = []
+    for row in rows:
+        values = list(get(row)) if len(order) > 1 else [row[order[0]]]
+        for position, name, process in converted:
+            value = values[position]
+            if value is None:
+                continue
+            # The same value converts to the same thing: timestamps, statuses and empty JSON
+            # documents repeat on every row of a send.
+            key = (name, value if not isinstance(value, (list, dict))
+                   else ("empty", type(value)) if not value else None)
+            if key[1] is None:
+                values[position] = process(value)
+                continue
+            hit = memo.get(key)
+            if hit is None:
+                hit = memo[key] = process(value)
+            values[position] = hit
+        params.append(tuple(values) if compiled.positional else dict(zip(order, values,
+                                                                         strict=True)))
     connection.exec_driver_sql(compiled.string, params)

@@ -119,17 +119,20 @@ CLASS_STYLES = {
                     "border-collapse:collapse;",
     "em-header": FONT + "background-color:#005eb8;color:#ffffff;font-size:20px;"
                  "line-height:28px;font-weight:bold;padding:16px 24px;",
-    "em-content": FONT + "padding:24px;font-size:16px;line-height:24px;color:#212b32;",
+    "em-content": FONT + "padding:24px;font-size:16px;line-height:24px;color:#212b32;"
+                  "overflow-wrap:break-word;word-wrap:break-word;word-break:break-word;",
     "em-footer": FONT + "padding:16px 24px 24px;border-top:1px solid #d8dde0;font-size:16px;"
                  "line-height:24px;color:#4c6272;",
     "em-footer-text": "margin:0 0 8px;font-size:16px;line-height:24px;color:#4c6272;",
 }
 TAG_STYLES = {
     "p": "margin:0 0 16px;font-size:16px;line-height:24px;",
+    # No top margins: inline styles cannot spare the first heading, and the block before a
+    # heading leaves 16px already.
     "h1": "margin:0 0 16px;font-size:28px;line-height:36px;font-weight:bold;color:#212b32;",
-    "h2": "margin:24px 0 12px;font-size:22px;line-height:30px;font-weight:bold;color:#212b32;",
-    "h3": "margin:20px 0 8px;font-size:19px;line-height:28px;font-weight:bold;color:#212b32;",
-    "h4": "margin:16px 0 8px;font-size:17px;line-height:24px;font-weight:bold;color:#212b32;",
+    "h2": "margin:8px 0 12px;font-size:22px;line-height:30px;font-weight:bold;color:#212b32;",
+    "h3": "margin:8px 0 8px;font-size:19px;line-height:28px;font-weight:bold;color:#212b32;",
+    "h4": "margin:8px 0 8px;font-size:17px;line-height:24px;font-weight:bold;color:#212b32;",
     "a": "color:#005eb8;text-decoration:underline;",
     "ul": "margin:0 0 16px;padding-left:24px;",
     "ol": "margin:0 0 16px;padding-left:24px;",
@@ -213,12 +216,17 @@ def linkify(html: str) -> str:
     return "".join(parts)
 
 
+_MD_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.M)
+_MD_STRONG = re.compile(r"\*\*(\S(?:.*?\S)?)\*\*")
 _MD_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s)]+)\)")
 _MD_AUTOLINK = re.compile(r"<(https?://[^\s>]+)>")
 
 
 def tidy_text(text: str) -> str:
-    """The plain-text part as people read it: links written out, no stray blank lines."""
+    """The plain-text part as people read it: links written out, Markdown's marks gone (a
+    bulletin's text part is its Markdown), headings underlined, no stray blank lines."""
+    text = _MD_HEADING.sub(lambda m: f"{m.group(1)}\n{'-' * len(m.group(1))}", text)
+    text = _MD_STRONG.sub(r"\1", text)
     text = _MD_LINK.sub(lambda m: m.group(1) if m.group(1) == m.group(2)
                         else f"{m.group(1)} ({m.group(2)})", text)
     text = _MD_AUTOLINK.sub(r"\1", text)

@@ -134,6 +134,12 @@ def test_linkify_makes_text_urls_links_and_leaves_links_alone(html, expected):
     assert linkify(html) == expected
 
 
+def test_tidy_text_reads_markdown_as_text():
+    text = "## Winter support ##\n\nStaff can have **flu jabs** at 2**3 or a ** b.\n"
+    assert tidy_text(text) == ("Winter support\n--------------\n\nStaff can have flu jabs at "
+                               "2**3 or a ** b.\n")
+
+
 def test_tidy_text_writes_links_out_and_drops_stray_blank_lines():
     text = "Hello,  \n\n\n\nRead [the guide](https://example.org/g) or <https://example.org/h>.\n\n\n"
     assert tidy_text(text) == ("Hello,\n\nRead the guide (https://example.org/g) or "

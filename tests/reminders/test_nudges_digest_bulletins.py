@@ -152,7 +152,7 @@ def test_bulletin_goes_at_its_time_as_a_touchpoint_with_reach_for_every_organisa
     assert len(rows) == 3
     assert re.search(r"<h[23][^>]*>Flu jabs</h[23]>", rows[0].html_body)  # styled inline
     assert "<script>" not in rows[0].html_body
-    assert "## Flu jabs" in rows[0].text_body
+    assert "Flu jabs\n--------\n" in rows[0].text_body  # the heading underlined as text
     assert rows[0].subject == "Winter wellbeing"
 
 

@@ -53,6 +53,7 @@ class Outgoing:
     attachments: Sequence[Mapping[str, str]] = ()
     campaign_id: int | None = None
     kind: str = ""
+    click_token: str = ""  # in the message's tracked links (engage.messaging.tracking)
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ class MailboxBackend:
 
 
 UNSUBSCRIBE_TAG = "%engage_unsubscribe_url%"
+CLICK_TAG = "%engage_click_token%"
 
 
 def _personalisation(message: Outgoing, substitutions: dict[str, str] | None = None
@@ -147,18 +149,31 @@ def _unsubscribe_url(message: Outgoing) -> str:
     return str(message.headers.get("List-Unsubscribe", "")).strip("<>")
 
 
+def _substitutions(message: Outgoing) -> dict[str, str]:
+    found = {UNSUBSCRIBE_TAG: _unsubscribe_url(message)}
+    if message.click_token:
+        found[CLICK_TAG] = message.click_token
+    return found
+
+
 def shared_form(message: Outgoing) -> tuple[str, str, str] | None:
-    """Subject, text and HTML with the recipient's unsubscribe link as a substitution tag.
+    """Subject, text and HTML with the recipient's unsubscribe link and click token (in the
+    tracked links) as substitution tags.
 
     Messages whose shared forms (and attachments, campaign, kind) are equal differ only in
-    recipient, headers, custom_args and that link, so SendGrid can take them in one request
-    with one personalisation each. None when the message cannot be shared that way.
+    recipient, headers, custom_args, that link and that token, so SendGrid can take them in
+    one request with one personalisation each. None when the message cannot be shared that
+    way.
     """
     url = _unsubscribe_url(message)
-    if not url or UNSUBSCRIBE_TAG in message.text_body or UNSUBSCRIBE_TAG in message.html_body:
+    text, html = message.text_body, message.html_body
+    if not url or any(tag in text or tag in html for tag in (UNSUBSCRIBE_TAG, CLICK_TAG)):
         return None
-    return (message.subject, message.text_body.replace(url, UNSUBSCRIBE_TAG),
-            message.html_body.replace(url, UNSUBSCRIBE_TAG))
+    text, html = text.replace(url, UNSUBSCRIBE_TAG), html.replace(url, UNSUBSCRIBE_TAG)
+    if message.click_token:
+        text = text.replace(message.click_token, CLICK_TAG)
+        html = html.replace(message.click_token, CLICK_TAG)
+    return message.subject, text, html
 
 
 def sendgrid_body(message: Outgoing | Sequence[Outgoing], mail_from: str, *,
@@ -178,8 +193,7 @@ def sendgrid_body(message: Outgoing | Sequence[Outgoing], mail_from: str, *,
         form = shared_form(first)
         assert form is not None
         subject, text, html = form
-        personalisations = [_personalisation(m, {UNSUBSCRIBE_TAG: _unsubscribe_url(m)})
-                            for m in messages]
+        personalisations = [_personalisation(m, _substitutions(m)) for m in messages]
     content = [{"type": "text/plain", "value": text or " "}]
     if html:
         content.append({"type": "text/html", "value": html})

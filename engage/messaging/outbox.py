@@ -307,6 +307,20 @@ def with_footer(text: str, html: str, unsubscribe: str | None) -> tuple[str, str
     return text, html
 
 
+def as_sent(template: str, context: Mapping[str, Any], *, internal: bool = False,
+            unsubscribe: str = "") -> tuple[str, str, str]:
+    """Subject, text and HTML exactly as queueing writes them, footer included: for previews.
+
+    `unsubscribe` stands for the recipient's own link (a preview has no recipient to make
+    one for); links are not tracked here, since tracking makes short links.
+    """
+    subject, text, html = render_email(template, context)
+    base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
+    text, html = with_footer(text, html, None if internal else
+                             unsubscribe or f"{base}/unsubscribe/example")
+    return subject, text, html
+
+
 def unsubscribe_headers(url: str) -> dict[str, str]:
     """RFC 8058 one-click unsubscribe: mail clients POST to the URL with no cookie."""
     return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}

@@ -12,7 +12,7 @@ from engage.extensions import db
 from engage.messaging.backends import MailboxBackend, SendGridBackend, backend_from_config
 from engage.messaging.delivery import deliver_due
 from engage.messaging.models import MailboxMessage
-from engage.messaging.outbox import Email, linkify, queue_email, tidy_text
+from engage.messaging.outbox import Email, as_sent, linkify, queue_email, tidy_text
 from engage.reminders.expand import message_context
 from engage.reminders.models import OffsetUnit, ReminderRule, RuleKind
 from engage.reminders.recipients import Recipient
@@ -144,3 +144,11 @@ def test_tidy_text_writes_links_out_and_drops_stray_blank_lines():
     text = "Hello,  \n\n\n\nRead [the guide](https://example.org/g) or <https://example.org/h>.\n\n\n"
     assert tidy_text(text) == ("Hello,\n\nRead the guide (https://example.org/g) or "
                                "https://example.org/h.\n")
+
+
+def test_a_preview_is_the_email_as_queued_but_for_the_link(app):
+    email = reminder()
+    message = queue_email(db.session, email, now=NOW)
+    url = message.headers["List-Unsubscribe"].strip("<>")
+    assert as_sent("reminder", email.context, unsubscribe=url) == (
+        message.subject, message.text_body, message.html_body)

@@ -445,6 +445,9 @@ def queue_many(session: DbSession, emails: Sequence[Email], *, now: datetime,
     inserted in bulk. A key queued before, or earlier in the batch, is skipped. Runs in the
     caller's transaction; if a template fails, EmailTemplateError and nothing is written.
     The new rows' ids are looked up only `with_ids` (one more query a 5,000 rows).
+    Renderings are shared by the values the templates read: plain values (text, numbers,
+    dates) by value, other objects by identity, so build each recipient's context with its
+    own objects and do not change a shared one while the batch is being built.
     """
     result = Queued()
     if not emails:

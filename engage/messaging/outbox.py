@@ -124,6 +124,10 @@ CLASS_STYLES = {
     "em-footer": FONT + "padding:16px 24px 24px;border-top:1px solid #d8dde0;font-size:16px;"
                  "line-height:24px;color:#4c6272;",
     "em-footer-text": "margin:0 0 8px;font-size:16px;line-height:24px;color:#4c6272;",
+    # The NHS green button: white on #007f3b (5.1:1), a big enough target to tap.
+    "em-button": "display:inline-block;background-color:#007f3b;color:#ffffff;"
+                 "font-weight:bold;font-size:18px;line-height:24px;padding:12px 20px;"
+                 "text-decoration:none;border-radius:4px;border-bottom:4px solid #00401e;",
 }
 TAG_STYLES = {
     "p": "margin:0 0 16px;font-size:16px;line-height:24px;",

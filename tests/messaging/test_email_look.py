@@ -79,6 +79,9 @@ def test_the_html_part_is_branded_accessible_and_every_url_is_a_link(app):
     escaped = TEAMS.replace("&", "&amp;")
     assert f'<a href="{escaped}" style="color:#005eb8;text-decoration:underline;">{escaped}</a>' \
         in html
+    # A join link on the web gets a button too, named for what it does.
+    assert re.search(rf'<a class="em-button" href="{re.escape(escaped)}" style="[^"]*'
+                     r'background-color:#007f3b;color:#ffffff;[^"]*">Join the webinar</a>', html)
     for p in re.findall(r"<p\b[^>]*>", html):
         assert "font-size:16px" in p
     # The footer sits in the layout's footer cell, with the contact's unsubscribe link.

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import weakref
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Dialect, Table, insert
 
 from engage.database import DbSession
 
@@ -19,18 +20,8 @@ def bulk_insert(session: DbSession, table: Table, rows: list[dict[str, Any]]) ->
     what is stored is the same.
     """
     connection = session.connection()
-    dialect = connection.dialect
-    names = list(rows[0])
-    compiled = insert(table).compile(dialect=dialect, column_keys=names, for_executemany=True)
-    if set(compiled.binds) - set(names):  # a column default SQLAlchemy would have filled in
-        raise ValueError(f"{table.name} rows lack {sorted(set(compiled.binds) - set(names))}")
-    order = [compiled.binds[b].key for b in compiled.positiontup or ()] \
-        if compiled.positional else names
-    converted = []  # (position, column, processor) for the columns whose type converts
-    for position, name in enumerate(order):
-        process = table.c[name].type._cached_bind_processor(dialect)  # noqa: SLF001
-        if process is not None:
-            converted.append((position, name, process))
+    names = tuple(rows[0])
+    statement, positional, order, converted = _prepared(connection.dialect, table, names)
     memo: dict[tuple[str, Any], Any] = {}
     get = itemgetter(*order)
     params: list[Any] = []
@@ -51,6 +42,32 @@ def bulk_insert(session: DbSession, table: Table, rows: list[dict[str, Any]]) ->
             if hit is None:
                 hit = memo[key] = process(value)
             values[position] = hit
-        params.append(tuple(values) if compiled.positional else dict(zip(order, values,
-                                                                         strict=True)))
-    connection.exec_driver_sql(compiled.string, params)
+        params.append(tuple(values) if positional else dict(zip(order, values, strict=True)))
+    connection.exec_driver_sql(statement, params)
+
+
+Prepared = tuple[str, bool, list[str], list[tuple[int, str, Any]]]
+_PREPARED: weakref.WeakKeyDictionary[Dialect, dict[tuple[str, tuple[str, ...]], Prepared]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _prepared(dialect: Dialect, table: Table, names: tuple[str, ...]) -> Prepared:
+    """The INSERT's text, its parameters' order and converters: compiled once per columns."""
+    known = _PREPARED.setdefault(dialect, {})
+    found = known.get((table.fullname, names))
+    if found is not None:
+        return found
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(names),
+                                     for_executemany=True)
+    if set(compiled.binds) - set(names):  # a column default SQLAlchemy would have filled in
+        raise ValueError(f"{table.name} rows lack {sorted(set(compiled.binds) - set(names))}")
+    order = [compiled.binds[b].key for b in compiled.positiontup or ()] \
+        if compiled.positional else list(names)
+    converted = []  # (position, column, converter) for the columns whose type converts
+    for position, name in enumerate(order):
+        process = table.c[name].type._cached_bind_processor(dialect)  # noqa: SLF001
+        if process is not None:
+            converted.append((position, name, process))
+    found = known[(table.fullname, names)] = (compiled.string, compiled.positional, order,
+                                              converted)
+    return found

@@ -18,6 +18,7 @@ import html as html_lib
 import logging
 import re
 import secrets
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -350,12 +351,28 @@ def _template_names(env: Any, name: str, seen: set[str]) -> Iterator[nodes.Templ
             yield from _template_names(env, child, seen)
 
 
+_USED_NAMES: weakref.WeakKeyDictionary[Any, dict[str, frozenset[str] | None]] = \
+    weakref.WeakKeyDictionary()
+
+
 def used_names(template: str) -> frozenset[str] | None:
     """The context names a template's parts (and what they extend or include) read.
 
     None when it cannot be told (a template named by a variable): then every name counts.
+    Parsing takes longer than rendering, so the answer is kept per Jinja environment unless
+    it reloads changed templates (development).
     """
     env = current_app.jinja_env
+    known = None if env.auto_reload else _USED_NAMES.setdefault(env, {})
+    if known is not None and template in known:
+        return known[template]
+    found = _read_names(env, template)
+    if known is not None:
+        known[template] = found
+    return found
+
+
+def _read_names(env: Any, template: str) -> frozenset[str] | None:
     names: set[str] = set()
     seen: set[str] = set()
     for part in ("subject", "txt", "html"):
@@ -473,7 +490,8 @@ def queue_many(session: DbSession, emails: Sequence[Email], *, now: datetime,
     renders: list[tuple[str, str, str]] = []
     for email in batch:
         if email.template not in names:
-            names[email.template] = used_names(email.template)
+            # A batch of one shares nothing: no need to know what its templates read.
+            names[email.template] = used_names(email.template) if len(batch) > 1 else None
         key = render_key(email.template, email.context, names[email.template])
         parts = rendered.get(key)
         if parts is None:

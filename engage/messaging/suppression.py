@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from engage.database import DbSession
 from engage.directory.models import Contact, SuppressionReason
@@ -50,16 +50,23 @@ def refusals_for(session: DbSession, recipients: list[tuple[str, int | None]]
     contact_ids = sorted({c for _, c in recipients if c is not None})
     contacts: dict[int, tuple[bool, Any, SuppressionReason | None]] = {}
     for start in range(0, len(contact_ids), CHUNK):
+        # Only the contacts that may not be emailed come back: few, even in a big batch.
         contacts.update((row[0], row[1:]) for row in session.execute(
             select(Contact.id, Contact.do_not_email, Contact.suppressed_at,
                    Contact.suppression_reason)
-            .where(Contact.id.in_(contact_ids[start:start + CHUNK]))))
+            .where(Contact.id.in_(contact_ids[start:start + CHUNK]),
+                   or_(Contact.do_not_email, Contact.suppressed_at.is_not(None)))))
     keys = sorted({address_key(e) for e, _ in recipients})
     suppressed: dict[str, SuppressionReason] = {}
-    for start in range(0, len(keys), CHUNK):
-        suppressed.update(session.execute(
-            select(Suppression.email, Suppression.reason)
-            .where(Suppression.email.in_(keys[start:start + CHUNK]))).all())
+    if len(keys) > CHUNK and len(keys) > (session.scalar(
+            select(func.count()).select_from(Suppression)) or 0):
+        # A batch bigger than the whole list: read the list rather than look each one up.
+        suppressed.update(session.execute(select(Suppression.email, Suppression.reason)).all())
+    else:
+        for start in range(0, len(keys), CHUNK):
+            suppressed.update(session.execute(
+                select(Suppression.email, Suppression.reason)
+                .where(Suppression.email.in_(keys[start:start + CHUNK]))).all())
     answers: list[str | None] = []
     for email, contact_id in recipients:
         contact = contacts.get(contact_id) if contact_id is not None else None

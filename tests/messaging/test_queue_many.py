@@ -192,6 +192,29 @@ def test_checks_for_70000_keys_split_below_every_databases_parameter_limit(app):
     assert sum("FROM contact" in s for s in statements) == 14
 
 
+def test_a_long_suppression_list_is_looked_up_in_chunks_a_short_one_read_whole(app):
+    from engage.messaging.models import Suppression
+
+    db.session.execute(insert(Suppression), [
+        {"email": f"gone{n}@example.org", "reason": SuppressionReason.HARD_BOUNCE,
+         "source": "test", "note": "", "created_at": NOW} for n in range(6_000)])
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        few = refusals_for(db.session, [(f"gone{n}@example.org", None) for n in range(5_500)])
+        many = refusals_for(db.session, [(f"Gone{n}@example.org", None) for n in range(7_000)])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert all(few) and all(many[:6_000]) and not any(many[6_000:])
+    lookups = [s for s in statements if "FROM suppression" in s]
+    assert len(lookups) == 3 + 2  # the count and two chunks; then the count and the list
+    assert "WHERE" not in lookups[-1]
+
+
 def test_refusals_for_many_agree_with_why_not_send(app):
     refused = make_contact(do_not_email=True)
     fine = make_contact()

@@ -54,6 +54,7 @@ bench: install
 	$(BIN)/python bench/uptake_import.py
 	$(BIN)/python bench/insights.py
 	$(BIN)/python bench/reminders.py
+	$(BIN)/python bench/queue_bulletin.py
 	$(BIN)/python bench/startup.py
 
 clean:

@@ -127,7 +127,6 @@ def load_settings(
         "SENDGRID_API_KEY": env_str(env, "SENDGRID_API_KEY"),
         "SENDGRID_API_HOST": env_str(env, "SENDGRID_API_HOST", "https://api.sendgrid.com"),
         "SENDGRID_WEBHOOK_PUBLIC_KEY": env_str(env, "SENDGRID_WEBHOOK_PUBLIC_KEY"),
-        "MAIL_FROM": env_str(env, "MAIL_FROM", "engage@example.org"),
         "SENDGRID_TIMEOUT_SECONDS": env_int(env, "SENDGRID_TIMEOUT_SECONDS", 10, minimum=1),
         "SENDGRID_CONCURRENCY": env_int(env, "SENDGRID_CONCURRENCY", 4, minimum=1),
         "SENDGRID_BATCH_SIZE": env_int(env, "SENDGRID_BATCH_SIZE", 50, minimum=1),
@@ -177,6 +176,7 @@ def load_settings(
         "SCHEDULER_ENABLED": env_bool(env, "SCHEDULER_ENABLED", False),
         **reminder_settings(env),
         **provider_settings(env),
+        **mail_settings(env),
         "DEMO_BANNER": env_bool(env, "DEMO_BANNER", True),
         "LOG_LEVEL": log_level,
         "DEBUG": False,
@@ -222,6 +222,30 @@ def reminder_settings(env: Mapping[str, str]) -> dict[str, Any]:
         "DIGEST_COLD_DAYS": env_int(env, "DIGEST_COLD_DAYS", 60, minimum=1),
         "DIGEST_RECIPIENTS": env_list(env, "DIGEST_RECIPIENTS"),
     }
+
+
+def mail_settings(env: Mapping[str, str]) -> dict[str, str]:
+    """Who email comes from and where replies go; a bad address stops start-up, not a send."""
+    from_email = env_str(env, "MAIL_FROM", "engage@example.org")
+    from_name = env_str(env, "MAIL_FROM_NAME", "Occupational health outreach")
+    reply_to = env_str(env, "MAIL_REPLY_TO")
+    if not from_name or len(from_name) > 80 or any(c in from_name for c in "\r\n<>\""):
+        raise ConfigError("MAIL_FROM_NAME must be 1 to 80 characters with no line breaks, "
+                          f"quotes or angle brackets, got {from_name!r}")
+    if "MAIL_FROM" in env and not from_email:
+        raise ConfigError("MAIL_FROM is empty: set it to a sender verified in SendGrid, "
+                          "or unset it")
+    for name in ("MAIL_FROM", "MAIL_REPLY_TO"):
+        value = env_str(env, name)
+        if not value:
+            continue
+        from email_validator import EmailNotValidError, validate_email  # only when set
+
+        try:
+            validate_email(value, check_deliverability=False)
+        except EmailNotValidError:
+            raise ConfigError(f"{name} is not an email address, got {value!r}") from None
+    return {"MAIL_FROM": from_email, "MAIL_FROM_NAME": from_name, "MAIL_REPLY_TO": reply_to}
 
 
 def provider_settings(env: Mapping[str, str]) -> dict[str, str]:

@@ -53,6 +53,7 @@ class Outgoing:
     attachments: Sequence[Mapping[str, str]] = ()
     campaign_id: int | None = None
     kind: str = ""
+    click_token: str = ""  # in the message's tracked links (engage.messaging.tracking)
 
 
 @dataclass(frozen=True)
@@ -87,23 +88,28 @@ class MailboxBackend:
     name = "mailbox"
     max_attempts = 8
 
-    def __init__(self, mail_from: str) -> None:
+    def __init__(self, mail_from: str, from_name: str = "", reply_to: str = "") -> None:
         self.mail_from = mail_from
+        self.from_name = from_name
+        self.reply_to = reply_to
 
     def send_many(self, session: DbSession, messages: Sequence[Outgoing], *,
                   now: datetime) -> list[SendResult]:
         if not messages:
             return []
+        # Stored as the From header reads ("Name <address>"); Reply-To among the headers.
+        sender = email.utils.formataddr((self.from_name, self.mail_from))[:254]
+        extra = {"Reply-To": self.reply_to} if self.reply_to else {}
         session.execute(insert(MailboxMessage), [
             {
                 "outbox_message_id": m.outbox_id,
-                "from_email": self.mail_from,
+                "from_email": sender,
                 "to_email": m.to_email,
                 "to_name": m.to_name,
                 "subject": m.subject,
                 "text_body": m.text_body,
                 "html_body": m.html_body,
-                "headers": dict(m.headers),
+                "headers": {**dict(m.headers), **extra},
                 "attachments": [dict(a) for a in m.attachments],
                 "received_at": now,
             }
@@ -119,6 +125,7 @@ class MailboxBackend:
 
 
 UNSUBSCRIBE_TAG = "%engage_unsubscribe_url%"
+CLICK_TAG = "%engage_click_token%"
 
 
 def _personalisation(message: Outgoing, substitutions: dict[str, str] | None = None
@@ -142,22 +149,36 @@ def _unsubscribe_url(message: Outgoing) -> str:
     return str(message.headers.get("List-Unsubscribe", "")).strip("<>")
 
 
+def _substitutions(message: Outgoing) -> dict[str, str]:
+    found = {UNSUBSCRIBE_TAG: _unsubscribe_url(message)}
+    if message.click_token:
+        found[CLICK_TAG] = message.click_token
+    return found
+
+
 def shared_form(message: Outgoing) -> tuple[str, str, str] | None:
-    """Subject, text and HTML with the recipient's unsubscribe link as a substitution tag.
+    """Subject, text and HTML with the recipient's unsubscribe link and click token (in the
+    tracked links) as substitution tags.
 
     Messages whose shared forms (and attachments, campaign, kind) are equal differ only in
-    recipient, headers, custom_args and that link, so SendGrid can take them in one request
-    with one personalisation each. None when the message cannot be shared that way.
+    recipient, headers, custom_args, that link and that token, so SendGrid can take them in
+    one request with one personalisation each. None when the message cannot be shared that
+    way.
     """
     url = _unsubscribe_url(message)
-    if not url or UNSUBSCRIBE_TAG in message.text_body or UNSUBSCRIBE_TAG in message.html_body:
+    text, html = message.text_body, message.html_body
+    if not url or any(tag in text or tag in html for tag in (UNSUBSCRIBE_TAG, CLICK_TAG)):
         return None
-    return (message.subject, message.text_body.replace(url, UNSUBSCRIBE_TAG),
-            message.html_body.replace(url, UNSUBSCRIBE_TAG))
+    text, html = text.replace(url, UNSUBSCRIBE_TAG), html.replace(url, UNSUBSCRIBE_TAG)
+    if message.click_token:
+        text = text.replace(message.click_token, CLICK_TAG)
+        html = html.replace(message.click_token, CLICK_TAG)
+    return message.subject, text, html
 
 
 def sendgrid_body(message: Outgoing | Sequence[Outgoing], mail_from: str, *,
-                  send_at: int | None = None, sandbox: bool = False) -> dict[str, Any]:
+                  send_at: int | None = None, sandbox: bool = False, from_name: str = "",
+                  reply_to: str = "") -> dict[str, Any]:
     """The v3 /mail/send request body (SendGrid's published schema).
 
     One message, or several that share a form (`shared_form`): then each gets its own
@@ -172,17 +193,18 @@ def sendgrid_body(message: Outgoing | Sequence[Outgoing], mail_from: str, *,
         form = shared_form(first)
         assert form is not None
         subject, text, html = form
-        personalisations = [_personalisation(m, {UNSUBSCRIBE_TAG: _unsubscribe_url(m)})
-                            for m in messages]
+        personalisations = [_personalisation(m, _substitutions(m)) for m in messages]
     content = [{"type": "text/plain", "value": text or " "}]
     if html:
         content.append({"type": "text/html", "value": html})
     body: dict[str, Any] = {
         "personalizations": personalisations,
-        "from": {"email": mail_from},
+        "from": {"email": mail_from, **({"name": from_name} if from_name else {})},
         "subject": subject,
         "content": content,
     }
+    if reply_to:
+        body["reply_to"] = {"email": reply_to}
     categories = [c for c in (
         f"campaign-{first.campaign_id}" if first.campaign_id is not None else "",
         first.kind,
@@ -247,10 +269,13 @@ class SendGridBackend:
     max_attempts = 8
 
     def __init__(self, api_key: str, host: str, mail_from: str, *, timeout: float = 10.0,
-                 concurrency: int = 4, batch_size: int = 50) -> None:
+                 concurrency: int = 4, batch_size: int = 50, from_name: str = "",
+                 reply_to: str = "") -> None:
         self.api_key = api_key
         self.host = host.rstrip("/")
         self.mail_from = mail_from
+        self.from_name = from_name
+        self.reply_to = reply_to
         self.timeout = timeout
         self.concurrency = max(1, concurrency)
         # Messages that share a form go in one request, one personalisation each (<= 1,000).
@@ -273,7 +298,8 @@ class SendGridBackend:
         """One request (one message, or several sharing a form); one result for all."""
         from python_http_client.exceptions import HTTPError
 
-        body = sendgrid_body(message, self.mail_from)
+        body = sendgrid_body(message, self.mail_from, from_name=self.from_name,
+                             reply_to=self.reply_to)
         try:
             response = self._client().client.mail.send.post(request_body=body,
                                                             timeout=self.timeout)
@@ -406,6 +432,8 @@ def _error_messages(body: str) -> str:
 def backend_from_config(config: Mapping[str, Any]) -> MailboxBackend | SendGridBackend:
     """SendGrid when SENDGRID_API_KEY is set, otherwise the local mailbox."""
     mail_from = config.get("MAIL_FROM", "engage@example.org")
+    from_name = str(config.get("MAIL_FROM_NAME", ""))
+    reply_to = str(config.get("MAIL_REPLY_TO", ""))
     backend: MailboxBackend | SendGridBackend
     if config.get("SENDGRID_API_KEY"):
         backend = SendGridBackend(
@@ -415,8 +443,9 @@ def backend_from_config(config: Mapping[str, Any]) -> MailboxBackend | SendGridB
             timeout=float(config.get("SENDGRID_TIMEOUT_SECONDS", 10)),
             concurrency=int(config.get("SENDGRID_CONCURRENCY", 4)),
             batch_size=int(config.get("SENDGRID_BATCH_SIZE", 50)),
+            from_name=from_name, reply_to=reply_to,
         )
     else:
-        backend = MailboxBackend(mail_from)
+        backend = MailboxBackend(mail_from, from_name, reply_to)
     backend.max_attempts = int(config.get("OUTBOX_MAX_ATTEMPTS", 8))
     return backend

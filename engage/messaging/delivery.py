@@ -237,6 +237,7 @@ def _outgoing(message: OutboxMessage) -> Outgoing:
         attachments=message.attachments or [],
         campaign_id=message.campaign_id,
         kind=message.kind,
+        click_token=message.click_token or "",
     )
 
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from engage.database import DbSession
 from engage.directory.models import Contact, SuppressionReason
 from engage.messaging.models import Suppression
+
+# Ids or addresses in one IN (...), well inside every database's bound-parameter limit.
+CHUNK = 5000
 
 
 def address_key(email: str) -> str:
@@ -43,25 +46,37 @@ def why_not_send(session: DbSession, email: str, contact_id: int | None) -> str 
 
 def refusals_for(session: DbSession, recipients: list[tuple[str, int | None]]
                  ) -> list[str | None]:
-    """`why_not_send` for many recipients at once (two queries), in the same order."""
-    contact_ids = {c for _, c in recipients if c is not None}
-    contacts = {c.id: c for c in session.scalars(
-        select(Contact).where(Contact.id.in_(contact_ids)))} if contact_ids else {}
-    keys = {address_key(e) for e, _ in recipients}
-    suppressed = {s.email: s for s in session.scalars(
-        select(Suppression).where(Suppression.email.in_(keys)))} if keys else {}
+    """`why_not_send` for many recipients at once (two queries a 5,000), in the same order."""
+    contact_ids = sorted({c for _, c in recipients if c is not None})
+    contacts: dict[int, tuple[bool, Any, SuppressionReason | None]] = {}
+    for start in range(0, len(contact_ids), CHUNK):
+        # Only the contacts that may not be emailed come back: few, even in a big batch.
+        contacts.update((row[0], row[1:]) for row in session.execute(
+            select(Contact.id, Contact.do_not_email, Contact.suppressed_at,
+                   Contact.suppression_reason)
+            .where(Contact.id.in_(contact_ids[start:start + CHUNK]),
+                   or_(Contact.do_not_email, Contact.suppressed_at.is_not(None)))))
+    keys = sorted({address_key(e) for e, _ in recipients})
+    suppressed: dict[str, SuppressionReason] = {}
+    if len(keys) > CHUNK and len(keys) > (session.scalar(
+            select(func.count()).select_from(Suppression)) or 0):
+        # A batch bigger than the whole list: read the list rather than look each one up.
+        suppressed.update(session.execute(select(Suppression.email, Suppression.reason)).all())
+    else:
+        for start in range(0, len(keys), CHUNK):
+            suppressed.update(session.execute(
+                select(Suppression.email, Suppression.reason)
+                .where(Suppression.email.in_(keys[start:start + CHUNK]))).all())
     answers: list[str | None] = []
     for email, contact_id in recipients:
         contact = contacts.get(contact_id) if contact_id is not None else None
         found = suppressed.get(address_key(email))
-        if contact is not None and contact.do_not_email:
+        if contact is not None and contact[0]:
             answers.append("The contact is marked do not email.")
-        elif contact is not None and contact.suppressed_at is not None \
-                and contact.suppression_reason is not None:
-            answers.append(
-                f"The contact is suppressed ({contact.suppression_reason.label.lower()}).")
+        elif contact is not None and contact[1] is not None and contact[2] is not None:
+            answers.append(f"The contact is suppressed ({contact[2].label.lower()}).")
         elif found is not None:
-            answers.append(f"The address is suppressed ({found.reason.label.lower()}).")
+            answers.append(f"The address is suppressed ({found.label.lower()}).")
         else:
             answers.append(None)
     return answers

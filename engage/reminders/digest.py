@@ -28,7 +28,7 @@ from engage.database import DbSession
 from engage.directory.models import Organisation, OrgStatus
 from engage.directory.names import shown_name
 from engage.messaging import sends
-from engage.messaging.outbox import Email, queue_email
+from engage.messaging.outbox import Email, queue_many
 from engage.reminders import keys
 from engage.timezone import LONDON
 
@@ -130,15 +130,13 @@ def queue_digest(session: DbSession, *, now: datetime, config: Mapping[str, Any]
         return 0
     digest = build_digest(session, now, config)
     base_url = str(config.get("PUBLIC_BASE_URL", ""))
-    queued = 0
-    for email, name, user_id in people:
-        message = queue_email(session, Email(
-            idempotency_key=keys.digest_key(digest.week, user_id or 0)
-            if user_id else f"digest:{digest.week}:{email}",
-            to_email=email, to_name=name, template="digest",
-            context={"digest": digest, "name": name, "base_url": base_url},
-            send_after=now, kind="digest", user_id=user_id, send_ref=sends.DIGEST,
-        ), now=now)
-        queued += message is not None
+    done = queue_many(session, [Email(
+        idempotency_key=keys.digest_key(digest.week, user_id or 0)
+        if user_id else f"digest:{digest.week}:{email}",
+        to_email=email, to_name=name, template="digest",
+        context={"digest": digest, "name": name, "base_url": base_url},
+        send_after=now, kind="digest", user_id=user_id, send_ref=sends.DIGEST,
+    ) for email, name, user_id in people], now=now)
+    queued = done.written
     session.commit()
     return queued

@@ -76,6 +76,11 @@ def test_settings_are_read_from_the_environment():
     ({"PROVIDER_PHONE": "12"}, "PROVIDER_PHONE is not a phone number"),
     ({"PROVIDER_EMAIL": "oh at example.org"}, "PROVIDER_EMAIL is not an email address"),
     ({"PROVIDER_NAME": "x" * 121}, "PROVIDER_NAME must be at most 120 characters"),
+    ({"MAIL_FROM": "engage at example.org"}, "MAIL_FROM is not an email address"),
+    ({"MAIL_FROM": ""}, "MAIL_FROM is empty"),
+    ({"MAIL_REPLY_TO": "oh@"}, "MAIL_REPLY_TO is not an email address"),
+    ({"MAIL_FROM_NAME": "OH <team>"}, "MAIL_FROM_NAME must be 1 to 80 characters"),
+    ({"MAIL_FROM_NAME": "x" * 81}, "MAIL_FROM_NAME must be 1 to 80 characters"),
 ])
 def test_bad_values_are_refused_at_start_up_with_a_clear_message(env, message):
     with pytest.raises(ConfigError, match=message):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
@@ -59,8 +61,63 @@ def test_manager_reads_the_mailbox_and_retries_a_failed_message(app, mail, page:
     page.get_by_role("link", name="A test message from engage").click()
     expect(page.locator(".engage-mail-text")).to_contain_text("The webinar is tomorrow")
     expect(page.locator(".engage-mail-html")).to_contain_text("The webinar is tomorrow")
-    expect(page.get_by_role("link", name="Unsubscribe")).to_be_visible()
+    email = page.frame_locator("iframe.engage-mail-frame")
+    expect(email.get_by_text("The webinar is tomorrow")).to_be_visible()
+    expect(email.get_by_role("link", name="Unsubscribe")).to_be_visible()
     check("message")
+
+
+BULLETIN = """## Winter support for your staff
+
+The occupational health service can now see staff for **flu jabs** at your practice.
+Book a visit at https://example.org/oh/book or read [the service guide](https://example.org/oh/guide).
+
+- Fast-track physiotherapy
+- Counselling within five working days
+
+Join the webinar on Teams: https://teams.microsoft.com/l/meetup-join/19%3ameeting_abc%40thread.v2/0?context=%7b%7d
+"""
+
+
+@pytest.mark.parametrize("viewport", ["phone-390"], indirect=True)
+def test_a_bulletin_arrives_branded_and_readable_on_a_phone(app, page: Page, check):
+    """The HTML part as a mail client shows it, at phone width (screenshot kept to look at)."""
+    from types import SimpleNamespace
+
+    from engage.catalogue.markdown import markdown_to_text, render_markdown
+    from tests.e2e.conftest import SCREENSHOTS
+
+    contact = make_contact(name="Pat Lee", email="pat.lee@example.org")
+    now = utcnow()
+    queue_email(db.session, Email(
+        "e2e:bulletin", contact.email, "bulletin", to_name=contact.name, kind="bulletin",
+        contact_id=contact.id, send_ref="bulletin:1",
+        context={"bulletin": SimpleNamespace(subject="Winter support for your staff"),
+                 "body_html": render_markdown(BULLETIN),
+                 "body_text": markdown_to_text(BULLETIN)}), now=now)
+    db.session.commit()
+    deliver_due(db.session, now=now,
+                backend=MailboxBackend("engage@example.org", "Occupational health outreach",
+                                       "oh-team@example.org"))
+    sign_in(page, make_signed_up_user(Role.MANAGER).email)
+    page.goto("/mailbox")
+    page.get_by_role("link", name="Winter support for your staff").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Winter support for your staff")
+    expect(page.locator(".nhsuk-summary-list")).to_contain_text(
+        "Occupational health outreach <engage@example.org>")
+    email = page.frame_locator("iframe.engage-mail-frame")
+    expect(email.get_by_text("Occupational health outreach", exact=True)).to_be_visible()
+    teams = email.get_by_role("link", name=re.compile(r"teams\.microsoft\.com"))
+    expect(teams).to_have_attribute("href", re.compile(r"^https://teams\.microsoft\.com/l/"))
+    expect(email.get_by_role("link", name="Unsubscribe from these emails")).to_be_visible()
+    check("bulletin")
+    frame = page.locator("iframe.engage-mail-frame")
+    frame.scroll_into_view_if_needed()
+    frame.screenshot(path=str(SCREENSHOTS / "a_bulletin_arrives_branded-phone-390-email.png"))
+    # Nothing in the email is wider than the phone's frame.
+    width = page.frame_locator("iframe.engage-mail-frame").locator("html").evaluate(
+        "(el) => [el.scrollWidth, el.clientWidth]")
+    assert width[0] <= width[1] + 1, width
 
 
 def test_recipient_unsubscribes_without_signing_in(app, mail, page: Page, check):

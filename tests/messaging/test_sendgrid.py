@@ -78,7 +78,8 @@ def test_messages_sharing_a_form_go_in_one_request_with_a_personalisation_each(a
         str(m.id) for m in messages]
     for message, p in zip(messages, personalisations, strict=True):
         url = message.headers["List-Unsubscribe"].strip("<>")
-        assert p["substitutions"] == {"%engage_unsubscribe_url%": url}
+        assert p["substitutions"] == {"%engage_unsubscribe_url%": url,
+                                      "%engage_click_token%": message.click_token}
         assert p["headers"]["List-Unsubscribe"] == f"<{url}>"
     assert "%engage_unsubscribe_url%" in request["body"]["content"][0]["value"]
     assert {m.provider_message_id for m in messages} == {request["message_id"]}
@@ -113,3 +114,24 @@ def test_send_at_more_than_72_hours_ahead_is_refused():
     assert sendgrid_body(message, "e@example.org", send_at=int(time.time()) + 3600)["send_at"]
     with pytest.raises(ValueError, match="72 hours"):
         sendgrid_body(message, "e@example.org", send_at=int(time.time()) + 73 * 3600)
+
+
+def test_messages_with_tracked_links_still_share_a_request(app, stub, sendgrid, monkeypatch):
+    """Each message's own click token travels as a substitution, like its unsubscribe link."""
+    from engage.messaging import tracking
+
+    def tracked_parts(session, *, send_ref, text, html, now):  # type: ignore[no-untyped-def]
+        mark = "https://s.example/x?m=" + tracking.TOKEN_MARK
+        return text + mark, html.replace("</p>", f' <a href="{mark}">Book</a></p>', 1)
+
+    monkeypatch.setattr(tracking, "tracked_parts", tracked_parts)
+    messages = [queue_email(db.session, Email(f"t{n}", f"p{n}@example.org", "test",
+                                              kind="bulletin", send_ref="bulletin:1"), now=NOW)
+                for n in range(3)]
+    db.session.commit()
+    assert deliver_due(db.session, now=NOW, backend=sendgrid) == 3
+    [request] = stub.requests
+    assert "https://s.example/x?m=%engage_click_token%" in request["body"]["content"][1]["value"]
+    tokens = [p["substitutions"]["%engage_click_token%"]
+              for p in request["body"]["personalizations"]]
+    assert tokens == [m.click_token for m in messages] and len(set(tokens)) == 3

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from engage.auth.access import Access, access
 from engage.campaigns.choices import localities
 from engage.campaigns.dates import london_to_utc, utc_to_london_naive
+from engage.campaigns.forms import set_choices
 from engage.campaigns.models import Campaign, Channel
 from engage.database import utcnow
 from engage.directory.models import ContactRole, OrgKind
@@ -66,7 +67,7 @@ def _page(page_template: str, status: int, **context: Any) -> str | tuple[str, i
 
 def _bulletin_form(bulletin: Bulletin | None = None) -> BulletinForm:
     form = BulletinForm(obj=bulletin if request.method == "GET" else None)
-    form.localities.choices = localities()  # type: ignore[assignment]
+    set_choices(form.localities, localities())
     if request.method == "GET" and bulletin is not None:
         form.channel.data = bulletin.channel.value
         form.localities.data = list(bulletin.audience_locality_ids)

@@ -90,7 +90,7 @@ class TestSendForm(FlaskForm):
     to = RadioField("Send a test to", default="me", choices=choices([
         ("me", "Me"), ("others", "These addresses")]))
     addresses = TextAreaField(
-        "Email addresses", validators=[Length(max=2000)],
+        "Or send a test to these addresses", validators=[Length(max=2000)],
         description="Up to 5, separated by commas or new lines.")
 
 

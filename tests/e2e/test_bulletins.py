@@ -97,7 +97,8 @@ def test_manager_writes_previews_tests_and_sends_a_bulletin(
     tick()
     page.reload()
     expect(page.locator("h1 .nhsuk-tag")).to_have_text("Queued")
-    expect(page.get_by_text("Queued: 3 messages waiting to go, none delivered yet.")).to_be_visible()
+    expect(page.get_by_text("Queued: 3 messages waiting to go, none delivered yet.")
+           ).to_be_visible()
     check("bulletin-queued")
 
     deliver_due(db.session, now=utcnow() + timedelta(minutes=2),

@@ -52,7 +52,7 @@ from engage.reminders.forms import (
 )
 from engage.reminders.models import Bulletin, BulletinTemplate, SchedulerRun
 from engage.reminders.preview import preview_bulletin
-from engage.transactions import saving
+from engage.transactions import done, saving
 
 Page = Response | str | tuple[str, int]
 
@@ -325,6 +325,4 @@ def template_delete(bulletin_template_id: int) -> Response | str:
         abort(400)
     name = found.name
     delete_template(db.session, found, current_user)
-    db.session.commit()
-    flash(f"Deleted the template {name!r}.")
-    return redirect(back)
+    return done(f"Deleted the template {name!r}.", back)

@@ -95,6 +95,7 @@ def new_bulletin(campaign_id: int) -> Page:
     campaign = db.get_or_404(Campaign, campaign_id)
     form = _bulletin_form()
     start = request.args.get("template", type=int)
+    chosen = None
     if request.method == "GET" and start is not None:
         chosen = db.get_or_404(BulletinTemplate, start)
         form.subject.data, form.body_markdown.data = chosen.subject, chosen.body_markdown
@@ -111,7 +112,7 @@ def new_bulletin(campaign_id: int) -> Page:
             return redirect(url_for("reminders.bulletin", bulletin_id=bulletin.id))
     return _page("reminders/bulletin_form.html", 400 if form.errors or problems else 200,
                  campaign=campaign, form=form, problems=problems, bulletin=None,
-                 templates=_templates())
+                 templates=_templates(), started_from=chosen)
 
 
 @bp.route("/bulletins/<int:bulletin_id>/edit", methods=["GET", "POST"])
@@ -131,7 +132,7 @@ def edit_bulletin(bulletin_id: int) -> Page:
             return redirect(url_for("reminders.bulletin", bulletin_id=bulletin.id))
     return _page("reminders/bulletin_form.html", 400 if form.errors or problems else 200,
                  campaign=bulletin.campaign, form=form, problems=problems, bulletin=bulletin,
-                 templates=[])
+                 templates=[], started_from=None)
 
 
 # --- the bulletin page ---------------------------------------------------------------------------

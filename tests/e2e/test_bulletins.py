@@ -112,5 +112,17 @@ def test_manager_writes_previews_tests_and_sends_a_bulletin(
     test = db.session.scalars(select(OutboxMessage).where(OutboxMessage.is_test)).one()
     assert test.subject == "[Test] Looking after your team this winter"
 
-    page.get_by_role("link", name="Back to Winter wellbeing").click()
+    page.get_by_role("link", name="Save as a template").click()
+    page.get_by_label("Template name").fill("Winter team news")
+    page.get_by_role("button", name="Save the template").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bulletin templates")
+    expect(page.get_by_role("table")).to_contain_text("Winter team news")
+    check("bulletin-templates")
+
+    page.goto(live_server(f"/campaigns/{campaign.id}"))
     expect(page.locator("#reminders ~ ul .nhsuk-tag").first).to_have_text("Sent")
+    page.get_by_role("link", name="Write a bulletin or newsletter").click()
+    page.get_by_text("Start from a saved template").click()
+    page.get_by_role("link", name="Winter team news").click()
+    expect(page.get_by_label("Subject line")).to_have_value("Looking after your team this winter")
+    check("bulletin-from-template")

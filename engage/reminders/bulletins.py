@@ -102,6 +102,12 @@ def save_bulletin(session: DbSession, campaign: Campaign, fields: BulletinFields
     elif bulletin.status not in (BulletinStatus.DRAFT, BulletinStatus.SCHEDULED):
         raise ReminderError(f"This bulletin is {bulletin.status.label.lower()}: it cannot be "
                             "changed. Write a new one instead.")
+    elif bulletin.status is BulletinStatus.SCHEDULED:
+        # It goes without another look: what would stop it going must be fixed now.
+        problems = link_problems(fields.body_markdown)
+        if problems:
+            raise ReminderError("It is scheduled, so its links must lead somewhere. "
+                                + " ".join(problems))
     bulletin.subject = fields.subject.strip()
     bulletin.body_markdown = fields.body_markdown
     bulletin.channel = fields.channel
@@ -318,7 +324,8 @@ def _queue_all(session: DbSession, emails: Sequence[Email], now: datetime) -> in
 def send_bulletin(session: DbSession, bulletin: Bulletin, *, now: datetime) -> int:
     """Claim a scheduled bulletin and send it; 0 if another process got it first.
 
-    Raises ReminderError (nothing written) when nobody is left to send it to."""
+    Raises ReminderError (nothing written) when a link leads nowhere or nobody is left to send
+    it to."""
     won = session.execute(
         update(Bulletin)
         .where(Bulletin.id == bulletin.id, Bulletin.status == BulletinStatus.SCHEDULED)
@@ -328,6 +335,9 @@ def send_bulletin(session: DbSession, bulletin: Bulletin, *, now: datetime) -> i
     if not getattr(won, "rowcount", 0):
         return 0
     session.refresh(bulletin)
+    broken = link_problems(bulletin.body_markdown)
+    if broken:
+        raise ReminderError(" ".join(broken))
     audience = bulletin_audience(session, bulletin)
     readers = audience.included
     if not readers:

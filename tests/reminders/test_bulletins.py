@@ -164,6 +164,29 @@ def test_a_link_that_leads_nowhere_stops_it_going_and_is_named(app, link, reason
     assert bulletin.status is BulletinStatus.DRAFT
 
 
+def test_a_scheduled_bulletin_cannot_be_changed_to_carry_a_link_that_leads_nowhere(app):
+    readers(1)
+    bulletin, user = draft()
+    schedule_bulletin(db.session, bulletin, NOW + timedelta(hours=1), user, NOW)
+    with pytest.raises(ReminderError, match="It is scheduled, so its links must lead somewhere. "
+                                            "The link 'here' is not a full address"):
+        save_bulletin(db.session, bulletin.campaign, BulletinFields(
+            "Winter news", "Click [here](www.example.org)"), user, NOW, bulletin=bulletin)
+
+
+def test_a_link_that_leads_nowhere_at_send_time_keeps_it_scheduled_with_the_reason(app):
+    readers(1)
+    bulletin, user = draft()
+    schedule_bulletin(db.session, bulletin, NOW + timedelta(hours=1), user, NOW)
+    bulletin.body_markdown = "Click [here](javascript:void(0))"  # changed behind the form's back
+    db.session.commit()
+    assert send_due_bulletins(db.session, now=NOW + timedelta(hours=2)) == 0
+    db.session.refresh(bulletin)
+    assert bulletin.status is BulletinStatus.SCHEDULED
+    assert "The link 'here' uses javascript:" in bulletin.last_error
+    assert outbox() == []
+
+
 def test_web_email_and_phone_links_are_fine():
     assert link_problems("[site](https://www.nhs.uk/x) [old](http://example.org) "
                          "[mail](mailto:oh@example.org) [call](tel:+441234567890) "

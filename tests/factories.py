@@ -267,6 +267,18 @@ def make_bulletin(campaign: Campaign | None = None, **overrides: Any) -> Any:
     return bulletin
 
 
+def make_bulletin_template(**overrides: Any) -> Any:
+    from engage.reminders.models import BulletinTemplate
+
+    values: dict[str, Any] = {"name": f"Template {next(_seq)}", "subject": "Monthly news",
+                              "body_markdown": "## This month\n\nNews."}
+    values.update(overrides)
+    template = BulletinTemplate(**values)
+    db.session.add(template)
+    db.session.flush()
+    return template
+
+
 def make_report_snapshot(**overrides: Any) -> Any:
     """A saved steering-group report with a minimal set of figures (insights feature)."""
     from engage.insights.models import ReportSnapshot

@@ -71,6 +71,7 @@ class ContactRole(enum.StrEnum):
     PHARMACY_LEAD = "pharmacy_lead"
     CLINICAL_LEAD = "clinical_lead"
     FEDERATION_MANAGER = "federation_manager"
+    OWNER = "owner"  # a pharmacy's owner or a practice's partner: bulletins may go to them alone
     OTHER = "other"
 
     @property

@@ -29,6 +29,7 @@ _ROLE_WORDS = {
                                 "pharmacy manager"},
     ContactRole.CLINICAL_LEAD: {"clinical lead", "gp lead", "lead gp"},
     ContactRole.FEDERATION_MANAGER: {"federation manager", "federation lead"},
+    ContactRole.OWNER: {"owner", "pharmacy owner", "practice owner"},
     ContactRole.OTHER: {"other"},
 }
 

@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
 # The modules whose routes join `bp`; the app imports each of them before registering it.
-VIEW_MODULES = ("views",)
+VIEW_MODULES = ("views", "bulletin_views")

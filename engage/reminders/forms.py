@@ -13,8 +13,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from engage.campaigns.forms import MultiCheckboxField
 from engage.campaigns.models import Channel
 from engage.directory.forms import choices
+from engage.directory.models import ContactRole, OrgKind
 from engage.form_fields import LocalTimeField
 from engage.reminders.models import OffsetUnit, RuleKind
 from engage.reminders.rules import MAX_DAYS, MESSAGE_LENGTH
@@ -59,15 +61,55 @@ class NudgeForm(FlaskForm):
                             validators=[Length(max=MESSAGE_LENGTH)])
 
 
+CHANNEL_CHOICES = [
+    (Channel.EMAIL_BULLETIN.value, Channel.EMAIL_BULLETIN.label),
+    (Channel.NEWSLETTER.value, Channel.NEWSLETTER.label),
+]
+ROLE_CHOICES = [(role.value, role.label) for role in ContactRole]
+KIND_CHOICES = [(kind.value, kind.plural) for kind in OrgKind]
+
+
 class BulletinForm(FlaskForm):
-    channel = RadioField("Kind", default=Channel.EMAIL_BULLETIN.value, choices=choices([
-        (Channel.EMAIL_BULLETIN.value, Channel.EMAIL_BULLETIN.label),
-        (Channel.NEWSLETTER.value, Channel.NEWSLETTER.label),
-    ]))
+    channel = RadioField("Kind", default=Channel.EMAIL_BULLETIN.value,
+                         choices=choices(CHANNEL_CHOICES))
     subject = StringField("Subject line", validators=[
         DataRequired("Enter a subject line"), Length(max=200)])
     body_markdown = TextAreaField("The bulletin", validators=[
         DataRequired("Write the bulletin: the body is empty"), Length(max=50_000)])
+    localities = MultiCheckboxField("Localities", coerce=int,
+                                    description="Leave all unticked for the campaign's audience "
+                                                "in every locality.")
+    kinds = MultiCheckboxField("Kinds of organisation", choices=choices(KIND_CHOICES),
+                               description="Leave all unticked for every kind in the campaign's "
+                                           "audience.")
+    roles = MultiCheckboxField("Who at each organisation", choices=choices(ROLE_CHOICES),
+                               description="Leave all unticked for every contact.")
+
+
+class TestSendForm(FlaskForm):
+    to = RadioField("Send a test to", default="me", choices=choices([
+        ("me", "Me"), ("others", "These addresses")]))
+    addresses = TextAreaField(
+        "Or send a test to these addresses", validators=[Length(max=2000)],
+        description="Up to 5, separated by commas or new lines.")
+
+
+class TemplateForm(FlaskForm):
+    name = StringField("Template name", validators=[
+        DataRequired("Enter a name for the template"), Length(max=120)],
+        description="For you to find it by, such as 'Monthly pharmacy newsletter'.")
+    channel = RadioField("Kind", default=Channel.EMAIL_BULLETIN.value,
+                         choices=choices(CHANNEL_CHOICES))
+    subject = StringField("Subject line", validators=[
+        DataRequired("Enter a subject line"), Length(max=200)])
+    body_markdown = TextAreaField("The bulletin", validators=[
+        DataRequired("Write the bulletin: the body is empty"), Length(max=50_000)])
+
+
+class SaveAsTemplateForm(FlaskForm):
+    name = StringField("Template name", validators=[
+        DataRequired("Enter a name for the template"), Length(max=120)],
+        description="For you to find it by, such as 'Monthly pharmacy newsletter'.")
 
 
 class ScheduleForm(FlaskForm):

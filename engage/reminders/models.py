@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.auth.models import User
@@ -144,9 +144,34 @@ class Bulletin(db.Model):  # type: ignore[name-defined]
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # Who it goes to. No localities and no kinds: the campaign's audience; otherwise the
+    # campaign's audience narrowed to these localities and organisation kinds. No roles: every
+    # contact of those organisations; otherwise only contacts with one of these roles.
+    audience_locality_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    audience_kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    audience_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     campaign: Mapped[Campaign] = relationship()
     touchpoint: Mapped[Touchpoint | None] = relationship()
+
+
+class BulletinTemplate(db.Model):  # type: ignore[name-defined]
+    """A saved subject and body to start a bulletin from (a monthly newsletter's skeleton)."""
+
+    __tablename__ = "bulletin_template"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body_markdown: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[Channel] = mapped_column(value_enum(Channel), default=Channel.EMAIL_BULLETIN)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    created_by: Mapped[User | None] = relationship()
 
 
 class SchedulerRun(db.Model):  # type: ignore[name-defined]

@@ -1,4 +1,8 @@
-"""Before anything goes: who will receive what, and when, for a rule or a bulletin."""
+"""Before anything goes: who will receive what, and when, for a rule or a bulletin.
+
+The message is shown as it will arrive: subject, the plain-text part and the HTML part, with
+the footer every message gets (its unsubscribe link stands in for each reader's own).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from engage.database import DbSession
-from engage.messaging.outbox import render_email
-from engage.reminders.bulletins import bulletin_context, bulletin_recipients
+from engage.messaging.outbox import render_email, with_footer
+from engage.reminders.bulletins import bulletin_audience, bulletin_context, sample_recipient
 from engage.reminders.expand import TEMPLATES, message_context
 from engage.reminders.models import Bulletin, BulletinStatus, ReminderRule
-from engage.reminders.recipients import Addressed, Recipient
+from engage.reminders.recipients import Addressed, AudienceCount, Recipient
 from engage.reminders.schedule import business_hours, occasion
 
 SHOWN = 200
@@ -27,40 +31,47 @@ class Preview(Addressed):
     text: str = ""
     html: str = ""
     problem: str | None = None  # the email does not render, and why
+    sample: Recipient | None = None  # whom the message shown is written for
+    count: AudienceCount | None = None  # bulletins: people, organisations, who is left out
 
 
-def _render(template: str, context: Mapping[str, Any], preview: Preview) -> None:
+def example_unsubscribe(config: Mapping[str, Any]) -> str:
+    """Stands in for each reader's own unsubscribe link (a preview makes no token)."""
+    return str(config.get("PUBLIC_BASE_URL", "")).rstrip("/") + "/unsubscribe/example"
+
+
+def _render(template: str, context: Mapping[str, Any], preview: Preview,
+            config: Mapping[str, Any]) -> None:
     try:
-        preview.subject, preview.text, preview.html = render_email(template, context)
+        subject, text, html = render_email(template, context)
+        preview.subject = subject
+        preview.text, preview.html = with_footer(text, html, example_unsubscribe(config))
     except Exception as exc:  # noqa: BLE001 - shown to the manager instead of a 500
         preview.problem = (f"The email could not be made from its template ({template}): "
                            f"{type(exc).__name__}: {exc}. Nothing will be sent until this is "
                            "fixed.")
 
 
-def _sample(people: list[Recipient]) -> Recipient:
-    included = [p for p in people if p.excluded is None]
-    if included:
-        return included[0]
-    return Recipient(0, 0, "Example Surgery", "Alex Example", "alex@example.org")
-
-
 def preview_rule(session: DbSession, rule: ReminderRule, *, now: datetime,
                  config: Mapping[str, Any]) -> Preview:
     found = occasion(session, rule, business_hours(config), now)
     preview = Preview(found.send_at, found.waiting, found.recipients)
-    _render(TEMPLATES[rule.kind], message_context(rule, _sample(found.recipients),
+    preview.sample = sample_recipient(found.recipients)
+    _render(TEMPLATES[rule.kind], message_context(rule, preview.sample,
                                                   str(config.get("PUBLIC_BASE_URL", ""))),
-            preview)
+            preview, config)
     return preview
 
 
-def preview_bulletin(session: DbSession, bulletin: Bulletin) -> Preview:
-    people = bulletin_recipients(session, bulletin)
+def preview_bulletin(session: DbSession, bulletin: Bulletin,
+                     config: Mapping[str, Any] | None = None) -> Preview:
+    audience = bulletin_audience(session, bulletin)
     waiting = {
-        BulletinStatus.DRAFT: "it is a draft: choose when it goes.",
+        BulletinStatus.DRAFT: "it is a draft: send it now or choose when it goes.",
         BulletinStatus.CANCELLED: "it was cancelled.",
     }.get(bulletin.status)
-    preview = Preview(bulletin.send_at if waiting is None else None, waiting, people)
-    _render("bulletin", bulletin_context(bulletin, _sample(people)), preview)
+    preview = Preview(bulletin.send_at if waiting is None else None, waiting, audience.people,
+                      count=audience.count)
+    preview.sample = sample_recipient(audience.people)
+    _render("bulletin", bulletin_context(bulletin, preview.sample), preview, config or {})
     return preview

@@ -1,7 +1,7 @@
-"""Pages of the reminders feature: rules on touchpoints and campaigns, bulletins, what is coming.
+"""Pages of the reminders feature: rules on touchpoints and campaigns, what is coming.
 
 Each form that makes a rule previews first (who will receive what, and when) and saves only
-when the manager confirms; bulletins are drafts, previewed, then scheduled.
+when the manager confirms. Bulletins and their templates are in bulletin_views.py.
 """
 
 from __future__ import annotations
@@ -15,24 +15,17 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from engage.auth.access import Access, access
-from engage.campaigns.dates import london_to_utc, utc_to_london_naive
-from engage.campaigns.models import Campaign, Channel, Touchpoint
-from engage.catalogue.markdown import render_markdown
+from engage.campaigns.models import Campaign, Touchpoint
 from engage.database import utcnow
 from engage.extensions import db
 from engage.messaging.models import OutboxMessage
 from engage.reminders.blueprint import bp
-from engage.reminders.bulletins import (
-    BulletinFields,
-    cancel_bulletin,
-    save_bulletin,
-    schedule_bulletin,
-)
+from engage.reminders.bulletin_figures import send_figures, shown
 from engage.reminders.errors import ReminderError
-from engage.reminders.forms import BulletinForm, ConfirmForm, NudgeForm, RuleForm, ScheduleForm
+from engage.reminders.forms import ConfirmForm, NudgeForm, RuleForm
 from engage.reminders.models import Bulletin, OffsetUnit, ReminderRule, RuleKind, SchedulerRun
 from engage.reminders.overview import upcoming
-from engage.reminders.preview import preview_bulletin, preview_rule
+from engage.reminders.preview import preview_rule
 from engage.reminders.rules import (
     RuleFields,
     add_nudge_rule,
@@ -72,7 +65,9 @@ def campaign_reminders(campaign: Campaign) -> dict[str, Any]:
     bulletins = list(db.session.scalars(select(Bulletin).where(
         Bulletin.campaign_id == campaign.id).order_by(Bulletin.created_at.desc(),
                                                       Bulletin.id.desc())))
-    return {"nudges": nudges, "bulletins": bulletins, "form": ConfirmForm()}
+    figures = send_figures(db.session, [b.id for b in bulletins])
+    return {"nudges": nudges, "bulletins": [(b, shown(b, figures[b.id]), figures[b.id])
+                                            for b in bulletins], "form": ConfirmForm()}
 
 
 # --- the overview --------------------------------------------------------------------------------
@@ -223,109 +218,3 @@ def new_nudge(campaign_id: int) -> Response | str | tuple[str, int]:
     page = render_template("reminders/nudge_form.html", campaign=campaign, form=form,
                            problems=problems, preview=preview)
     return (page, status) if status != 200 else page
-
-
-# --- bulletins -----------------------------------------------------------------------------------
-
-
-def _bulletin_fields(form: BulletinForm) -> BulletinFields:
-    return BulletinFields(form.subject.data or "", form.body_markdown.data or "",
-                          Channel(form.channel.data))
-
-
-@bp.route("/campaigns/<int:campaign_id>/bulletins/new", methods=["GET", "POST"])
-@access(Access.MANAGE)
-def new_bulletin(campaign_id: int) -> Response | str | tuple[str, int]:
-    """Write a bulletin or newsletter (Markdown); it is saved as a draft to preview."""
-    campaign = db.get_or_404(Campaign, campaign_id)
-    form = BulletinForm()
-    problems: list[str] = []
-    if form.validate_on_submit():
-        with saving(ReminderError) as saved:
-            bulletin = save_bulletin(db.session, campaign, _bulletin_fields(form), current_user,
-                                     utcnow())
-        problems = [saved.error] if saved.error else []
-        if saved:
-            flash("Saved as a draft. Check the preview, then choose when it goes.")
-            return redirect(url_for("reminders.bulletin", bulletin_id=bulletin.id))
-    status = 400 if form.errors or problems else 200
-    page = render_template("reminders/bulletin_form.html", campaign=campaign, form=form,
-                           problems=problems, bulletin=None)
-    return (page, status) if status != 200 else page
-
-
-@bp.route("/bulletins/<int:bulletin_id>/edit", methods=["GET", "POST"])
-@access(Access.MANAGE)
-def edit_bulletin(bulletin_id: int) -> Response | str | tuple[str, int]:
-    """Change a bulletin that has not gone yet."""
-    bulletin = db.get_or_404(Bulletin, bulletin_id)
-    form = BulletinForm(obj=bulletin if request.method == "GET" else None)
-    if request.method == "GET":
-        form.channel.data = bulletin.channel.value
-    problems: list[str] = []
-    if form.validate_on_submit():
-        with saving(ReminderError) as saved:
-            save_bulletin(db.session, bulletin.campaign, _bulletin_fields(form), current_user,
-                          utcnow(), bulletin=bulletin)
-        problems = [saved.error] if saved.error else []
-        if saved:
-            flash("Saved the changes.")
-            return redirect(url_for("reminders.bulletin", bulletin_id=bulletin.id))
-    status = 400 if form.errors or problems else 200
-    page = render_template("reminders/bulletin_form.html", campaign=bulletin.campaign, form=form,
-                           problems=problems, bulletin=bulletin)
-    return (page, status) if status != 200 else page
-
-
-def _bulletin_page(bulletin: Bulletin, schedule_form: ScheduleForm | None = None,
-                   problems: list[str] | None = None, status: int = 200
-                   ) -> str | tuple[str, int]:
-    if schedule_form is None:
-        schedule_form = ScheduleForm()
-        if bulletin.send_at is not None:
-            schedule_form.send_at.data = utc_to_london_naive(bulletin.send_at)
-    page = render_template("reminders/bulletin.html", bulletin=bulletin,
-                           preview=preview_bulletin(db.session, bulletin),
-                           body_html=render_markdown(bulletin.body_markdown),
-                           schedule_form=schedule_form, form=ConfirmForm(),
-                           problems=problems or [])
-    return (page, status) if status != 200 else page
-
-
-@bp.get("/bulletins/<int:bulletin_id>")
-@access(Access.VIEW)
-def bulletin(bulletin_id: int) -> str | tuple[str, int]:
-    """A bulletin as its readers will see it, who they are, and when it goes."""
-    return _bulletin_page(db.get_or_404(Bulletin, bulletin_id))
-
-
-@bp.post("/bulletins/<int:bulletin_id>/schedule")
-@access(Access.MANAGE)
-def schedule(bulletin_id: int) -> Response | str | tuple[str, int]:
-    """Set the time it goes (UK time)."""
-    found = db.get_or_404(Bulletin, bulletin_id)
-    form = ScheduleForm()
-    if form.validate_on_submit():
-        with saving(ReminderError) as saved:
-            schedule_bulletin(db.session, found, london_to_utc(form.send_at.data),  # type: ignore[arg-type]
-                              current_user, utcnow())
-        if not saved:
-            return _bulletin_page(found, form, [saved.error], 400)
-        flash("Scheduled. It goes to the campaign's audience at the time below.")
-        return redirect(url_for("reminders.bulletin", bulletin_id=found.id))
-    return _bulletin_page(found, form, status=400)
-
-
-@bp.post("/bulletins/<int:bulletin_id>/cancel")
-@access(Access.MANAGE)
-def cancel(bulletin_id: int) -> Response | str | tuple[str, int]:
-    """Stop a draft or scheduled bulletin from going."""
-    found = db.get_or_404(Bulletin, bulletin_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    with saving(ReminderError) as saved:
-        cancel_bulletin(db.session, found, current_user, utcnow())
-    if not saved:
-        return _bulletin_page(found, problems=[saved.error], status=400)
-    flash("Cancelled: it will not be sent.")
-    return redirect(url_for("reminders.bulletin", bulletin_id=found.id))

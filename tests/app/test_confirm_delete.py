@@ -17,8 +17,9 @@ from engage.database import utcnow
 from engage.directory.localities import add_rules
 from engage.directory.models import Contact, LocalityRule, LocalityRuleKind
 from engage.extensions import db
-from engage.reminders.models import ReminderRule
+from engage.reminders.models import BulletinTemplate, ReminderRule
 from tests.factories import (
+    make_bulletin_template,
     make_campaign,
     make_campaign_target,
     make_contact,
@@ -70,8 +71,18 @@ def reminder_case() -> dict[str, Any]:
             "action": "reminders.rule_remove", "missing": "/reminders/rules/999999/remove"}
 
 
-CASES = pytest.mark.parametrize("make", [contact_case, target_case, rule_case, reminder_case],
-                                ids=["contact", "target", "locality-rule", "reminder-rule"])
+def bulletin_template_case() -> dict[str, Any]:
+    template = make_bulletin_template(name="Monthly pharmacy news", subject="Pharmacy news")
+    db.session.commit()
+    return {"url": f"/reminders/templates/{template.id}/delete", "model": BulletinTemplate,
+            "id": template.id, "shows": ["the template Monthly pharmacy news", "Pharmacy news"],
+            "back": "/reminders/templates", "action": "reminders.template_delete",
+            "missing": "/reminders/templates/999999/delete"}
+
+
+CASES = pytest.mark.parametrize(
+    "make", [contact_case, target_case, rule_case, reminder_case, bulletin_template_case],
+    ids=["contact", "target", "locality-rule", "reminder-rule", "bulletin-template"])
 
 
 def still_there(case: dict[str, Any]) -> bool:

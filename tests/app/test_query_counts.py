@@ -16,6 +16,8 @@ from engage.audit.log import record_event
 from engage.auth.models import Role
 from engage.extensions import db
 from tests.factories import (
+    make_bulletin,
+    make_bulletin_template,
     make_campaign,
     make_contact,
     make_engagement,
@@ -83,6 +85,22 @@ def _batches(count: int, _context: dict[str, Any]) -> None:
         make_referral(batch_id=make_uptake_batch().id)
 
 
+def _bulletins(count: int, context: dict[str, Any]) -> None:
+    from engage.messaging.sends import bulletin_ref
+    from engage.reminders.models import BulletinStatus
+
+    campaign = context.setdefault("campaign", make_campaign())
+    for _ in range(count):
+        bulletin = make_bulletin(campaign, status=BulletinStatus.SENT,
+                                 sent_at=datetime(2021, 9, 14, 11, 30, tzinfo=UTC))
+        make_outbox_message(kind="bulletin", send_ref=bulletin_ref(bulletin.id))
+
+
+def _bulletin_templates(count: int, _context: dict[str, Any]) -> None:
+    for _ in range(count):
+        make_bulletin_template()
+
+
 def _path(template: str) -> Callable[[dict[str, Any]], str]:
     def path(context: dict[str, Any]) -> str:
         return template.format(**{k: getattr(v, "ods_code", None) or v.id
@@ -96,6 +114,8 @@ PAGES = [
     ("contacts", Role.MANAGER, _contacts, _path("/directory/organisations/{organisation}")),
     ("touchpoints", Role.MANAGER, _touchpoints, _path("/campaigns/touchpoints/")),
     ("campaign", Role.MANAGER, _touchpoints, _path("/campaigns/{campaign}")),
+    ("campaign bulletins", Role.MANAGER, _bulletins, _path("/campaigns/{campaign}")),
+    ("bulletin templates", Role.MANAGER, _bulletin_templates, _path("/reminders/templates")),
     ("touchpoint", Role.MANAGER, _reach, _path("/campaigns/touchpoints/{touchpoint}")),
     ("reach", Role.MANAGER, _reach, _path("/campaigns/touchpoints/{touchpoint}/reach")),
     ("links", Role.MANAGER, _links, _path("/links/")),

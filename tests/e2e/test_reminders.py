@@ -73,7 +73,8 @@ def test_manager_previews_and_saves_a_reminder_then_writes_a_bulletin(
     page.get_by_label("Subject line").fill("Looking after your team this winter")
     page.get_by_label("The bulletin").fill("## Help is here\n\nBook a **manager referral** today.")
     page.get_by_role("button", name="Save and preview").click()
-    expect(page.get_by_role("heading", name="Help is here")).to_be_visible()
+    expect(page.frame_locator("iframe.engage-email-frame").get_by_role(
+        "heading", name="Help is here")).to_be_visible()
     when = utcnow() + timedelta(days=2)
     fill_date(page, "Send at", when.date(), when.strftime("%H:%M"))
     check("bulletin-preview")

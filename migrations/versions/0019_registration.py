@@ -4,8 +4,8 @@ Each meeting touchpoint can open registration (registration_settings: its public
 places, waiting list, closing time and short link); registration holds one row per address
 per event, with its status (registered, waiting, cancelled) and the waiting list's order.
 
-Revision ID: 0021_registration
-Revises: 0017_send_tracking
+Revision ID: 0019_registration
+Revises: 0018_bulletin_audience
 Create Date: 2026-12-06 07:07:45.472566
 
 """
@@ -16,8 +16,8 @@ import engage.database
 
 
 # revision identifiers, used by Alembic.
-revision = '0021_registration'
-down_revision = '0017_send_tracking'
+revision = '0019_registration'
+down_revision = '0018_bulletin_audience'
 branch_labels = None
 depends_on = None
 

@@ -82,10 +82,19 @@ class Email:
     send_ref: str | None = None
     is_test: bool = False
 
+    # False for messages whose links must read as written (an event's joining details).
+    track_links: bool = True
+
     @property
     def internal(self) -> bool:
         """To a staff user (or a staff list such as DIGEST_RECIPIENTS), not a contact."""
         return self.user_id is not None or self.kind in INTERNAL_KINDS
+
+    @property
+    def footer_reason(self) -> str:
+        """Why the recipient gets it, as the external footer says: "registration" for someone
+        who signed up to an event, "" for outreach contacts."""
+        return "registration" if self.kind == "registration" else ""
 
 
 @dataclass
@@ -281,10 +290,10 @@ def render_email(template: str, context: Mapping[str, Any]) -> tuple[str, str, s
     return subject, tidy_text(text), inline_styles(linkify(html)) if html else ""
 
 
-def footers(internal: bool) -> tuple[str, str]:
+def footers(internal: bool, reason: str = "") -> tuple[str, str]:
     """The footer's text and HTML, the unsubscribe link (external only) as URL_MARK."""
     name = "_footer_internal" if internal else "_footer"
-    context = _layout_context({"unsubscribe_url": URL_MARK})
+    context = _layout_context({"unsubscribe_url": URL_MARK, "reason": reason})
     return (render_template(f"email/{name}.txt", **context).strip("\n"),
             inline_styles(render_template(f"email/{name}.html", **context)))
 
@@ -505,23 +514,27 @@ def queue_many(session: DbSession, emails: Sequence[Email], *, now: datetime,
     external = sorted({a for (a, _), e in zip(addresses, batch, strict=True) if not e.internal})
     unsubscribe_for = url_maker(session, current_app.config,
                                 token_ids_for(session, external, now=now), now=now)
-    footer_parts = {internal: footers(internal) for internal in (False, True)}
+    footer_parts: dict[tuple[bool, str], tuple[str, str]] = {}
 
     # Tracked links: once per send and rendering, then each message its own click token.
     # Each rendering once: its links tracked (once per send), then framed by its footer.
-    ready: dict[tuple[int, str | None, bool], tuple[str, str]] = {}
+    ready: dict[tuple[int, str | None, tuple[bool, str]], tuple[str, str]] = {}
     rows: list[dict[str, Any]] = []
     for email, parts, (address, invalid), refusal in zip(
             batch, renders, addresses, refusals, strict=True):
         subject, text, html = parts
-        track = email.send_ref if email.send_ref and not email.is_test else None
-        ready_key = (id(parts), track, email.internal)
+        track = (email.send_ref if email.send_ref and email.track_links and not email.is_test
+                 else None)
+        footer = (email.internal, email.footer_reason)
+        ready_key = (id(parts), track, footer)
         done = ready.get(ready_key)
         if done is None:
             if track is not None:
                 text, html = tracking.tracked_parts(session, send_ref=track, text=text,
                                                     html=html, now=now)
-            done = ready[ready_key] = framed(text, html, footer_parts[email.internal])
+            if footer not in footer_parts:
+                footer_parts[footer] = footers(*footer)
+            done = ready[ready_key] = framed(text, html, footer_parts[footer])
         text, html = done
         status, reason = OutboxStatus.QUEUED, ""
         if invalid:

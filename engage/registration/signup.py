@@ -229,6 +229,8 @@ def _queue(session: DbSession, settings: RegistrationSettings, registration: Reg
         touchpoint_id=touchpoint.id,
         attachments=attachments,
         send_ref=registration_ref(touchpoint.id),
+        # The joining details must read as the real address, to paste into Teams or Zoom.
+        track_links=False,
     ), now=now)
     return message is not None
 

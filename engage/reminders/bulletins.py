@@ -32,7 +32,7 @@ from engage.catalogue.markdown import markdown_to_text, render_markdown
 from engage.database import DbSession
 from engage.directory.models import ContactRole, Organisation, OrgKind
 from engage.messaging import sends
-from engage.messaging.outbox import Email, queue_email
+from engage.messaging.outbox import Email, queue_email, queue_many
 from engage.reminders import keys
 from engage.reminders.bulletin_links import link_problems
 from engage.reminders.errors import ReminderError
@@ -310,15 +310,9 @@ def send_test(session: DbSession, bulletin: Bulletin, addresses: Sequence[str], 
 
 
 def _queue_all(session: DbSession, emails: Sequence[Email], now: datetime) -> int:
-    """Queue every message of a send; how many were new. The one place a send's messages are
-    written, so a batch writer can replace the loop."""
-    queued = 0
-    for email in emails:
-        message = queue_email(session, email, now=now)
-        if message is not None:
-            queued += 1
-            session.expunge(message)  # flushed; a big audience would slow every later flush
-    return queued
+    """Queue every message of a send in one batch (checks, rendering and inserts shared); how
+    many rows were written, whatever their status."""
+    return sum(queue_many(session, emails, now=now).counts.values())
 
 
 def send_bulletin(session: DbSession, bulletin: Bulletin, *, now: datetime) -> int:

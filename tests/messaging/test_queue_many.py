@@ -108,9 +108,17 @@ def test_batch_output_is_byte_identical_to_queueing_one_by_one(app, renders):
     rows = {m.idempotency_key: m for m in db.session.scalars(select(OutboxMessage))}
     fields = ("status", "kind", "to_email", "to_name", "subject", "text_body", "html_body",
               "headers", "last_error", "send_ref", "contact_id", "attachments")
+
+    def compared(message: OutboxMessage) -> list[Any]:
+        """Its fields, its own random click token (in its tracked links) written as one mark."""
+        values = [getattr(message, f) for f in fields]
+        token = message.click_token
+        return [v.replace(token, "<token>") if token and isinstance(v, str) else v
+                for v in values]
+
     for key in (k for k in rows if k.startswith("many:")):
         many, one = rows[key], rows["one:" + key.removeprefix("many:")]
-        assert [getattr(many, f) for f in fields] == [getattr(one, f) for f in fields], key
+        assert compared(many) == compared(one), key
 
 
 def test_links_are_tracked_once_per_send_and_each_message_gets_its_own_token(app, monkeypatch):

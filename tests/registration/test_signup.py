@@ -42,7 +42,11 @@ def test_a_registration_gets_a_place_an_email_with_the_invitation_and_an_engagem
     [message] = messages("registration_confirmed")
     assert message.send_ref == registration_ref(event.touchpoint_id)
     assert message.to_email == "Sam.Jones@example-surgery.nhs.uk"
+    # The joining link as written (not a tracked short link), and a footer for a registrant.
     assert "https://teams.example/join/abc" in message.text_body
+    assert 'href="https://teams.example/join/abc"' in message.html_body
+    assert "you registered for a webinar or training session" in message.text_body
+    assert "contact for occupational health outreach" not in message.text_body
     token = cancel_token(SECRET, registration.id, registration.nonce)
     assert f"https://engage.test/register/cancel/{token}" in message.text_body
     calendar = Calendar.from_ical(base64.b64decode(message.attachments[0]["content_b64"]))

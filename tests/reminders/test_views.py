@@ -126,7 +126,7 @@ def test_bulletin_is_written_previewed_scheduled_and_cancelled(app, manager_clie
     page = manager_client.get(f"/reminders/bulletins/{bulletin.id}").get_data(as_text=True)
     # The HTML part in a sandboxed frame (escaped into srcdoc), the text part as written.
     assert 'sandbox="" srcdoc="' in page and "&lt;strong&gt;now&lt;/strong&gt;" in page
-    assert "Book **now**." in page and "Pat Reader" in page and "A draft" in page
+    assert "Flu\n---\n\nBook now." in page and "Pat Reader" in page and "A draft" in page
 
     when = (utcnow() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     assert manager_client.post(f"/reminders/bulletins/{bulletin.id}/schedule",

@@ -78,6 +78,10 @@ def test_send_now_then_the_status_follows_the_outbox(app, manager_client):
     assert ">Sent</strong>" in page and "Sent: 1 delivered to the mail service" in page
     section = manager_client.get(f"/campaigns/{bulletin.campaign_id}").get_data(as_text=True)
     assert ">Sent</strong>" in section and "1 of 1 delivered to the mail service" in section
+    # Both lead to the send's report, which answers.
+    report = f"/messaging/sends/bulletin:{bulletin.id}"
+    assert f'href="{report}"' in page and f'href="{report}"' in section
+    assert manager_client.get(report).status_code == 200
 
 
 def test_a_link_that_leads_nowhere_is_shown_and_refused_with_its_text(app, manager_client):

@@ -29,14 +29,7 @@ from sqlalchemy import Date, Engine, Integer, bindparam, case, literal, null, se
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
-from engage.campaigns.models import (
-    Channel,
-    Engagement,
-    EngagementKind,
-    EngagementSource,
-    Touchpoint,
-    tier_for,
-)
+from engage.campaigns import models as campaigns
 from engage.catalogue.models import Service
 from engage.database import DbSession
 from engage.links.codes import normalise
@@ -255,7 +248,7 @@ class _Row:
     medium: Medium
     slug: str | None
     campaign_id: int | None
-    channel: Channel | None
+    channel: campaigns.Channel | None
 
     @classmethod
     def from_driver(cls, values: Any) -> _Row:
@@ -263,22 +256,23 @@ class _Row:
         (id_, retired_at, organisation_id, touchpoint_id, medium, slug, campaign_id,
          channel) = values
         return cls(id_, retired_at, organisation_id, touchpoint_id, Medium(medium), slug,
-                   campaign_id, Channel(channel) if channel else None)
+                   campaign_id, campaigns.Channel(channel) if channel else None)
 
 
 def _ledger_row(row: _Row, *, day: date, now: datetime) -> dict[str, Any]:
     """One more unique visitor today on the organisation's ledger row for this link."""
     qr = row.medium is Medium.QR
+    kind = campaigns.EngagementKind.SCANNED if qr else campaigns.EngagementKind.CLICKED
     return {
         "organisation_id": row.organisation_id,
         "occurred_at": now,
-        "channel": row.channel or (Channel.POSTER if qr else Channel.OTHER),
-        "kind": EngagementKind.SCANNED if qr else EngagementKind.CLICKED,
-        "tier": tier_for(EngagementKind.SCANNED if qr else EngagementKind.CLICKED),
+        "channel": row.channel or (campaigns.Channel.POSTER if qr else campaigns.Channel.OTHER),
+        "kind": kind,
+        "tier": campaigns.tier_for(kind),
         "people": 1,
         "touchpoint_id": row.touchpoint_id,
         "campaign_id": row.campaign_id,
-        "source": EngagementSource.QR_SCAN,
+        "source": campaigns.EngagementSource.QR_SCAN,
         "source_ref": ledger_ref(row.id, day),
         "counted": True,
         "void_reason": "",
@@ -332,11 +326,12 @@ FROM link
 # The ledger row's stored values, for `_ledger_row` and the same row in `_PG_SCAN`'s SQL.
 _LEDGER = {
     "qr": Medium.QR.value, "email": Medium.EMAIL.value,
-    "poster": Channel.POSTER.value, "other": Channel.OTHER.value,
-    "scanned": EngagementKind.SCANNED.value, "clicked": EngagementKind.CLICKED.value,
-    "scanned_tier": tier_for(EngagementKind.SCANNED).value,
-    "clicked_tier": tier_for(EngagementKind.CLICKED).value,
-    "source": EngagementSource.QR_SCAN.value,
+    "poster": campaigns.Channel.POSTER.value, "other": campaigns.Channel.OTHER.value,
+    "scanned": campaigns.EngagementKind.SCANNED.value,
+    "clicked": campaigns.EngagementKind.CLICKED.value,
+    "scanned_tier": campaigns.tier_for(campaigns.EngagementKind.SCANNED).value,
+    "clicked_tier": campaigns.tier_for(campaigns.EngagementKind.CLICKED).value,
+    "source": campaigns.EngagementSource.QR_SCAN.value,
     "note_qr": "Unique visitors that day through a printed QR code",
     "note_link": "Unique visitors that day through a short link",
 }
@@ -349,9 +344,9 @@ _PG_SCAN = text(_PG_SCAN_SQL.format_map({
 _LOOKUP = (
     select(ShortLink.id, ShortLink.retired_at, ShortLink.organisation_id,
            ShortLink.touchpoint_id, ShortLink.medium, Service.slug,
-           Touchpoint.campaign_id, Touchpoint.channel)
+           campaigns.Touchpoint.campaign_id, campaigns.Touchpoint.channel)
     .outerjoin(Service, Service.id == ShortLink.service_id)
-    .outerjoin(Touchpoint, Touchpoint.id == ShortLink.touchpoint_id)
+    .outerjoin(campaigns.Touchpoint, campaigns.Touchpoint.id == ShortLink.touchpoint_id)
     .where(ShortLink.code == bindparam("code"))
 )
 
@@ -409,7 +404,7 @@ def _statements(dialect: Dialect) -> _Statements:
     """The scan's statements for one dialect, compiled once for the life of the process."""
     name = dialect.name
     scan, visitor, miss = Scan.__table__, ScanVisitor.__table__, ScanMiss.__table__
-    engagement = Engagement.__table__
+    engagement = campaigns.Engagement.__table__
     return _Statements(
         lookup=compile_for(_LOOKUP, dialect),
         insert_scan=compile_for(dialect_insert(name, scan).values(bound_values(

@@ -69,13 +69,27 @@ ROLE_CHOICES = [(role.value, role.label) for role in ContactRole]
 KIND_CHOICES = [(kind.value, kind.plural) for kind in OrgKind]
 
 
-class BulletinForm(FlaskForm):
-    channel = RadioField("Kind", default=Channel.EMAIL_BULLETIN.value,
-                         choices=choices(CHANNEL_CHOICES))
-    subject = StringField("Subject line", validators=[
+# A bulletin and a saved template ask the same three things; each form makes its own fields
+# (in its own order on the page and in its error summary).
+def _channel_field() -> RadioField:
+    return RadioField("Kind", default=Channel.EMAIL_BULLETIN.value,
+                      choices=choices(CHANNEL_CHOICES))
+
+
+def _subject_field() -> StringField:
+    return StringField("Subject line", validators=[
         DataRequired("Enter a subject line"), Length(max=200)])
-    body_markdown = TextAreaField("The bulletin", validators=[
+
+
+def _body_field() -> TextAreaField:
+    return TextAreaField("The bulletin", validators=[
         DataRequired("Write the bulletin: the body is empty"), Length(max=50_000)])
+
+
+class BulletinForm(FlaskForm):
+    channel = _channel_field()
+    subject = _subject_field()
+    body_markdown = _body_field()
     localities = MultiCheckboxField("Localities", coerce=int,
                                     description="Leave all unticked for the campaign's audience "
                                                 "in every locality.")
@@ -98,12 +112,9 @@ class TemplateForm(FlaskForm):
     name = StringField("Template name", validators=[
         DataRequired("Enter a name for the template"), Length(max=120)],
         description="For you to find it by, such as 'Monthly pharmacy newsletter'.")
-    channel = RadioField("Kind", default=Channel.EMAIL_BULLETIN.value,
-                         choices=choices(CHANNEL_CHOICES))
-    subject = StringField("Subject line", validators=[
-        DataRequired("Enter a subject line"), Length(max=200)])
-    body_markdown = TextAreaField("The bulletin", validators=[
-        DataRequired("Write the bulletin: the body is empty"), Length(max=50_000)])
+    channel = _channel_field()
+    subject = _subject_field()
+    body_markdown = _body_field()
 
 
 class SaveAsTemplateForm(FlaskForm):

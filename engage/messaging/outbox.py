@@ -238,7 +238,9 @@ _MD_AUTOLINK = re.compile(r"<(https?://[^\s>]+)>")
 
 def tidy_text(text: str) -> str:
     """The plain-text part as people read it: links written out, Markdown's marks gone (a
-    bulletin's text part is its Markdown), headings underlined, no stray blank lines."""
+    bulletin's text part is its Markdown), headings underlined, no stray blank lines. Line
+    ends become LF first: a browser sends a textarea's lines ended with CR LF."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _MD_HEADING.sub(lambda m: f"{m.group(1)}\n{'-' * len(m.group(1))}", text)
     text = _MD_STRONG.sub(r"\1", text)
     text = _MD_LINK.sub(lambda m: m.group(1) if m.group(1) == m.group(2)

@@ -28,6 +28,7 @@ from engage.extensions import csrf, db
 from engage.messaging import delivery, outbox_list, send_titles
 from engage.messaging.blueprint import bp
 from engage.messaging.events import process_events
+from engage.messaging.frames import email_frame
 from engage.messaging.models import EmailEvent, MailboxMessage, OutboxMessage, OutboxStatus
 from engage.messaging.outbox_list import clean_search
 from engage.messaging.unsubscribe import (
@@ -88,13 +89,6 @@ def mailbox_message(mailbox_message_id: int) -> str:
                            html=sanitised_html(message.html_body))
 
 
-# The stored HTML part as a mail client shows it, framed by the message page: inline styles
-# allowed (email has no other kind), nothing else: no script, no requests, no forms, and a
-# sandbox, so even a hostile part could do nothing but look wrong.
-MAIL_FRAME_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-                     "base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox")
-
-
 @bp.get("/mailbox/<int:mailbox_message_id>/html")
 @access(Access.MANAGE)
 def mailbox_message_html(mailbox_message_id: int) -> Response:
@@ -102,10 +96,7 @@ def mailbox_message_html(mailbox_message_id: int) -> Response:
     message = db.get_or_404(MailboxMessage, mailbox_message_id)
     if not message.html_body:
         abort(404)
-    response = Response(message.html_body, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = MAIL_FRAME_POLICY
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    return response
+    return email_frame(message.html_body)
 
 
 @bp.get("/outbox")

@@ -23,6 +23,7 @@ from engage.campaigns.models import Campaign, Channel
 from engage.database import utcnow
 from engage.directory.models import ContactRole, OrgKind
 from engage.extensions import db
+from engage.messaging.frames import email_frame
 from engage.reminders.blueprint import bp
 from engage.reminders.bulletin_figures import send_figures, shown
 from engage.reminders.bulletin_links import link_problems
@@ -175,6 +176,17 @@ def _bulletin_page(bulletin: Bulletin, *, schedule_form: ScheduleForm | None = N
 def bulletin(bulletin_id: int) -> str | tuple[str, int]:
     """A bulletin as its readers will get it, who they are, and where it has got to."""
     return _bulletin_page(db.get_or_404(Bulletin, bulletin_id))
+
+
+@bp.get("/bulletins/<int:bulletin_id>/preview.html")
+@access(Access.VIEW)
+def bulletin_preview_html(bulletin_id: int) -> Response:
+    """The HTML part as it will arrive, for the frame on the bulletin's page."""
+    bulletin = db.get_or_404(Bulletin, bulletin_id)
+    preview = preview_bulletin(db.session, bulletin, current_app.config)
+    if not preview.html:
+        abort(404)
+    return email_frame(preview.html)
 
 
 @bp.post("/bulletins/<int:bulletin_id>/schedule")

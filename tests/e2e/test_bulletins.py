@@ -75,7 +75,7 @@ def test_manager_writes_previews_tests_and_sends_a_bulletin(
     frame = page.frame_locator("iframe.engage-email-frame")
     expect(frame.get_by_role("heading", name="Help is here")).to_be_visible()
     expect(page.locator("pre.engage-email-text")).to_contain_text(
-        "## Help is here\n\nBook a **manager referral** today.")
+        "Help is here\n------------\n\nBook a manager referral today.")
     show_email(page)
     check("bulletin-preview")
 

@@ -155,3 +155,10 @@ def test_a_preview_is_the_email_as_queued_but_for_the_link(app):
     url = message.headers["List-Unsubscribe"].strip("<>")
     assert as_sent("reminder", email.context, unsubscribe=url) == (
         message.subject, message.text_body, message.html_body)
+
+
+def test_the_text_part_has_no_carriage_returns_from_a_browser_textarea():
+    from engage.messaging.outbox import tidy_text
+
+    assert tidy_text("## Help is here\r\n\r\nBook **now**.\r\n") == (
+        "Help is here\n------------\n\nBook now.\n")

@@ -124,8 +124,14 @@ def test_bulletin_is_written_previewed_scheduled_and_cancelled(app, manager_clie
     assert created.status_code == 302
     bulletin = db.session.scalars(select(Bulletin)).one()
     page = manager_client.get(f"/reminders/bulletins/{bulletin.id}").get_data(as_text=True)
-    # The HTML part in a sandboxed frame (escaped into srcdoc), the text part as written.
-    assert 'sandbox="" srcdoc="' in page and "&lt;strong&gt;now&lt;/strong&gt;" in page
+    # The HTML part in a sandboxed frame of its own (inline styles allowed there only), the
+    # text part as written.
+    frame_url = f"/reminders/bulletins/{bulletin.id}/preview.html"
+    assert f'sandbox="" src="{frame_url}"' in page
+    frame = manager_client.get(frame_url)
+    assert "<strong>now</strong>" in frame.get_data(as_text=True)
+    assert "style-src 'unsafe-inline'" in frame.headers["Content-Security-Policy"]
+    assert "script-src" not in frame.headers["Content-Security-Policy"]
     assert "Flu\n---\n\nBook now." in page and "Pat Reader" in page and "A draft" in page
 
     when = (utcnow() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")

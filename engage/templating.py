@@ -72,6 +72,7 @@ def demo_data_present() -> bool:
 
 def init_templating(app: Flask) -> None:
     from engage.campaigns.models import TIER_HINTS  # noqa: PLC0415 - models need the app's db
+    from engage.messaging import sends  # noqa: PLC0415
 
     app.jinja_env.filters["london"] = london
     app.jinja_env.filters["long_date"] = long_date
@@ -80,4 +81,6 @@ def init_templating(app: Flask) -> None:
         page_sections=page_sections,
         # The tiers' meanings, for macros/tiers.html: the same words wherever a tier is counted.
         tier_hints={tier.value: hint for tier, hint in TIER_HINTS.items()},
+        # A send's reference, for links to its report: written in one place (messaging/sends.py).
+        bulletin_ref=sends.bulletin_ref, rule_ref=sends.rule_ref,
     )

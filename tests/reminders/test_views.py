@@ -81,6 +81,8 @@ def test_removing_a_rule_withdraws_what_it_queued(app, manager_client):
     from engage.reminders.expand import expand_due
 
     expand_due(db.session, now=utcnow(), config=app.config)
+    page = manager_client.get(f"/reminders/rules/{made.id}").get_data(as_text=True)
+    assert f'href="/messaging/sends/rule:{made.id}"' in page  # the report on what it sent
     response = manager_client.post(f"/reminders/rules/{made.id}/remove")
     assert response.status_code == 302
     db.session.expire_all()

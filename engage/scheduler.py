@@ -52,6 +52,13 @@ def weekly_digest(now: datetime) -> int:
     return queue_digest(db.session, now=now, config=current_app.config)
 
 
+def tell_registrants(now: datetime) -> int:
+    """Tell the people registered for an event that has been cancelled, once."""
+    from engage.registration.signup import app_mailing, tell_of_cancelled_events
+
+    return tell_of_cancelled_events(db.session, mailing=app_mailing(), now=now)
+
+
 def deliver_outbox(now: datetime) -> int:
     """Withdraw stale reminders first (so none goes after downtime), then deliver what is due."""
     from engage.messaging.delivery import backend_from_config, deliver_due
@@ -79,6 +86,7 @@ JOBS = (
     Job("reminders.expand", expand_reminders, "queue due reminders, follow-ups and nudges"),
     Job("reminders.bulletins", send_bulletins, "send scheduled bulletins"),
     Job("reminders.digest", weekly_digest, "queue the weekly digest"),
+    Job("registration.cancelled", tell_registrants, "tell registrants of cancelled events"),
     Job("outbox.deliver", deliver_outbox, "deliver due outbox messages"),
 )
 

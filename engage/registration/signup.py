@@ -9,10 +9,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select
 
+from engage.campaigns.ics import public_url
 from engage.campaigns.ledger import Reach, record_reach
-from engage.campaigns.models import Engagement, EngagementKind, EngagementSource
+from engage.campaigns.models import (
+    Engagement,
+    EngagementKind,
+    EngagementSource,
+    Touchpoint,
+    TouchpointStatus,
+)
 from engage.database import DbSession
 from engage.directory.models import Organisation
 from engage.messaging.outbox import Email, queue_email
@@ -49,6 +57,16 @@ class Applicant:
     email: str
     organisation: Organisation
     role: str
+
+
+def app_mailing() -> Mailing:
+    """What emails need, from the app's settings (PUBLIC_BASE_URL), so links work outside any
+    request: from a page, or from the scheduler."""
+    config = current_app.config
+    base = config["PUBLIC_BASE_URL"]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return Mailing(base, config["SECRET_KEY"], lambda token: public_url(
+        app, base, "registration.cancel_page", token=token))
 
 
 def ledger_ref(registration_id: int) -> str:
@@ -233,6 +251,27 @@ def _queue(session: DbSession, settings: RegistrationSettings, registration: Reg
         track_links=False,
     ), now=now)
     return message is not None
+
+
+def tell_of_cancelled_events(session: DbSession, *, mailing: Mailing, now: datetime) -> int:
+    """The scheduler's step: everyone registered or waiting for an event that has been
+    cancelled and has not yet happened is told, once (the key names the registration), with a
+    calendar update that takes it out of their calendar. Their places are left as they were, so
+    the registrants page still shows who had signed up."""
+    rows = session.scalars(
+        select(Registration).join(Touchpoint, Touchpoint.id == Registration.touchpoint_id)
+        .where(Registration.status.in_(ACTIVE), Touchpoint.status == TouchpointStatus.CANCELLED,
+               Touchpoint.planned_at > now)
+        .order_by(Registration.id)).all()
+    told = 0
+    for registration in rows:
+        settings = session.get(RegistrationSettings, registration.touchpoint_id)
+        if settings is not None and _queue(
+                session, settings, registration, "registration_cancelled", mailing, now,
+                key=f"registration:{registration.id}:event_cancelled"):
+            told += 1
+    session.commit()
+    return told
 
 
 def registration_by_token(session: DbSession, secret: str, token: str) -> Registration | None:

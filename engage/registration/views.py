@@ -13,7 +13,6 @@ from flask import current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from engage.auth.access import Access, access
-from engage.campaigns.ics import public_url
 from engage.database import utcnow
 from engage.extensions import csrf, db, limiter
 from engage.links import throttle
@@ -46,11 +45,7 @@ def _limit_key() -> str:
 
 
 def mailing() -> signup.Mailing:
-    """What emails need: built from PUBLIC_BASE_URL, so links work outside any request."""
-    config = current_app.config
-    base = config["PUBLIC_BASE_URL"]
-    return signup.Mailing(base, config["SECRET_KEY"], lambda token: public_url(
-        current_app, base, "registration.cancel_page", token=token))
+    return signup.app_mailing()
 
 
 def _event(code: str) -> RegistrationSettings | None:

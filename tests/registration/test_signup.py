@@ -189,3 +189,34 @@ def test_opening_registration_makes_a_short_link_to_the_page(app):
     assert link is not None and link.medium.value == "link"
     assert link.touchpoint_id == event.touchpoint_id
     assert link.target_url == f"/register/{event.code}"
+
+
+def test_when_an_event_is_cancelled_everyone_still_registered_or_waiting_is_told_once(app):
+    from engage.registration.signup import tell_of_cancelled_events
+
+    event = make_event(capacity=1)
+    now = utcnow()
+    first = sign_up(event, "first@example.org", now=now)
+    sign_up(event, "second@example.org", now=now + timedelta(seconds=1))  # waiting
+    gone = sign_up(event, "gone@example.org", now=now + timedelta(seconds=2))
+    cancel(db.session, gone, mailing=MAILING, now=now + timedelta(seconds=3))
+    past = make_event()
+    sign_up(past, "late@example.org", now=now)
+    past.touchpoint.planned_at = now - timedelta(days=2)  # it has happened since
+    assert tell_of_cancelled_events(db.session, mailing=MAILING, now=now) == 0  # none cancelled
+
+    event.touchpoint.status = TouchpointStatus.CANCELLED
+    past.touchpoint.status = TouchpointStatus.CANCELLED  # already happened: nobody to tell
+    db.session.commit()
+    assert tell_of_cancelled_events(db.session, mailing=MAILING, now=now) == 2
+    assert tell_of_cancelled_events(db.session, mailing=MAILING, now=now) == 0  # once only
+
+    told = messages("registration_cancelled")
+    assert sorted(m.to_email for m in told) == ["first@example.org", "second@example.org"]
+    message = next(m for m in told if m.to_email == "first@example.org")
+    assert message.subject == f"Cancelled: {event.touchpoint.title}"
+    assert "has been cancelled" in message.text_body
+    assert "teams.example" not in message.text_body  # no joining link for a cancelled event
+    calendar = Calendar.from_ical(base64.b64decode(message.attachments[0]["content_b64"]))
+    assert str(calendar.walk("VEVENT")[0]["status"]) == "CANCELLED"
+    assert first.status is RegistrationStatus.REGISTERED  # the list still shows who signed up

@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-
 from engage.database import DbSession
 from engage.messaging import sends
-from engage.messaging.models import OutboxMessage, OutboxStatus
+from engage.messaging.models import OutboxStatus
+from engage.messaging.outbox_list import send_rows
 from engage.reminders.models import Bulletin, BulletinStatus
 
 
@@ -39,19 +38,13 @@ class SendFigures:
 
 
 def send_figures(session: DbSession, bulletin_ids: Iterable[int]) -> dict[int, SendFigures]:
-    """Outbox counts by state for each bulletin's send (tests not counted), in one query."""
-    refs = {sends.bulletin_ref(i): i for i in bulletin_ids}
-    figures = {i: SendFigures() for i in refs.values()}
-    if not refs:
-        return figures
-    rows = session.execute(
-        select(OutboxMessage.send_ref, OutboxMessage.status, func.count())
-        .where(OutboxMessage.send_ref.in_(list(refs)), OutboxMessage.is_test.is_(False))
-        .group_by(OutboxMessage.send_ref, OutboxMessage.status))
-    for ref, status, count in rows:
-        if ref in refs:
-            setattr(figures[refs[ref]], OutboxStatus(status).value, int(count))
-    return figures
+    """Outbox counts by state for each bulletin's send (tests not counted), in one query: the
+    outbox page's counts per send (`outbox_list.send_rows`)."""
+    ids = list(dict.fromkeys(bulletin_ids))
+    rows = send_rows(session, [sends.bulletin_ref(i) for i in ids], {})
+    return {i: SendFigures(**{status.value: row.counts.get(status.value, 0)
+                              for status in OutboxStatus})
+            for i, row in zip(ids, rows, strict=True)}
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,7 @@ class ScanResult:
     # (engage.messaging.clicks), recorded by the endpoint with the message's token.
     link_id: int | None = None
     medium: Medium | None = None
+    target_url: str | None = None  # as stored; the endpoint decides where it may lead
 
 
 @dataclass(frozen=True)
@@ -213,11 +214,12 @@ def _scan(cursor: Any, dialect: Dialect, code: str, day: date, salt: bytes,
                          device=device, miss_cap=scan.miss_cap)
         return ScanResult(found=False, code=code)
     if row.medium is Medium.EMAIL:
-        return ScanResult(found=True, code=code, link_id=row.id, medium=row.medium)
+        return ScanResult(found=True, code=code, link_id=row.id, medium=row.medium,
+                          target_url=row.target_url)
     if new_visitor and row.organisation_id is not None:
         statements.count_visitor.execute(cursor, _ledger_row(row, day=day, now=now))
     return ScanResult(found=True, code=code, service_slug=row.slug, counted=counted,
-                      link_id=row.id, medium=row.medium)
+                      link_id=row.id, medium=row.medium, target_url=row.target_url)
 
 
 def _record_miss(cursor: Any, statements: _Statements, dialect: Dialect, code: str,
@@ -249,14 +251,15 @@ class _Row:
     slug: str | None
     campaign_id: int | None
     channel: campaigns.Channel | None
+    target_url: str | None
 
     @classmethod
     def from_driver(cls, values: Any) -> _Row:
         """From the driver's row: enums come back as their stored values."""
         (id_, retired_at, organisation_id, touchpoint_id, medium, slug, campaign_id,
-         channel) = values
+         channel, target_url) = values
         return cls(id_, retired_at, organisation_id, touchpoint_id, Medium(medium), slug,
-                   campaign_id, campaigns.Channel(channel) if channel else None)
+                   campaign_id, campaigns.Channel(channel) if channel else None, target_url)
 
 
 def _ledger_row(row: _Row, *, day: date, now: datetime) -> dict[str, Any]:
@@ -288,7 +291,7 @@ def _ledger_row(row: _Row, *, day: date, now: datetime) -> dict[str, Any]:
 _PG_SCAN_SQL = """
 WITH link AS (
     SELECT l.id, l.retired_at, l.organisation_id, l.touchpoint_id, l.medium, s.slug,
-           t.campaign_id, t.channel
+           t.campaign_id, t.channel, l.target_url
     FROM short_link AS l
     LEFT OUTER JOIN service AS s ON s.id = l.service_id
     LEFT OUTER JOIN touchpoint AS t ON t.id = l.touchpoint_id
@@ -319,7 +322,7 @@ WITH link AS (
     ON CONFLICT (source, source_ref) DO UPDATE SET people = engagement.people + 1
 )
 SELECT link.id, link.retired_at, link.organisation_id, link.touchpoint_id, link.medium,
-       link.slug, link.campaign_id, link.channel
+       link.slug, link.campaign_id, link.channel, link.target_url
 FROM link
 """
 
@@ -344,7 +347,7 @@ _PG_SCAN = text(_PG_SCAN_SQL.format_map({
 _LOOKUP = (
     select(ShortLink.id, ShortLink.retired_at, ShortLink.organisation_id,
            ShortLink.touchpoint_id, ShortLink.medium, Service.slug,
-           campaigns.Touchpoint.campaign_id, campaigns.Touchpoint.channel)
+           campaigns.Touchpoint.campaign_id, campaigns.Touchpoint.channel, ShortLink.target_url)
     .outerjoin(Service, Service.id == ShortLink.service_id)
     .outerjoin(campaigns.Touchpoint, campaigns.Touchpoint.id == ShortLink.touchpoint_id)
     .where(ShortLink.code == bindparam("code"))

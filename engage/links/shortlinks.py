@@ -28,10 +28,9 @@ def short_url(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/q/{code}"
 
 
-def own_page_target(session: DbSession, code: str) -> str | None:
+def own_page_target(target: str | None) -> str | None:
     """Where a link without a service goes when it names one of our own pages by path (an
     event's registration page, say); None otherwise, so no link can send anyone off-site."""
-    target = session.scalar(select(ShortLink.target_url).where(ShortLink.code == code))
     if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
     return None

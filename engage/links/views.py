@@ -85,7 +85,7 @@ def scan(code: str) -> Response | tuple[str, int] | tuple[str, int, dict[str, st
     if result.medium is Medium.EMAIL and result.link_id is not None:
         return _email_click(result.link_id)
     if result.service_slug is None:
-        target = own_page_target(db.session, result.code) if result.code else None
+        target = own_page_target(result.target_url)
         if target is not None:  # a registration page's short link (engage.registration)
             return redirect(target, 302)
         return redirect(url_for("catalogue.public_index", via=result.code), 302)
